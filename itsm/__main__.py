@@ -1,0 +1,5 @@
+import sys
+
+from itsm.cli import main
+
+sys.exit(main())

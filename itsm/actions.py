@@ -1,0 +1,416 @@
+"""What a person does to a desk: record, log, assign, categorise, edit, init.
+
+Each action validates everything before it touches a file, then, under the desk lock, reads
+the record, applies the lifecycle table, appends one timeline entry, writes atomically and
+commits once. A refusal (UsageError) therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import getpass
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from itsm import check, gitio, ids, lifecycle, records, timeutil
+from itsm import config as config_mod
+from itsm.errors import UsageError
+from itsm.model import (
+    CHANNELS,
+    INTERACTION_KINDS,
+    LEVELS,
+    TICKET_TYPES,
+    Entry,
+    Ticket,
+    add_entry,
+    changes,
+    normalize_line,
+    normalize_text,
+    priority_for,
+)
+from itsm.store import CACHE_DIR, Desk, atomic_write, warn
+
+MAX_LINE = 200
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# -- who acts, and whether to commit ---------------------------------------------------
+
+
+def resolve_actor(desk: Desk, explicit: str | None) -> str:
+    """`--actor`, else `$ITSM_ACTOR`, else git's user.name, else the login name."""
+    actor = explicit or os.environ.get("ITSM_ACTOR")
+    if not actor:
+        repo = gitio.find_repo(desk.root)
+        actor = gitio.identity(repo)[0] if repo else None
+    if not actor:
+        actor = getpass.getuser()
+    return person(actor, "actor")
+
+
+def should_commit(desk: Desk, no_commit: bool) -> bool:
+    if no_commit or not desk.config.git_commit:
+        return False
+    if gitio.find_repo(desk.root) is None:
+        warn("the desk is not in a git repository: changes are not committed (run `git init`)")
+        return False
+    return True
+
+
+# -- validation of what the user typed --------------------------------------------------
+
+
+def person(value: str, what: str) -> str:
+    value = normalize_line(value)
+    if not value:
+        raise UsageError(f"{what} is empty")
+    if len(value) > MAX_LINE or _CONTROL_RE.search(value) or "<" in value or ">" in value:
+        raise UsageError(f"{what} '{value[:40]}' is not a usable name", hint="use a plain name or e-mail address without < >")
+    return value
+
+
+def title_text(value: str) -> str:
+    value = normalize_line(value)
+    if not value:
+        raise UsageError("the title is empty", hint="say in a few words what is wrong or needed")
+    if len(value) > MAX_LINE or _CONTROL_RE.search(value):
+        raise UsageError(f"the title is longer than {MAX_LINE} characters or holds control characters")
+    return value
+
+
+def free_text(value: str, what: str) -> str:
+    value = normalize_text(value)
+    if "\x00" in value:
+        raise UsageError(f"{what} holds a NUL byte")
+    return value
+
+
+def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    if value is None:
+        return None
+    if value not in allowed:
+        raise UsageError(f"unknown {what} '{value}'", hint=f"use one of: {', '.join(allowed)}")
+    return value
+
+
+def category_name(desk: Desk, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in desk.config.categories:
+        close = difflib.get_close_matches(value, list(desk.config.categories), n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "see the categories in itsm.yaml"
+        raise UsageError(f"unknown category '{value}'", hint=hint)
+    return value
+
+
+def group_name(desk: Desk, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in desk.config.groups:
+        raise UsageError(f"unknown group '{value}'", hint=f"groups: {', '.join(desk.config.groups)}")
+    return value
+
+
+# -- the actions --------------------------------------------------------------------------
+
+
+def new_entry(actor: str, kind: str, text: str, when: str) -> Entry:
+    return Entry(ids.mint_entry_id(), when, actor, kind, normalize_text(text))
+
+
+def _with_entry(ticket: Ticket, entry: Entry) -> Ticket:
+    result: Ticket = add_entry(ticket, entry)
+    return result
+
+
+def with_sla(desk: Desk, ticket: Ticket) -> Ticket:
+    """Deadlines from the priority's targets, counted from creation."""
+    target = desk.config.sla.get(ticket.priority or "")
+    if target is None:
+        return dataclasses.replace(ticket, due_response=None, due_resolution=None)
+    created = timeutil.parse(ticket.created)
+    return dataclasses.replace(
+        ticket,
+        due_response=timeutil.format(created + target.response),
+        due_resolution=timeutil.format(created + target.resolution),
+    )
+
+
+def new_ticket(
+    desk: Desk,
+    *,
+    title: str,
+    actor: str,
+    type: str = "incident",
+    category: str | None = None,
+    impact: str = "medium",
+    urgency: str = "medium",
+    reporter: str | None = None,
+    channel: str = "cli",
+    description: str = "",
+    owner: str | None = None,
+    group: str | None = None,
+    commit: bool = True,
+) -> Ticket:
+    """Record a ticket: route it by its category, derive its priority, file it, commit it."""
+    config_mod.require_valid(desk.config)
+    title = title_text(title)
+    choice(type, TICKET_TYPES, "type")
+    choice(impact, LEVELS, "impact")
+    choice(urgency, LEVELS, "urgency")
+    choice(channel, CHANNELS, "channel")
+    category = category_name(desk, category)
+    group = group_name(desk, group) or desk.config.group_for(category)
+    reporter = person(reporter, "reporter") if reporter else actor
+    owner = person(owner, "owner") if owner else None
+    description = free_text(description, "the description")
+    now = timeutil.stamp()
+    priority = priority_for(desk.config.matrix, impact, urgency)
+    level = desk.config.groups[group].level
+    summary = [f"Recorded from {channel} for {reporter}: {priority} (impact {impact}, urgency {urgency})"]
+    summary.append(f"routed to {group} (level {level})" + (f", owner {owner}" if owner else ""))
+    with desk.lock():
+        prefix = desk.config.prefixes[type]
+        ticket = Ticket(
+            id=desk.mint_id(prefix), title=title, type=type, status="assigned" if owner else "new",
+            priority=priority, impact=impact, urgency=urgency, category=category, group=group,
+            level=level, owner=owner, reporter=reporter, channel=channel, created=now,
+            responded=now if owner else None, description=description,
+        )
+        ticket = _with_entry(with_sla(desk, ticket), new_entry(actor, "created", "; ".join(summary) + ".", now))
+        message = f"{ticket.id} new: {title}"
+        with desk.transaction(actor, message, commit) as tx:
+            tx.write(ticket, create=True)
+    return ticket
+
+
+Change = Callable[[Ticket, str, str], tuple[Ticket, str]]
+
+
+def _update(
+    desk: Desk, ref: str, action: str, actor: str, commit: bool, change: Change, entry_kind: str | None = None
+) -> Ticket:
+    """Read, change, append one entry, write and commit one ticket, under the desk lock.
+
+    `change(ticket, now, status)` gets the status the lifecycle table gives for `action`
+    (the table refuses first, so nothing is written) and returns the changed ticket and a
+    one-line summary for the timeline and the commit message.
+    """
+    config_mod.require_valid(desk.config)
+    with desk.lock():
+        before, path = desk.load_ticket(ref)
+        status = lifecycle.next_status(action, before.id, before.status)
+        now = timeutil.stamp()
+        after, summary = change(before, now, status)
+        kind = entry_kind or action
+        after = _with_entry(after, new_entry(actor, kind, summary, now))
+        subject = summary.split("\n", 1)[0]
+        with desk.transaction(actor, f"{after.id} {kind}: {subject}", commit) as tx:
+            tx.write(after, path)
+    return after
+
+
+def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", commit: bool = True) -> Ticket:
+    """Record an interaction. The owner's first work on an assigned ticket starts it."""
+    choice(kind, INTERACTION_KINDS, "kind")
+    text = free_text(text, "the text")
+    if not text:
+        raise UsageError("nothing to log: the text is empty")
+
+    def change(ticket: Ticket, now: str, status: str) -> tuple[Ticket, str]:
+        if ticket.status == "assigned" and actor == ticket.owner:
+            status = lifecycle.next_status("start", ticket.id, ticket.status)
+        responded = ticket.responded
+        if responded is None and actor != ticket.reporter:
+            responded = now
+        return dataclasses.replace(ticket, status=status, responded=responded), text
+
+    return _update(desk, ref, "log", actor, commit, change, entry_kind=kind)
+
+
+def assign(
+    desk: Desk, ref: str, *, actor: str, owner: str | None = None, group: str | None = None, commit: bool = True
+) -> Ticket:
+    """Give the ticket an owner and/or route it to a group (its level follows the group).
+
+    Routing to a group without naming an owner leaves a new ticket new: a group is not an
+    owner, and `itsm list --unowned` must still show it.
+    """
+    if owner is None and group is None:
+        raise UsageError("nothing to assign", hint="give --owner NAME and/or --group GROUP")
+    owner = person(owner, "owner") if owner is not None else None
+    group = group_name(desk, group)
+
+    def change(ticket: Ticket, now: str, status: str) -> tuple[Ticket, str]:
+        updated = ticket
+        parts = []
+        if group is not None and group != ticket.group:
+            level = desk.config.groups[group].level
+            updated = dataclasses.replace(updated, group=group, level=level)
+            parts.append(f"group {ticket.group or '(none)'} -> {group} (level {level})")
+        if owner is not None and owner != ticket.owner:
+            updated = dataclasses.replace(updated, owner=owner, responded=ticket.responded or now)
+            parts.append(f"owner {ticket.owner or '(none)'} -> {owner}")
+        if not parts:
+            raise UsageError(f"{ticket.id} already has that owner and group; nothing to change")
+        if updated.owner is None:
+            status = ticket.status
+        return dataclasses.replace(updated, status=status), "; ".join(parts)
+
+    return _update(desk, ref, "assign", actor, commit, change)
+
+
+def categorise(
+    desk: Desk,
+    ref: str,
+    *,
+    actor: str,
+    category: str | None = None,
+    impact: str | None = None,
+    urgency: str | None = None,
+    type: str | None = None,
+    commit: bool = True,
+) -> Ticket:
+    """Set category, impact, urgency or type; priority, SLA deadlines and routing follow.
+
+    A ticket nobody owns yet is routed to the new category's group; an owned ticket keeps
+    its group (moving it is an assignment or an escalation, a deliberate act).
+    """
+    if category is None and impact is None and urgency is None and type is None:
+        raise UsageError("nothing to categorise", hint="give --category, --impact, --urgency or --type")
+    category = category_name(desk, category)
+    choice(impact, LEVELS, "impact")
+    choice(urgency, LEVELS, "urgency")
+    choice(type, TICKET_TYPES, "type")
+
+    def change(ticket: Ticket, now: str, status: str) -> tuple[Ticket, str]:
+        updated = dataclasses.replace(
+            ticket,
+            category=category or ticket.category,
+            impact=impact or ticket.impact,
+            urgency=urgency or ticket.urgency,
+            type=type or ticket.type,
+            status=status,
+        )
+        updated = dataclasses.replace(
+            updated, priority=priority_for(desk.config.matrix, updated.impact, updated.urgency)
+        )
+        if updated.owner is None and updated.category != ticket.category:
+            group = desk.config.group_for(updated.category)
+            updated = dataclasses.replace(updated, group=group, level=desk.config.groups[group].level)
+        if updated.priority != ticket.priority:
+            updated = with_sla(desk, updated)
+        parts = [
+            f"{key} {old or '(none)'} -> {new}"
+            for key, old, new in changes(ticket, updated)
+            if key in ("category", "impact", "urgency", "type", "priority", "group", "level")
+        ]
+        if not parts:
+            raise UsageError(f"{ticket.id} is already categorised that way; nothing to change")
+        return updated, "; ".join(parts)
+
+    return _update(desk, ref, "categorise", actor, commit, change)
+
+
+# Keys a hand edit may not change: they are moved only by lifecycle commands or derived.
+PROTECTED_KEYS = {
+    "id": "IDs never change",
+    "status": "use the lifecycle commands (assign, resolve, close...)",
+    "created": "the creation time is history",
+    "responded": "set by the first response",
+    "resolved": "set by `itsm resolve`",
+    "closed": "set by `itsm close`",
+    "notified": "set by `itsm notify`",
+    "confirmed": "set by `itsm confirm`",
+    "due_response": "derived from the priority's SLA",
+    "due_resolution": "derived from the priority's SLA",
+}
+
+
+def edit(desk: Desk, ref: str, edited_text: str, *, actor: str, commit: bool = True) -> Ticket | None:
+    """Apply a hand edit of a ticket file, after checking it; None when nothing changed.
+
+    Refused if the result does not parse, breaks a rule `itsm check` enforces, changes a
+    protected key, or rewrites or deletes a timeline entry. Priority follows impact x urgency.
+    """
+    config_mod.require_valid(desk.config)
+    with desk.lock():
+        before, path = desk.load_ticket(ref)
+        lifecycle.next_status("edit", before.id, before.status)
+        try:
+            parsed = records.parse(edited_text, "ticket", "edited file")
+        except records.RecordError as exc:
+            raise UsageError(f"the edited ticket is not valid: {exc}", hint="nothing was saved; run `itsm edit` again") from None
+        assert isinstance(parsed, Ticket)
+        for key, reason in PROTECTED_KEYS.items():
+            if getattr(parsed, key) != getattr(before, key):
+                raise UsageError(f"the edit changes '{key}', which cannot be edited by hand: {reason}")
+        if parsed.timeline != before.timeline:
+            raise UsageError(
+                "the edit rewrites the timeline; entries are never changed or deleted",
+                hint="add to the record with `itsm log`",
+            )
+        after = dataclasses.replace(
+            parsed,
+            title=normalize_line(parsed.title),
+            description=normalize_text(parsed.description),
+            priority=priority_for(desk.config.matrix, parsed.impact, parsed.urgency),
+            updated=before.updated,
+        )
+        if after.priority != before.priority:
+            after = with_sla(desk, after)
+        if after.group != before.group and after.group in desk.config.groups:
+            after = dataclasses.replace(after, level=desk.config.groups[after.group].level)
+        faults = check.record_faults(after, desk.config)
+        if faults:
+            key, message = faults[0]
+            raise UsageError(f"the edited ticket is not valid: {message}", hint="nothing was saved")
+        changed = [key for key, _, _ in changes(before, after)]
+        if not changed:
+            return None
+        now = timeutil.stamp()
+        after = _with_entry(after, new_entry(actor, "edit", "Edited by hand: " + ", ".join(changed), now))
+        with desk.transaction(actor, f"{after.id} edit: {', '.join(changed)}", commit) as tx:
+            tx.write(after, path)
+    return after
+
+
+def init(path: Path, *, actor: str | None = None, commit: bool = True) -> list[str]:
+    """Make a desk: folders, itsm.yaml, .gitignore for the caches, `git init` if needed."""
+    path = path.expanduser()
+    if (path / config_mod.CONFIG_FILE).exists():
+        raise UsageError(f"{path} is already a desk (it has itsm.yaml)")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} exists and is not a folder")
+    done = []
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in ("tickets", "problems", "kb"):
+        (path / folder).mkdir(exist_ok=True)
+        keep = path / folder / ".gitkeep"
+        if not any((path / folder).iterdir()):
+            keep.write_text("")
+    atomic_write(path / config_mod.CONFIG_FILE, config_mod.render_default(), create=True)
+    ignore = path / ".gitignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if f"{CACHE_DIR}/" not in lines:
+        atomic_write(ignore, "\n".join([*lines, f"{CACHE_DIR}/"]) + "\n")
+    done.append(f"made desk {path}")
+    repo = gitio.find_repo(path.resolve())
+    if repo is None:
+        gitio.init(path)
+        repo = path.resolve()
+        done.append("git init")
+    if commit:
+        desk = Desk.open(path.resolve())
+        who = resolve_actor(desk, actor)
+        files = [desk.root / config_mod.CONFIG_FILE, desk.root / ".gitignore"]
+        files += [desk.root / f / ".gitkeep" for f in ("tickets", "problems", "kb") if (desk.root / f / ".gitkeep").exists()]
+        try:
+            gitio.commit(repo, files, "desk init: itsm.yaml, folders, .gitignore", who)
+            done.append("committed")
+        except gitio.GitError as exc:
+            warn(f"desk made but not committed: {exc}")
+    return done

@@ -1,0 +1,63 @@
+"""The `itsm` command line: a thin layer that parses options and calls the library."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from itsm import __version__
+from itsm.cli import desk, tickets
+
+app = typer.Typer(
+    name="itsm",
+    help="A service desk that lives in a git repository: tickets, problems and KB articles "
+    "are Markdown files, every change is a commit.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,  # tickets hold personal data: never print locals
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"itsm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """A service desk that lives in a git repository."""
+
+
+desk.register(app)
+tickets.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: a usage error is one line on stderr with exit code 2."""
+    try:
+        result = app(args=argv, prog_name="itsm", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        print("itsm: aborted", file=sys.stderr)
+        return 1
+    except typer.TyperException as exc:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        where = f"'{ctx.command_path} --help'" if ctx is not None else "'itsm --help'"
+        print(f"itsm: error: {message} (see {where})", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2) or 2)
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Desk-wide commands: init and check."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from itsm import actions, check, render
+from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, open_desk, out
+from itsm.errors import EXIT_FINDINGS
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(boundary(init))
+    app.command("check")(boundary(check_cmd))
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder for the new desk.")] = Path("."),
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+) -> None:
+    """Make a desk: tickets/, problems/, kb/, itsm.yaml, .gitignore; `git init` if needed.
+
+    Example: itsm init ~/servicedesk
+    """
+    for line in actions.init(path, actor=actor, commit=not no_commit):
+        out(line)
+
+
+def check_cmd(desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
+    """Validate every record and the config; print `path:line: message` per fault.
+
+    Exit 1 when anything is wrong, so CI can run it.
+
+    Example: itsm check --json
+    """
+    the_desk = open_desk(desk)
+    findings = check.check_desk(the_desk)
+    if as_json:
+        out(render.to_json([f.to_json() for f in findings]))
+    else:
+        for finding in findings:
+            out(str(finding))
+        counts = {kind: len(the_desk.record_files(kind)) for kind in ("ticket", "problem", "kb")}
+        summary = f"{counts['ticket']} tickets, {counts['problem']} problems, {counts['kb']} KB articles"
+        faulty = len({f.path for f in findings})
+        print(
+            f"itsm check: {len(findings)} faults in {faulty} files ({summary})" if findings
+            else f"itsm check: ok ({summary})",
+            file=sys.stderr,
+        )
+    if findings:
+        raise typer.Exit(EXIT_FINDINGS)

@@ -1,0 +1,327 @@
+"""Ticket commands: new, show, list, log, assign, categorise, edit, history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from itsm import actions, gitio, history, records, render
+from itsm.cli.common import (
+    ActorOpt,
+    DeskOpt,
+    FormatOpt,
+    JsonOpt,
+    NoCommitOpt,
+    boundary,
+    choose_format,
+    commit_wanted,
+    edit_in_editor,
+    open_desk,
+    out,
+    read_text_arg,
+)
+from itsm.errors import UsageError
+from itsm.model import (
+    CHANNELS,
+    INTERACTION_KINDS,
+    LEVELS,
+    PRIORITIES,
+    STATUSES,
+    TICKET_TYPES,
+    Article,
+    Problem,
+    Record,
+    Ticket,
+    to_json,
+)
+from itsm.store import Desk
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="A record ID, or any unique start of it (inc-7qk).")]
+
+
+def _choices(values: tuple[str, ...]) -> Any:
+    return lambda: list(values)
+
+
+def register(app: typer.Typer) -> None:
+    for func in (new, show, list_tickets, log, assign, categorise, edit, history_cmd):
+        name = {"list_tickets": "list", "history_cmd": "history"}.get(func.__name__, func.__name__)
+        app.command(name)(boundary(func))
+
+
+def new(
+    title: Annotated[str, typer.Argument(help="One line saying what is wrong or needed.")],
+    type: Annotated[str, typer.Option("--type", "-t", help="incident or request.", autocompletion=_choices(TICKET_TYPES))] = "incident",
+    category: Annotated[str | None, typer.Option("--category", "-c", help="From the taxonomy in itsm.yaml, e.g. network/vpn.", show_default=False)] = None,
+    impact: Annotated[str, typer.Option("--impact", help="high, medium or low.", autocompletion=_choices(LEVELS))] = "medium",
+    urgency: Annotated[str, typer.Option("--urgency", help="high, medium or low.", autocompletion=_choices(LEVELS))] = "medium",
+    reporter: Annotated[str | None, typer.Option("--reporter", "-r", help="Who asked. Default: the actor.", show_default=False)] = None,
+    channel: Annotated[str, typer.Option("--channel", help=f"How: {', '.join(CHANNELS)}.", autocompletion=_choices(CHANNELS))] = "cli",
+    description: Annotated[str | None, typer.Option("--description", "-d", help="The user's own words; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who owns it from the start.", show_default=False)] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Route to this group instead of the category's.", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a ticket and print its ID.
+
+    Priority follows from impact x urgency; the category routes it to its group.
+
+    Example: itsm new "VPN drops every few minutes" -c network/vpn --impact medium --urgency high -r maria@example.org --channel phone
+    """
+    the_desk = open_desk(desk)
+    text = read_text_arg(description, "description", "# Describe the problem in the user's words.\n") or ""
+    ticket = actions.new_ticket(
+        the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), type=type,
+        category=category, impact=impact, urgency=urgency, reporter=reporter, channel=channel,
+        description=text, owner=owner, group=group, commit=commit_wanted(the_desk, no_commit),
+    )
+    out(render.to_json(to_json(ticket)) if as_json else ticket.id)
+
+
+def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one ticket, problem or KB article, with its timeline.
+
+    Example: itsm show inc-7qk
+    """
+    the_desk = open_desk(desk)
+    record, path = the_desk.load(id)
+    if as_json:
+        data = to_json(record)
+        data["path"] = the_desk.relative(path)
+        out(render.to_json(data))
+    else:
+        out(format_record(record))
+
+
+def format_record(record: Record) -> str:
+    lines = [f"{record.id}  {record.title}"]
+    if isinstance(record, Ticket):
+        t = record
+        lines.append(f"  {t.type}, {t.status}, {t.priority or 'no priority'} (impact {t.impact or '-'}, urgency {t.urgency or '-'})" + ("  MAJOR INCIDENT" if t.major else ""))
+        lines.append(f"  category {t.category or '(none)'}; group {t.group or '(none)'} (level {t.level or '-'}); owner {t.owner or '(nobody)'}")
+        lines.append(f"  reported by {t.reporter or '(unknown)'} via {t.channel or '(unknown)'}; created {t.created}, updated {t.updated or '-'}")
+        if t.due_response or t.due_resolution:
+            lines.append(f"  due: response {t.due_response or '-'}, resolution {t.due_resolution or '-'}")
+        if t.problem or t.kb:
+            lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
+        if t.resolution:
+            lines.append(f"  resolved {t.resolved} with a {t.resolution.kind}: {t.resolution.summary}")
+        for key, label in (("notified", "user told"), ("confirmed", "user agreed"), ("closed", "closed")):
+            if getattr(t, key):
+                lines.append(f"  {label} {getattr(t, key)}")
+    elif isinstance(record, Problem):
+        p = record
+        lines.append(f"  problem, {p.status}; category {p.category or '(none)'}; owner {p.owner or '(nobody)'}")
+        lines.append(f"  incidents: {', '.join(p.incidents) or '(none)'}; KB {', '.join(p.kb) or '(none)'}")
+        for key in ("workaround", "root_cause", "fix"):
+            if getattr(p, key):
+                lines.append(f"  {key.replace('_', ' ')}: {getattr(p, key)}")
+    elif isinstance(record, Article):
+        a = record
+        lines.append(f"  KB article; category {a.category or '(none)'}; tags {', '.join(a.tags) or '(none)'}")
+        for link in a.links:
+            lines.append(f"  see {link}")
+        return "\n".join(lines) + "\n\n" + a.body
+    if record.description:
+        lines += ["", record.description]
+    lines += ["", "Timeline:"]
+    for entry in record.timeline:
+        lines.append(f"  {entry.time}  {entry.kind:<10} {entry.actor}")
+        lines += [f"      {line}" if line else "" for line in entry.text.split("\n")] if entry.text else []
+    return "\n".join(lines)
+
+
+LIST_COLUMNS = ("id", "priority", "status", "type", "category", "group", "owner", "created", "title")
+SORT_KEYS = ("priority", "created", "updated", "status", "id")
+
+
+def list_tickets(
+    status: Annotated[list[str] | None, typer.Option("--status", "-s", help="Only these statuses (repeatable).", autocompletion=_choices(STATUSES), show_default=False)] = None,
+    type: Annotated[str | None, typer.Option("--type", "-t", help="incident or request.", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Owned by this person.", show_default=False)] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Routed to this group.", show_default=False)] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="This category or below it (network matches network/vpn).", show_default=False)] = None,
+    priority: Annotated[list[str] | None, typer.Option("--priority", "-p", help="Only these priorities (repeatable).", autocompletion=_choices(PRIORITIES), show_default=False)] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only tickets not yet resolved.")] = False,
+    unowned: Annotated[bool, typer.Option("--unowned", help="Only open tickets nobody owns.")] = False,
+    major: Annotated[bool, typer.Option("--major", help="Only major incidents.")] = False,
+    sort: Annotated[str, typer.Option("--sort", help=f"Order by {', '.join(SORT_KEYS)}.", autocompletion=_choices(SORT_KEYS))] = "priority",
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many rows.", show_default=False)] = None,
+    fmt: FormatOpt = "table",
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List tickets as a table (or md, csv, json), most urgent first.
+
+    Example: itsm list --open --group network --sort created
+    """
+    chosen = choose_format(fmt, as_json)
+    if sort not in SORT_KEYS:
+        raise UsageError(f"cannot sort by '{sort}'", hint=f"use one of: {', '.join(SORT_KEYS)}")
+    for value in status or []:
+        if value not in STATUSES:
+            raise UsageError(f"unknown status '{value}'", hint=f"use one of: {', '.join(STATUSES)}")
+    for value in priority or []:
+        if value not in PRIORITIES:
+            raise UsageError(f"unknown priority '{value}'", hint=f"use one of: {', '.join(PRIORITIES)}")
+    the_desk = open_desk(desk)
+    tickets = [
+        t for t in the_desk.tickets()
+        if (not status or t.status in status)
+        and (type is None or t.type == type)
+        and (owner is None or t.owner == owner)
+        and (group is None or t.group == group)
+        and (category is None or (t.category or "") == category or (t.category or "").startswith(category + "/"))
+        and (not priority or t.priority in priority)
+        and (not open_only or t.is_open)
+        and (not unowned or (t.is_open and not t.owner))
+        and (not major or t.major)
+    ]
+
+    def key(t: Ticket) -> tuple[Any, ...]:
+        if sort == "priority":
+            return (not t.major, t.priority or "P9", t.created, t.id)
+        if sort == "status":
+            return (STATUSES.index(t.status) if t.status in STATUSES else 99, t.created, t.id)
+        return (getattr(t, sort) or "", t.id)
+
+    tickets.sort(key=key, reverse=reverse)
+    if limit:
+        tickets = tickets[:limit]
+    if chosen == "json":
+        out(render.to_json([to_json(t) for t in tickets]))
+        return
+    out(render.rows([to_json(t) for t in tickets], LIST_COLUMNS, chosen))
+
+
+def log(
+    id: IdArg,
+    text: Annotated[str | None, typer.Argument(help="What was said or done; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
+    kind: Annotated[str, typer.Option("--kind", "-k", help="note, call, email or chat.", autocompletion=_choices(INTERACTION_KINDS))] = "note",
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an interaction with the user, or a note of work done.
+
+    Example: itsm log inc-7qk "Called Maria: drops started after the router swap" --kind call
+    """
+    the_desk = open_desk(desk)
+    body = read_text_arg(text, "text", "# What was said or done?\n") or ""
+    ticket = actions.log(
+        the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind,
+        commit=commit_wanted(the_desk, no_commit),
+    )
+    _report(ticket, as_json)
+
+
+def assign(
+    id: IdArg,
+    owner: Annotated[str | None, typer.Option("--owner", "-o", help="The person who owns it now.", show_default=False)] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help="The group it is routed to (its level follows).", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a ticket an owner, or route it to a group.
+
+    Example: itsm assign inc-7qk --owner "Carla Diaz" --group network
+    """
+    the_desk = open_desk(desk)
+    ticket = actions.assign(
+        the_desk, id, owner=owner, group=group, actor=actions.resolve_actor(the_desk, actor),
+        commit=commit_wanted(the_desk, no_commit),
+    )
+    _report(ticket, as_json)
+
+
+def categorise(
+    id: IdArg,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="From the taxonomy in itsm.yaml.", show_default=False)] = None,
+    impact: Annotated[str | None, typer.Option("--impact", help="high, medium or low.", show_default=False)] = None,
+    urgency: Annotated[str | None, typer.Option("--urgency", help="high, medium or low.", show_default=False)] = None,
+    type: Annotated[str | None, typer.Option("--type", "-t", help="incident or request.", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set category, impact, urgency or type; priority, deadlines and routing follow.
+
+    Example: itsm categorise inc-7qk --category network/vpn --impact high
+    """
+    the_desk = open_desk(desk)
+    ticket = actions.categorise(
+        the_desk, id, category=category, impact=impact, urgency=urgency, type=type,
+        actor=actions.resolve_actor(the_desk, actor), commit=commit_wanted(the_desk, no_commit),
+    )
+    _report(ticket, as_json)
+
+
+def edit(
+    id: IdArg,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+) -> None:
+    """Edit a ticket's file in $EDITOR; the result is checked before it is saved.
+
+    Title, description, category, impact, urgency and the like may change; status,
+    timestamps and the timeline may not (use the lifecycle commands and `itsm log`).
+
+    Example: EDITOR=nano itsm edit inc-7qk
+    """
+    the_desk = open_desk(desk)
+    _, path = the_desk.load_ticket(id)
+    edited = edit_in_editor(path.read_text(encoding="utf-8"), ".md")
+    ticket = actions.edit(
+        the_desk, id, edited, actor=actions.resolve_actor(the_desk, actor),
+        commit=commit_wanted(the_desk, no_commit),
+    )
+    out(f"{path.stem}: no changes" if ticket is None else f"{ticket.id} edit: {ticket.timeline[-1].text}")
+
+
+def history_cmd(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
+    """The record's life from git: each commit, who, when, which fields changed.
+
+    Example: itsm history inc-7qk
+    """
+    the_desk = open_desk(desk)
+    kind, path = the_desk.resolve(id)
+    repo = gitio.find_repo(the_desk.root)
+    if repo is None:
+        raise UsageError("the desk is not in a git repository, so it has no history", hint="run `git init`")
+    try:
+        versions = gitio.file_history(repo, path)
+    except gitio.GitError as exc:
+        raise UsageError(f"git log failed: {exc}") from None
+    steps = history.steps(versions, kind)
+    if as_json:
+        out(render.to_json([s.to_json() for s in steps]))
+        return
+    if not steps:
+        out(f"{path.stem} has no commits yet")
+    for step in steps:
+        out(f"{step.date}  {step.commit[:10]}  {step.author}: {step.subject}")
+        for change in step.changes:
+            if change[0] not in ("updated",):
+                out(f"    {history.describe(change)}")
+
+
+def _report(ticket: Ticket, as_json: bool) -> None:
+    if as_json:
+        out(render.to_json(to_json(ticket)))
+    else:
+        entry = ticket.timeline[-1]
+        out(f"{ticket.id} {entry.kind}: {entry.text.splitlines()[0] if entry.text else ''} [{ticket.status}]")
+
+
+__all__ = ["Desk", "Path", "records", "register"]

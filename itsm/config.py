@@ -1,0 +1,310 @@
+"""The desk's configuration, `itsm.yaml`: every key has a built-in default.
+
+Sections a desk writes replace the defaults whole (`categories`, `groups`, `priority_matrix`)
+or key by key (`ids`, `sla`, `git`). Every wrong key or value is reported with file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from itsm import yamlio
+from itsm.errors import Finding, UsageError
+from itsm.ids import PREFIX_RE
+from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS
+from itsm.timeutil import parse_duration
+
+CONFIG_FILE = "itsm.yaml"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
+
+DEFAULTS: dict[str, Any] = {
+    "ids": {"incident": "INC", "request": "REQ", "problem": "PRB", "kb": "KB", "length": 6},
+    "default_group": "service-desk",
+    "groups": {
+        "service-desk": {"level": 1, "manager": None},
+        "identity": {"level": 2, "manager": None},
+        "network": {"level": 2, "manager": None},
+        "desktop-support": {"level": 2, "manager": None},
+        "messaging": {"level": 2, "manager": None},
+        "applications": {"level": 2, "manager": None},
+        "infrastructure": {"level": 3, "manager": None},
+        "suppliers": {"level": 3, "manager": None},
+    },
+    "categories": {
+        **{f"access/{c}": {"group": "identity"} for c in ("password", "account", "mfa")},
+        **{f"network/{c}": {"group": "network"} for c in ("vpn", "wifi", "dns")},
+        **{f"hardware/{c}": {"group": "desktop-support"} for c in ("laptop", "printer", "monitor", "phone")},
+        **{f"software/{c}": {"group": "desktop-support"} for c in ("install", "license")},
+        **{f"email/{c}": {"group": "messaging"} for c in ("mailbox", "calendar", "spam")},
+        "collaboration/teams": {"group": "messaging"},
+        **{f"apps/{c}": {"group": "applications"} for c in ("erp", "crm")},
+        **{f"infra/{c}": {"group": "infrastructure"} for c in ("storage", "server", "backup")},
+        **{f"onboarding/{c}": {"group": "service-desk"} for c in ("new-starter", "leaver")},
+        "other": {"group": "service-desk"},
+    },
+    # ITIL's 3 x 3 matrix: rows are impact, columns urgency.
+    "priority_matrix": {
+        "high": {"high": "P1", "medium": "P2", "low": "P3"},
+        "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+        "low": {"high": "P3", "medium": "P4", "low": "P5"},
+    },
+    "sla": {
+        "P1": {"response": "15m", "resolution": "4h"},
+        "P2": {"response": "30m", "resolution": "8h"},
+        "P3": {"response": "4h", "resolution": "3d"},
+        "P4": {"response": "8h", "resolution": "5d"},
+        "P5": {"response": "1d", "resolution": "10d"},
+    },
+    "autoclose_days": 5,
+    "git": {"commit": True},
+}
+_MERGED_KEYWISE = ("ids", "sla", "git")
+
+_COMMENTS = {
+    "ids": "ID prefixes per record kind, and how many code characters a new ID gets (docs/ids.md).",
+    "default_group": "Where a ticket goes when its category names no group.",
+    "groups": "Support groups: their level (1-3) and manager, the target of hierarchical escalation.",
+    "categories": "The category taxonomy; each category's default group routes new tickets.",
+    "priority_matrix": "Impact (rows) x urgency (columns) -> priority. Priority is never typed by hand.",
+    "sla": "Per-priority targets: time to first response and to resolution (m, h, d).",
+    "autoclose_days": "Days after which a resolved ticket closes when the user stays silent.",
+    "git": "Commit every change (set commit: false to commit by hand).",
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    level: int
+    manager: str | None = None
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    response: timedelta
+    resolution: timedelta
+
+
+@dataclass(frozen=True)
+class Config:
+    prefixes: dict[str, str]  # record kind or ticket type -> prefix
+    id_length: int
+    default_group: str
+    groups: dict[str, Group]
+    categories: dict[str, str]  # category -> its default group
+    matrix: dict[str, dict[str, str]]
+    sla: dict[str, SlaTarget]
+    autoclose_days: int
+    git_commit: bool
+    findings: tuple[Finding, ...] = field(default=(), compare=False)
+
+    def kind_of_prefix(self, prefix: str) -> str | None:
+        """'ticket', 'problem' or 'kb' for a configured ID prefix."""
+        for name, value in self.prefixes.items():
+            if value == prefix:
+                return "ticket" if name in ("incident", "request") else name
+        return None
+
+    def group_for(self, category: str | None) -> str:
+        if category and category in self.categories:
+            return self.categories[category]
+        return self.default_group
+
+
+def default_config() -> Config:
+    return _build(DEFAULTS, yamlio.Parsed(DEFAULTS), "<defaults>")
+
+
+def load(desk_root: Path) -> Config:
+    """The desk's config; faults are kept in `findings` (commands refuse, `check` lists)."""
+    path = desk_root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return default_config()
+    except (OSError, UnicodeDecodeError) as exc:
+        return _with_findings(default_config(), [Finding(CONFIG_FILE, None, f"cannot read: {exc}")])
+    try:
+        parsed = yamlio.load(text)
+    except yamlio.YamlError as exc:
+        return _with_findings(default_config(), [Finding(CONFIG_FILE, exc.line, exc.message)])
+    if parsed.value is None:
+        parsed.value = {}
+    if not isinstance(parsed.value, dict):
+        return _with_findings(
+            default_config(), [Finding(CONFIG_FILE, 1, "itsm.yaml must be a mapping of keys")]
+        )
+    merged = {key: value for key, value in DEFAULTS.items()}
+    for key, value in parsed.value.items():
+        if key in _MERGED_KEYWISE and isinstance(value, dict):
+            merged[key] = {**DEFAULTS[key], **value}
+        else:
+            merged[key] = value
+    return _build(merged, parsed, CONFIG_FILE)
+
+
+def require_valid(config: Config) -> Config:
+    if config.findings:
+        first = config.findings[0]
+        more = f" (and {len(config.findings) - 1} more)" if len(config.findings) > 1 else ""
+        raise UsageError(f"{first}{more}", hint="fix itsm.yaml; `itsm check` lists every fault")
+    return config
+
+
+def _with_findings(config: Config, findings: list[Finding]) -> Config:
+    return Config(**{**config.__dict__, "findings": tuple(findings)})
+
+
+def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
+    findings: list[Finding] = []
+    user_keys = set(parsed.value) if isinstance(parsed.value, dict) else set()
+
+    def fault(message: str, *key: str | int) -> None:
+        findings.append(Finding(path, parsed.line_of(*key), message))
+
+    for key in data:
+        if key not in DEFAULTS:
+            fault(f"unknown key '{key}' (known: {', '.join(DEFAULTS)})", key)
+
+    ids = _mapping(data, "ids", fault)
+    prefixes: dict[str, str] = {}
+    for name in ("incident", "request", "problem", "kb"):
+        value = ids.get(name, DEFAULTS["ids"][name])
+        if not isinstance(value, str) or not PREFIX_RE.match(value):
+            fault(f"ids.{name}: '{value}' must be 1-8 capital letters", "ids", name)
+            value = DEFAULTS["ids"][name]
+        prefixes[name] = value
+    for name in ids:
+        if name not in DEFAULTS["ids"]:
+            fault(f"ids: unknown key '{name}' (known: {', '.join(DEFAULTS['ids'])})", "ids", name)
+    if len(set(prefixes.values())) < len(prefixes):
+        fault("ids: every kind needs its own prefix", "ids")
+    length = ids.get("length", 6)
+    if isinstance(length, bool) or not isinstance(length, int) or not 4 <= length <= 16:
+        fault(f"ids.length: '{length}' must be a whole number from 4 to 16", "ids", "length")
+        length = 6
+
+    groups: dict[str, Group] = {}
+    for name, spec in _mapping(data, "groups", fault).items():
+        if not NAME_RE.match(str(name)):
+            fault(f"groups: '{name}' must be lower-case letters, digits, '-' or '_'", "groups", name)
+        spec = spec if isinstance(spec, dict) else {}
+        for extra in spec:
+            if extra not in ("level", "manager"):
+                fault(f"groups.{name}: unknown key '{extra}' (known: level, manager)", "groups", name, extra)
+        level = spec.get("level")
+        if level not in SUPPORT_LEVELS or isinstance(level, bool):
+            fault(f"groups.{name}.level: '{level}' must be 1, 2 or 3", "groups", name, "level")
+            level = 1
+        manager = spec.get("manager")
+        if manager is not None and not isinstance(manager, str):
+            fault(f"groups.{name}.manager: must be a name", "groups", name, "manager")
+            manager = None
+        groups[str(name)] = Group(str(name), int(level), manager)
+
+    default_group = data.get("default_group")
+    if default_group not in groups:
+        fault(f"default_group: '{default_group}' is not one of the groups", "default_group")
+
+    categories: dict[str, str] = {}
+    for name, spec in _mapping(data, "categories", fault).items():
+        if not CATEGORY_RE.match(str(name)):
+            fault(f"categories: '{name}' must look like 'network/vpn' (lower case)", "categories", name)
+        group = spec.get("group") if isinstance(spec, dict) else None
+        if isinstance(spec, dict):
+            for extra in spec:
+                if extra != "group":
+                    fault(f"categories.{name}: unknown key '{extra}' (known: group)", "categories", name, extra)
+        if group is not None and group not in groups:
+            # Default categories name default groups; a desk that brings its own groups
+            # but keeps the default taxonomy routes those to default_group silently.
+            if "categories" in user_keys:
+                fault(
+                    f"categories.{name}.group: '{group}' is not one of the groups",
+                    "categories", name, "group",
+                )
+            group = None
+        categories[str(name)] = group or str(default_group)
+
+    matrix_data = _mapping(data, "priority_matrix", fault)
+    matrix: dict[str, dict[str, str]] = {}
+    for impact in LEVELS:
+        row = matrix_data.get(impact)
+        if not isinstance(row, dict):
+            fault(f"priority_matrix: needs a row for impact '{impact}'", "priority_matrix")
+            row = DEFAULTS["priority_matrix"][impact]
+        matrix[impact] = {}
+        for urgency in LEVELS:
+            value = row.get(urgency)
+            if value not in PRIORITIES:
+                fault(
+                    f"priority_matrix.{impact}.{urgency}: '{value}' must be one of {', '.join(PRIORITIES)}",
+                    "priority_matrix", impact, urgency,
+                )
+                value = DEFAULTS["priority_matrix"][impact][urgency]
+            matrix[impact][urgency] = value
+    for impact in matrix_data:
+        if impact not in LEVELS:
+            fault(f"priority_matrix: unknown impact '{impact}' (known: high, medium, low)", "priority_matrix", impact)
+
+    sla: dict[str, SlaTarget] = {}
+    sla_data = _mapping(data, "sla", fault)
+    for priority in PRIORITIES:
+        spec = sla_data.get(priority)
+        spec = spec if isinstance(spec, dict) else {}
+        targets = []
+        for target in ("response", "resolution"):
+            value = spec.get(target, DEFAULTS["sla"][priority][target])
+            try:
+                targets.append(parse_duration(value))
+            except ValueError as exc:
+                fault(f"sla.{priority}.{target}: {exc}", "sla", priority, target)
+                targets.append(parse_duration(DEFAULTS["sla"][priority][target]))
+        sla[priority] = SlaTarget(*targets)
+    for priority in sla_data:
+        if priority not in PRIORITIES:
+            fault(f"sla: unknown priority '{priority}' (known: {', '.join(PRIORITIES)})", "sla", priority)
+
+    autoclose = data.get("autoclose_days")
+    if isinstance(autoclose, bool) or not isinstance(autoclose, int) or autoclose < 0:
+        fault(f"autoclose_days: '{autoclose}' must be a whole number of days", "autoclose_days")
+        autoclose = 5
+
+    git = _mapping(data, "git", fault)
+    commit = git.get("commit", True)
+    if not isinstance(commit, bool):
+        fault(f"git.commit: '{commit}' must be true or false", "git", "commit")
+        commit = True
+    for name in git:
+        if name != "commit":
+            fault(f"git: unknown key '{name}' (known: commit)", "git", name)
+
+    return Config(
+        prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
+        categories=categories, matrix=matrix, sla=sla, autoclose_days=autoclose,
+        git_commit=commit, findings=tuple(findings),
+    )
+
+
+def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fault(f"{key}: must be a mapping", key)
+        return {}
+    return value
+
+
+def render_default(overrides: dict[str, Any] | None = None) -> str:
+    """The text `itsm init` writes: every default spelled out, each section explained."""
+    data = {**DEFAULTS, **(overrides or {})}
+    parts = ["# itsm desk configuration. Every key is optional: delete one to use its default.\n"]
+    for key, value in data.items():
+        parts.append(f"\n# {_COMMENTS[key]}\n" + yamlio.dump({key: value}))
+    return "".join(parts)

@@ -1,0 +1,140 @@
+"""Every git call `itsm` makes: the only module that runs git.
+
+Git is the audit trail: each change to a record is one commit, authored by the actor, with
+a message that starts with the record's ID and the action.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsm import timeutil
+
+
+class GitError(RuntimeError):
+    """git failed; `message` carries git's own first line of complaint."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    email: str
+    date: str  # UTC, like record timestamps
+    subject: str
+
+
+def find_repo(start: Path) -> Path | None:
+    """The top of the git work tree holding `start`, found without running git."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    if os.environ.get("ITSM_NOW"):
+        # A pinned clock pins git's dates too, so tests and replays give stable history.
+        stamp = timeutil.stamp()
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
+    return env
+
+
+def run(repo: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=repo, input=input, capture_output=True,
+            env=env or _env(), check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if done.returncode != 0:
+        lines = [
+            line for line in done.stderr.decode("utf-8", "replace").splitlines()
+            if line.strip() and not line.startswith("hint:")
+        ]
+        raise GitError(lines[-1] if lines else f"git {args[0]} failed ({done.returncode})")
+    return done.stdout
+
+
+def init(folder: Path) -> None:
+    run(folder, "init", "-q")
+
+
+def identity(repo: Path) -> tuple[str | None, str | None]:
+    """git's configured (user.name, user.email), each None when unset."""
+    try:
+        out = run(repo, "config", "--get-regexp", r"^user\.(name|email)$").decode("utf-8", "replace")
+    except GitError:
+        return None, None
+    values = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    return values.get("user.name"), values.get("user.email")
+
+
+def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
+    """Commit exactly `paths` (new or changed), authored by `actor`."""
+    name, email = identity(repo)
+    author_email = email if (email and actor == name) else ""
+    env = _env()
+    if not name or email is None:
+        # An unconfigured clone can still keep its audit trail: the actor commits.
+        env.setdefault("GIT_COMMITTER_NAME", actor)
+        env.setdefault("GIT_COMMITTER_EMAIL", author_email)
+    relative = [str(p.relative_to(repo)) for p in paths]
+    run(repo, "add", "--", *relative, env=env)
+    run(
+        repo, "commit", "-q", "--no-gpg-sign", "-m", message,
+        f"--author={actor} <{author_email}>", "--", *relative, env=env,
+    )
+
+
+def unstage(repo: Path, paths: list[Path]) -> None:
+    """Put the index back as HEAD has it for `paths` (after a failed commit)."""
+    relative = [str(p.relative_to(repo)) for p in paths]
+    try:
+        run(repo, "reset", "-q", "--", *relative)
+    except GitError:
+        # No HEAD yet (first commit failed): drop the paths from the index instead.
+        run(repo, "rm", "-q", "--cached", "--ignore-unmatch", "--", *relative)
+
+
+def file_history(repo: Path, path: Path) -> list[tuple[Commit, str | None]]:
+    """Each commit that touched `path`, oldest first, with the file's text after it."""
+    relative = str(path.relative_to(repo))
+    try:
+        out = run(
+            repo, "log", "--format=%H%x00%an%x00%ae%x00%at%x00%s", "--reverse", "--", relative,
+        ).decode("utf-8", "replace")
+    except GitError as exc:
+        if "does not have any commits" in str(exc):
+            return []
+        raise
+    commits = []
+    for line in out.splitlines():
+        sha, author, email, epoch, subject = line.split("\x00", 4)
+        commits.append(Commit(sha, author, email, timeutil.from_epoch(int(epoch)), subject))
+    if not commits:
+        return []
+    # One `cat-file --batch` process for every version, not one `git show` per commit.
+    requests = "".join(f"{c.sha}:{relative}\n" for c in commits).encode()
+    raw = run(repo, "cat-file", "--batch", input=requests)
+    texts: list[str | None] = []
+    pos = 0
+    for _ in commits:
+        header_end = raw.index(b"\n", pos)
+        header = raw[pos:header_end].decode()
+        pos = header_end + 1
+        if header.endswith("missing"):
+            texts.append(None)  # the commit deleted the file
+            continue
+        size = int(header.rsplit(" ", 1)[1])
+        texts.append(raw[pos : pos + size].decode("utf-8", "replace"))
+        pos += size + 1
+    return list(zip(commits, texts, strict=True))

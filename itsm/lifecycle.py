@@ -1,0 +1,45 @@
+"""Which action may happen in which state: one table, not `if` chains spread over commands."""
+
+from __future__ import annotations
+
+from itsm.errors import UsageError
+from itsm.model import OPEN_STATUSES, STATUSES
+
+_OPEN = {status: status for status in OPEN_STATUSES}
+_NOT_CLOSED = {status: status for status in STATUSES if status != "closed"}
+
+# action -> {status before: status after}. A pair that is not here is refused.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "assign": {"new": "assigned", "assigned": "assigned", "in_progress": "in_progress", "pending": "pending"},
+    # The owner's first recorded work on an assigned ticket starts it.
+    "start": {"assigned": "in_progress"},
+    "log": dict(_NOT_CLOSED),
+    "categorise": dict(_NOT_CLOSED),
+    "edit": dict(_NOT_CLOSED),
+    "escalate": dict(_OPEN),
+    "pend": {"assigned": "pending", "in_progress": "pending"},
+    "resume": {"pending": "in_progress"},
+    "resolve": {status: "resolved" for status in OPEN_STATUSES},
+    "notify": {"resolved": "resolved"},
+    "confirm": {"resolved": "resolved"},
+    "close": {"resolved": "closed"},
+    "reopen": {"resolved": "in_progress"},
+}
+
+
+def allowed_from(action: str) -> list[str]:
+    return list(TRANSITIONS[action])
+
+
+def next_status(action: str, record_id: str, status: str) -> str:
+    """The status after `action`, or a refusal that names the states where it is allowed."""
+    after = TRANSITIONS[action].get(status)
+    if after is not None:
+        return after
+    if status == "closed":
+        raise UsageError(
+            f"{record_id} is closed; a closed ticket is final",
+            hint="open a new ticket for a new request or a recurrence",
+        )
+    allowed = ", ".join(allowed_from(action))
+    raise UsageError(f"cannot {action} {record_id}: it is {status}; {action} is allowed when {allowed}")

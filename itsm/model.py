@@ -1,0 +1,231 @@
+"""The records of a desk as immutable values: tickets, problems, KB articles, timeline entries.
+
+Pure: no I/O, no clock. Code that changes a record returns a new one (`dataclasses.replace`),
+so a command can compare before and after, and a refusal has nothing to undo.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TICKET_TYPES = ("incident", "request")
+STATUSES = ("new", "assigned", "in_progress", "pending", "resolved", "closed")
+OPEN_STATUSES = ("new", "assigned", "in_progress", "pending")
+LEVELS = ("high", "medium", "low")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+CHANNELS = ("cli", "email", "phone", "chat", "web", "walk-in", "monitoring")
+SUPPORT_LEVELS = (1, 2, 3)
+RESOLUTION_KINDS = ("workaround", "fix")
+PROBLEM_STATUSES = ("open", "known_error", "resolved", "closed")
+INTERACTION_KINDS = ("note", "call", "email", "chat")
+
+FieldType = Literal["str", "opt_str", "int", "bool", "str_list", "resolution"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a record's life: an interaction or a change. Never rewritten or deleted.
+
+    `id` is random and stable, so the timelines of two clones' copies of a record can be
+    joined in a merge without losing or doubling an entry.
+    """
+
+    id: str
+    time: str
+    actor: str
+    kind: str
+    text: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    kind: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    title: str
+    type: str = "incident"
+    status: str = "new"
+    priority: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    category: str | None = None
+    group: str | None = None
+    level: int | None = None
+    owner: str | None = None
+    reporter: str | None = None
+    channel: str | None = None
+    major: bool = False
+    problem: str | None = None
+    kb: tuple[str, ...] = ()
+    created: str = ""
+    updated: str | None = None
+    responded: str | None = None
+    resolved: str | None = None
+    closed: str | None = None
+    due_response: str | None = None
+    due_resolution: str | None = None
+    resolution: Resolution | None = None
+    notified: str | None = None
+    confirmed: str | None = None
+    description: str = ""
+    timeline: tuple[Entry, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    kind = "ticket"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    title: str
+    status: str = "open"
+    category: str | None = None
+    owner: str | None = None
+    incidents: tuple[str, ...] = ()
+    kb: tuple[str, ...] = ()
+    workaround: str | None = None
+    root_cause: str | None = None
+    fix: str | None = None
+    created: str = ""
+    updated: str | None = None
+    resolved: str | None = None
+    closed: str | None = None
+    description: str = ""
+    timeline: tuple[Entry, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    kind = "problem"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A KB article: the body is Markdown with `## Symptoms`, `## Cause`, `## Resolution`
+    (or `## Workaround`) and, for common requests, `## Script` (numbered steps)."""
+
+    id: str
+    title: str
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    author: str | None = None
+    created: str = ""
+    updated: str | None = None
+    body: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    kind = "kb"
+
+
+Record = Ticket | Problem | Article
+
+# Front-matter keys in the order they are written, with their YAML shape. Body fields
+# (description, timeline, body) and `extra` are not front-matter keys.
+TICKET_FIELDS: tuple[tuple[str, FieldType], ...] = (
+    ("id", "str"), ("title", "str"), ("type", "str"), ("status", "str"),
+    ("priority", "opt_str"), ("impact", "opt_str"), ("urgency", "opt_str"),
+    ("category", "opt_str"), ("group", "opt_str"), ("level", "int"), ("owner", "opt_str"),
+    ("reporter", "opt_str"), ("channel", "opt_str"), ("major", "bool"),
+    ("problem", "opt_str"), ("kb", "str_list"),
+    ("created", "str"), ("updated", "opt_str"), ("responded", "opt_str"),
+    ("resolved", "opt_str"), ("closed", "opt_str"),
+    ("due_response", "opt_str"), ("due_resolution", "opt_str"),
+    ("resolution", "resolution"), ("notified", "opt_str"), ("confirmed", "opt_str"),
+)
+PROBLEM_FIELDS: tuple[tuple[str, FieldType], ...] = (
+    ("id", "str"), ("title", "str"), ("status", "str"), ("category", "opt_str"),
+    ("owner", "opt_str"), ("incidents", "str_list"), ("kb", "str_list"),
+    ("workaround", "opt_str"), ("root_cause", "opt_str"), ("fix", "opt_str"),
+    ("created", "str"), ("updated", "opt_str"), ("resolved", "opt_str"), ("closed", "opt_str"),
+)
+ARTICLE_FIELDS: tuple[tuple[str, FieldType], ...] = (
+    ("id", "str"), ("title", "str"), ("category", "opt_str"), ("tags", "str_list"),
+    ("links", "str_list"), ("author", "opt_str"), ("created", "str"), ("updated", "opt_str"),
+)
+FIELDS: dict[str, tuple[tuple[str, FieldType], ...]] = {
+    "ticket": TICKET_FIELDS, "problem": PROBLEM_FIELDS, "kb": ARTICLE_FIELDS,
+}
+REQUIRED = ("id", "title", "created")
+
+ARTICLE_SECTIONS = ("symptoms", "cause", "resolution", "workaround", "script")
+
+
+def normalize_text(text: str) -> str:
+    """The canonical form of free text: LF line ends, no trailing spaces at the end of
+    lines, no blank lines at either end. Records store only canonical text, which is what
+    makes load -> save byte-identical."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def normalize_line(text: str) -> str:
+    """A one-line field (title, actor): inner whitespace folded to single spaces."""
+    return " ".join(text.split())
+
+
+def priority_for(matrix: dict[str, dict[str, str]], impact: str | None, urgency: str | None) -> str | None:
+    """Priority follows from impact x urgency by the desk's matrix; never typed by hand."""
+    if impact is None or urgency is None:
+        return None
+    return matrix.get(impact, {}).get(urgency)
+
+
+def add_entry(record: Ticket | Problem, entry: Entry) -> Any:
+    """The record with one more timeline entry, and `updated` set to the entry's time."""
+    return dataclasses.replace(record, timeline=(*record.timeline, entry), updated=entry.time)
+
+
+def changes(before: Record, after: Record) -> list[tuple[str, Any, Any]]:
+    """(key, old, new) for every front-matter key or body part that differs."""
+    result = []
+    for f in dataclasses.fields(before):
+        if f.name in ("timeline", "updated"):
+            continue
+        old, new = getattr(before, f.name), getattr(after, f.name)
+        if old != new:
+            result.append((f.name, old, new))
+    return result
+
+
+def article_sections(body: str) -> dict[str, str]:
+    """The `## Heading` sections of a KB body, keyed by lower-case heading."""
+    sections: dict[str, list[str]] = {}
+    current = "intro"
+    for line in body.split("\n"):
+        if line.startswith("## "):
+            current = line[3:].strip().lower()
+            sections.setdefault(current, [])
+        else:
+            sections.setdefault(current, []).append(line)
+    return {name: "\n".join(lines).strip("\n") for name, lines in sections.items()}
+
+
+def to_json(record: Record) -> dict[str, Any]:
+    """A record as JSON-ready data: front-matter keys, body parts, timeline as a list."""
+    data: dict[str, Any] = {"kind": record.kind}
+    for key, _ in FIELDS[record.kind]:
+        value = getattr(record, key)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Resolution):
+            value = dataclasses.asdict(value)
+        data[key] = value
+    data.update(record.extra)
+    if isinstance(record, Article):
+        data["body"] = record.body
+    else:
+        data["description"] = record.description
+        data["timeline"] = [entry.to_json() for entry in record.timeline]
+    return data

@@ -1,0 +1,66 @@
+"""The desk's clock: UTC, second precision, ISO-8601 with `Z`; `$ITSM_NOW` overrides it."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+from itsm.errors import UsageError
+
+_TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+_DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+
+
+def now() -> datetime:
+    """The current instant, or `$ITSM_NOW` when set (tests and reproducible reports)."""
+    fixed = os.environ.get("ITSM_NOW")
+    if fixed:
+        try:
+            return parse_user_time(fixed)
+        except ValueError:
+            raise UsageError(
+                f"ITSM_NOW='{fixed}' is not a timestamp", hint="use e.g. 2026-11-26T09:00:00Z"
+            ) from None
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def parse_user_time(text: str) -> datetime:
+    """Lenient reading of a typed time: a date, or ISO with `Z`, an offset, or nothing (UTC)."""
+    value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def is_timestamp(text: object) -> bool:
+    return isinstance(text, str) and _TS_RE.match(text) is not None
+
+
+def parse(text: str) -> datetime:
+    """Read a stored timestamp (strict format); raises ValueError otherwise."""
+    if not is_timestamp(text):
+        raise ValueError(f"'{text}' is not a UTC timestamp like 2026-11-26T09:00:00Z")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def format(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamp() -> str:
+    return format(now())
+
+
+def parse_duration(text: str) -> timedelta:
+    """`15m`, `4h`, `3d` as used by SLA targets in itsm.yaml."""
+    match = _DURATION_RE.match(str(text).strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a duration like 15m, 4h or 3d")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"m": timedelta(minutes=amount), "min": timedelta(minutes=amount),
+            "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+
+
+def from_epoch(seconds: int) -> str:
+    return format(datetime.fromtimestamp(seconds, UTC))
