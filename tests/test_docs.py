@@ -1,0 +1,42 @@
+"""Docs that are checked stay true: every command has help with an example and is in README."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from itsm.cli import app
+from tests.conftest import REPO
+
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_command_set() -> None:
+    assert set(COMMANDS) >= {"init", "new", "show", "list", "log", "assign", "categorise", "edit", "history", "check"}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "itsm", name, "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Example:" in done.stdout
+    assert "--desk" in done.stdout or name == "init"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_in_the_readme(name: str) -> None:
+    assert f"itsm {name}" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_commands_match_ci() -> None:
+    """The two commands README.md gives a newcomer are exactly what CI runs."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:3]]
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    for command in blocks:
+        assert command in ci
