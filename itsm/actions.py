@@ -327,10 +327,14 @@ PROTECTED_KEYS = {
     "confirmed": "set by `itsm confirm`",
     "due_response": "derived from the priority's SLA",
     "due_resolution": "derived from the priority's SLA",
+    "problem": "links are kept on both sides by `itsm problem link`",
+    "major": "declared by `itsm escalate --major`",
 }
 
 
-def edit(desk: Desk, ref: str, edited_text: str, *, actor: str, commit: bool = True) -> Ticket | None:
+def edit(
+    desk: Desk, ref: str, edited_text: str, *, actor: str, commit: bool = True, original_text: str | None = None
+) -> Ticket | None:
     """Apply a hand edit of a ticket file, after checking it; None when nothing changed.
 
     Refused if the result does not parse, breaks a rule `itsm check` enforces, changes a
@@ -340,6 +344,11 @@ def edit(desk: Desk, ref: str, edited_text: str, *, actor: str, commit: bool = T
     with desk.lock():
         before, path = desk.load_ticket(ref)
         lifecycle.next_status("edit", before.id, before.status)
+        if original_text is not None and path.read_text(encoding="utf-8") != original_text:
+            raise UsageError(
+                f"{before.id} changed while it was being edited; nothing was saved",
+                hint="run `itsm edit` again to edit the current version",
+            )
         try:
             parsed = records.parse(edited_text, "ticket", "edited file")
         except records.RecordError as exc:

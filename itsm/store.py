@@ -143,16 +143,20 @@ class Desk:
         self._check_inside(path)
         return kind, path
 
+    def _outside(self, path: Path) -> bool:
+        """A record file that is a symbolic link leading out of the desk is never read."""
+        return path.is_symlink() and not path.resolve().is_relative_to(self.root.resolve())
+
     def _check_inside(self, path: Path) -> None:
-        real = path.resolve()
-        if path.is_symlink() and not real.is_relative_to(self.root.resolve()):
+        if self._outside(path):
             raise UsageError(f"{self.relative(path)} is a link out of the desk; refusing to follow it")
 
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, path: Path, kind: str) -> Record:
         """Parse one record file; raises RecordError naming the file and line."""
-        self._check_inside(path)
+        if self._outside(path):
+            raise records.RecordError("is a link out of the desk; not read", None, self.relative(path))
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -220,7 +224,10 @@ class Desk:
     def lock(self) -> Iterator[None]:
         """The desk's one writer lock, held across read-modify-write and the git commit."""
         lock_dir = self.root / CACHE_DIR
-        lock_dir.mkdir(exist_ok=True)
+        if not lock_dir.is_dir():
+            lock_dir.mkdir(exist_ok=True)
+            # Self-ignoring, so a desk without itsm's .gitignore line still shows a clean status.
+            (lock_dir / ".gitignore").write_text("*\n", encoding="utf-8")
         fd = os.open(lock_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS

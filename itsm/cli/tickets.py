@@ -281,10 +281,11 @@ def edit(
     """
     the_desk = open_desk(desk)
     _, path = the_desk.load_ticket(id)
-    edited = edit_in_editor(path.read_text(encoding="utf-8"), ".md")
+    original = path.read_text(encoding="utf-8")
+    edited = edit_in_editor(original, ".md")
     ticket = actions.edit(
         the_desk, id, edited, actor=actions.resolve_actor(the_desk, actor),
-        commit=commit_wanted(the_desk, no_commit),
+        commit=commit_wanted(the_desk, no_commit), original_text=original,
     )
     out(f"{path.stem}: no changes" if ticket is None else f"{ticket.id} edit: {ticket.timeline[-1].text}")
 
