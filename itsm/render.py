@@ -8,8 +8,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 FORMATS = ("table", "md", "csv", "json")
 
 
@@ -28,6 +26,8 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> st
         for row in data:
             writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
         return out.getvalue().rstrip("\n")
+    from tabulate import tabulate  # only tables need it: keeps it off every command's start-up
+
     table = [[_cell(row.get(c)) for c in columns] for row in data]
     return tabulate(table, headers=list(columns), tablefmt="github" if fmt == "md" else "simple")
 
