@@ -117,7 +117,7 @@ def parse(text: str, kind: str, path: str | None = None) -> Record:
 
 
 def _parse(text: str, kind: str) -> Record:
-    if len(text) > MAX_FILE_BYTES:
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise RecordError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     parts = _FM_BOUNDARY.split(text, 2)

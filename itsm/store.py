@@ -39,6 +39,7 @@ class Desk:
     root: Path
     config: Config
     _listing: dict[str, dict[str, Path]] = field(default_factory=dict, repr=False)
+    _linked_out: set[Path] = field(default_factory=set, repr=False)  # folders linked out of the desk
 
     # -- finding the desk -------------------------------------------------------------
 
@@ -101,9 +102,12 @@ class Desk:
         base = self.folder(kind)
         if not base.is_dir():
             return []
+        if self._outside(base):
+            self._linked_out.add(base)
         folders = [base]
         if kind == "ticket":
             folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+            self._linked_out.update(folder for folder in folders if self._outside(folder))
         files: list[Path] = []
         for folder in folders:
             with os.scandir(folder) as it:
@@ -144,8 +148,20 @@ class Desk:
         return kind, path
 
     def _outside(self, path: Path) -> bool:
-        """A record file that is a symbolic link leading out of the desk is never read."""
-        return path.is_symlink() and not path.resolve().is_relative_to(self.root.resolve())
+        """A file or folder that is a symbolic link leading out of the desk is never read.
+
+        Folders are checked when listed, so checking the file itself is enough for the
+        paths `record_files` hands out; a path built elsewhere is resolved in full.
+        """
+        if path.parent in self._linked_out:
+            return True
+        if path.is_symlink():
+            return not path.resolve().is_relative_to(self._real_root)
+        return False
+
+    @property
+    def _real_root(self) -> Path:
+        return self.root.resolve()
 
     def _check_inside(self, path: Path) -> None:
         if self._outside(path):

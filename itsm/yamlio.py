@@ -73,6 +73,11 @@ class _StrictLoader(
             raise YamlError(
                 "YAML anchors and aliases are not allowed", event.start_mark.line + 1
             )
+        tag = getattr(event, "tag", None)
+        # An explicit tag (`!!int 0x1F`, `!!bool yes`) would bring back what the resolver
+        # refuses; only `!!str`, which makes a value plain text, is harmless.
+        if tag not in (None, "!", _STR):
+            raise YamlError(f"YAML tag {tag} is not allowed", event.start_mark.line + 1)
         return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
@@ -101,8 +106,11 @@ def load(text: str) -> Parsed:
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context and exc.context_mark and "scanning" in exc.context:
+            # An unclosed quote is noticed at the end of the text; the fix is where it began.
+            problem, mark = f"{exc.context} that starts here: {problem}", exc.context_mark
         raise YamlError(problem, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0]) from None
@@ -167,8 +175,16 @@ _Dumper.yaml_implicit_resolvers = {
 }
 
 
+# Characters a YAML reader takes as line breaks although Python does not split on them
+# the same way; only double quotes (which escape them as \N, \L, \P) carry them intact.
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if any(ch in value for ch in _YAML_ONLY_BREAKS):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar(_STR, value, style=style)
 
 
