@@ -52,12 +52,8 @@ def resolve_actor(desk: Desk, explicit: str | None) -> str:
 
 
 def should_commit(desk: Desk, no_commit: bool) -> bool:
-    if no_commit or not desk.config.git_commit:
-        return False
-    if gitio.find_repo(desk.root) is None:
-        warn("the desk is not in a git repository: changes are not committed (run `git init`)")
-        return False
-    return True
+    """Whether changes are committed; outside a git repository the write warns instead."""
+    return not no_commit and desk.config.git_commit
 
 
 # -- validation of what the user typed --------------------------------------------------

@@ -46,6 +46,7 @@ def steps(versions: list[tuple[gitio.Commit, str | None]], kind: str) -> list[St
             added = [f"{e.kind}: {e.text}" for e in getattr(current, "timeline", ()) if e.id not in before_ids]
         elif current is not None:
             found = [("created", None, current.id)]
+            added = [f"{e.kind}: {e.text}" for e in getattr(current, "timeline", ())]
         elif text is None:
             found = [("deleted", None, None)]
         result.append(Step(commit.sha, commit.author, commit.date, commit.subject, tuple(found), tuple(added)))

@@ -238,13 +238,12 @@ class Desk:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """The desk's one writer lock, held across read-modify-write and the git commit."""
-        lock_dir = self.root / CACHE_DIR
-        if not lock_dir.is_dir():
-            lock_dir.mkdir(exist_ok=True)
-            # Self-ignoring, so a desk without itsm's .gitignore line still shows a clean status.
-            (lock_dir / ".gitignore").write_text("*\n", encoding="utf-8")
-        fd = os.open(lock_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        """The desk's one writer lock, held across read-modify-write and the git commit.
+
+        It is a `flock` on the desk folder itself: no lock file to create (a refused
+        command leaves nothing behind) and none left stale when a process dies.
+        """
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
             deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
             while True:
@@ -254,7 +253,7 @@ class Desk:
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
                         raise UsageError(
-                            "the desk is busy: another itsm command holds .itsm/lock",
+                            "the desk is busy: another itsm command has held its lock for a minute",
                             hint="wait for it to finish and try again",
                         ) from None
                     time.sleep(0.02)
@@ -300,6 +299,7 @@ class Transaction:
             return
         repo = gitio.find_repo(self.desk.root)
         if repo is None:
+            warn("the desk is not in a git repository: changes are not committed (run `git init`)")
             return
         paths = list(self._originals)
         try:

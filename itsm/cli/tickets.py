@@ -164,6 +164,8 @@ def list_tickets(
     chosen = choose_format(fmt, as_json)
     if sort not in SORT_KEYS:
         raise UsageError(f"cannot sort by '{sort}'", hint=f"use one of: {', '.join(SORT_KEYS)}")
+    if type is not None and type not in TICKET_TYPES:
+        raise UsageError(f"unknown type '{type}'", hint=f"use one of: {', '.join(TICKET_TYPES)}")
     for value in status or []:
         if value not in STATUSES:
             raise UsageError(f"unknown status '{value}'", hint=f"use one of: {', '.join(STATUSES)}")
