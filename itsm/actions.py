@@ -117,11 +117,6 @@ def new_entry(actor: str, kind: str, text: str, when: str) -> Entry:
     return Entry(ids.mint_entry_id(), when, actor, kind, normalize_text(text))
 
 
-def _with_entry(ticket: Ticket, entry: Entry) -> Ticket:
-    result: Ticket = add_entry(ticket, entry)
-    return result
-
-
 def with_sla(desk: Desk, ticket: Ticket) -> Ticket:
     """Deadlines from the priority's targets, counted from creation."""
     target = desk.config.sla.get(ticket.priority or "")
@@ -176,7 +171,7 @@ def new_ticket(
             level=level, owner=owner, reporter=reporter, channel=channel, created=now,
             responded=now if owner else None, description=description,
         )
-        ticket = _with_entry(with_sla(desk, ticket), new_entry(actor, "created", "; ".join(summary) + ".", now))
+        ticket = add_entry(with_sla(desk, ticket), new_entry(actor, "created", "; ".join(summary) + ".", now))
         message = f"{ticket.id} new: {title}"
         with desk.transaction(actor, message, commit) as tx:
             tx.write(ticket, create=True)
@@ -202,7 +197,7 @@ def _update(
         now = timeutil.stamp()
         after, summary = change(before, now, status)
         kind = entry_kind or action
-        after = _with_entry(after, new_entry(actor, kind, summary, now))
+        after = add_entry(after, new_entry(actor, kind, summary, now))
         subject = summary.split("\n", 1)[0]
         with desk.transaction(actor, f"{after.id} {kind}: {subject}", commit) as tx:
             tx.write(after, path)
@@ -377,7 +372,7 @@ def edit(
         if not changed:
             return None
         now = timeutil.stamp()
-        after = _with_entry(after, new_entry(actor, "edit", "Edited by hand: " + ", ".join(changed), now))
+        after = add_entry(after, new_entry(actor, "edit", "Edited by hand: " + ", ".join(changed), now))
         with desk.transaction(actor, f"{after.id} edit: {', '.join(changed)}", commit) as tx:
             tx.write(after, path)
     return after

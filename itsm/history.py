@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsm import gitio, records
-from itsm.model import Record, changes, to_json
+from itsm.model import Record, changes
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,3 @@ def _short(value: Any) -> str:
         return "(none)"
     text = str(value).replace("\n", " ")
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-__all__ = ["Step", "describe", "steps", "to_json"]

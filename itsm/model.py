@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 TICKET_TYPES = ("incident", "request")
 STATUSES = ("new", "assigned", "in_progress", "pending", "resolved", "closed")
@@ -182,7 +182,10 @@ def priority_for(matrix: dict[str, dict[str, str]], impact: str | None, urgency:
     return matrix.get(impact, {}).get(urgency)
 
 
-def add_entry(record: Ticket | Problem, entry: Entry) -> Any:
+TimelineRecord = TypeVar("TimelineRecord", Ticket, Problem)
+
+
+def add_entry(record: TimelineRecord, entry: Entry) -> TimelineRecord:
     """The record with one more timeline entry, and `updated` set to the entry's time."""
     return dataclasses.replace(record, timeline=(*record.timeline, entry), updated=entry.time)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from itsm import actions, gitio, history, records, render
+from itsm import actions, gitio, history, render
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -36,7 +35,6 @@ from itsm.model import (
     Ticket,
     to_json,
 )
-from itsm.store import Desk
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="A record ID, or any unique start of it (inc-7qk).")]
 
@@ -325,6 +323,3 @@ def _report(ticket: Ticket, as_json: bool) -> None:
     else:
         entry = ticket.timeline[-1]
         out(f"{ticket.id} {entry.kind}: {entry.text.splitlines()[0] if entry.text else ''} [{ticket.status}]")
-
-
-__all__ = ["Desk", "Path", "records", "register"]
