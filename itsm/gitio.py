@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,11 @@ from itsm import timeutil
 
 
 class GitError(RuntimeError):
-    """git failed; `message` carries git's own first line of complaint."""
+    """git failed; the message is git's own main line of complaint, `stderr` all of it."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,10 @@ def run(repo: Path, *args: str, input: bytes | None = None, env: dict[str, str] 
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if done.returncode != 0:
-        lines = [
-            line for line in done.stderr.decode("utf-8", "replace").splitlines()
-            if line.strip() and not line.startswith("hint:")
-        ]
-        raise GitError(lines[-1] if lines else f"git {args[0]} failed ({done.returncode})")
+        stderr = done.stderr.decode("utf-8", "replace")
+        lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("hint:")]
+        main = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines[-1:]
+        raise GitError(main[0] if main else f"git {args[0]} failed ({done.returncode})", stderr)
     return done.stdout
 
 
@@ -88,11 +92,20 @@ def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
         env.setdefault("GIT_COMMITTER_NAME", actor)
         env.setdefault("GIT_COMMITTER_EMAIL", author_email)
     relative = [str(p.relative_to(repo)) for p in paths]
-    run(repo, "add", "--", *relative, env=env)
-    run(
-        repo, "commit", "-q", "--no-gpg-sign", "-m", message,
-        f"--author={actor} <{author_email}>", "--", *relative, env=env,
-    )
+    for attempt in range(20):
+        try:
+            run(repo, "add", "--", *relative, env=env)
+            run(
+                repo, "commit", "-q", "--no-gpg-sign", "-m", message,
+                f"--author={actor} <{author_email}>", "--", *relative, env=env,
+            )
+            return
+        except GitError as exc:
+            # itsm's own lock keeps itsm processes apart; a person's `git commit` or an
+            # editor's git integration may still hold index.lock for a moment.
+            if "index.lock" not in exc.stderr or attempt == 19:
+                raise
+            time.sleep(0.1)
 
 
 def unstage(repo: Path, paths: list[Path]) -> None:

@@ -308,10 +308,10 @@ class Transaction:
             self.rollback()
             with contextlib.suppress(gitio.GitError):
                 gitio.unstage(repo, paths)
-            raise UsageError(
-                f"git commit failed, nothing was changed: {exc}",
-                hint="fix the repository (or use --no-commit) and try again",
-            ) from None
+            hint = "fix the repository (or use --no-commit) and try again"
+            if "index.lock" in exc.stderr:
+                hint = "another git command is running, or one crashed: if none runs, delete .git/index.lock"
+            raise UsageError(f"git commit failed, nothing was changed: {exc}", hint=hint) from None
 
     def rollback(self) -> None:
         for path, original in self._originals.items():

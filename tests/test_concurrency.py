@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import RunItsm, git
@@ -91,3 +92,27 @@ def test_ten_parallel_logs_on_one_ticket_lose_nothing(desk: Path, run_itsm: RunI
     assert order_in_file == order_in_git
     assert run_itsm("check").returncode == 0
     assert_repository_sound(desk)
+
+
+def test_a_moment_of_someone_elses_index_lock_is_waited_out(desk: Path) -> None:
+    """A person's own `git commit` may hold index.lock briefly; itsm waits, then commits."""
+    lock = desk / ".git" / "index.lock"
+    lock.write_text("")
+    process = start(desk, "new", "While git is busy")
+    time.sleep(0.5)
+    lock.unlink()
+    code, out, err = finish([process])[0]
+    assert (code, err) == (0, "")
+    assert git(desk, "log", "-1", "--format=%s").strip() == f"{out.strip()} new: While git is busy"
+    assert_repository_sound(desk)
+
+
+def test_a_stale_index_lock_is_a_refusal_that_changes_nothing(desk: Path, run_itsm: RunItsm) -> None:
+    (desk / ".git" / "index.lock").write_text("")
+    head = git(desk, "rev-parse", "HEAD")
+    done = run_itsm("new", "Blocked by a stale lock")
+    assert done.returncode == 2
+    assert done.stderr.startswith("itsm: error: git commit failed, nothing was changed:")
+    assert done.stderr.count("\n") == 1
+    assert git(desk, "rev-parse", "HEAD") == head
+    assert not list((desk / "tickets").glob("*/*.md"))
