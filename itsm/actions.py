@@ -13,9 +13,10 @@ import getpass
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from itsm import check, gitio, ids, lifecycle, records, timeutil
+from itsm import check, gitio, ids, lifecycle, records, sla, timeutil
 from itsm import config as config_mod
 from itsm.errors import UsageError
 from itsm.model import (
@@ -24,6 +25,7 @@ from itsm.model import (
     LEVELS,
     TICKET_TYPES,
     Entry,
+    Record,
     Ticket,
     add_entry,
     changes,
@@ -117,19 +119,6 @@ def new_entry(actor: str, kind: str, text: str, when: str) -> Entry:
     return Entry(ids.mint_entry_id(), when, actor, kind, normalize_text(text))
 
 
-def with_sla(desk: Desk, ticket: Ticket) -> Ticket:
-    """Deadlines from the priority's targets, counted from creation."""
-    target = desk.config.sla.get(ticket.priority or "")
-    if target is None:
-        return dataclasses.replace(ticket, due_response=None, due_resolution=None)
-    created = timeutil.parse(ticket.created)
-    return dataclasses.replace(
-        ticket,
-        due_response=timeutil.format(created + target.response),
-        due_resolution=timeutil.format(created + target.resolution),
-    )
-
-
 def new_ticket(
     desk: Desk,
     *,
@@ -144,6 +133,7 @@ def new_ticket(
     description: str = "",
     owner: str | None = None,
     group: str | None = None,
+    related: list[str] | None = None,
     commit: bool = True,
 ) -> Ticket:
     """Record a ticket: route it by its category, derive its priority, file it, commit it."""
@@ -158,49 +148,71 @@ def new_ticket(
     reporter = person(reporter, "reporter") if reporter else actor
     owner = person(owner, "owner") if owner else None
     description = free_text(description, "the description")
+    links = tuple(dict.fromkeys(desk.resolve(ref, ("ticket",))[1].stem for ref in related or []))
     now = timeutil.stamp()
     priority = priority_for(desk.config.matrix, impact, urgency)
     level = desk.config.groups[group].level
-    summary = [f"Recorded from {channel} for {reporter}: {priority} (impact {impact}, urgency {urgency})"]
-    summary.append(f"routed to {group} (level {level})" + (f", owner {owner}" if owner else ""))
+    summary = (
+        f"Recorded from {channel} for {reporter}: {priority} (impact {impact}, urgency {urgency}); "
+        f"routed to {group} (level {level})" + (f"; related to {', '.join(links)}" if links else "") + "."
+    )
     with desk.lock():
         prefix = desk.config.prefixes[type]
         ticket = Ticket(
             id=desk.mint_id(prefix), title=title, type=type, status="assigned" if owner else "new",
             priority=priority, impact=impact, urgency=urgency, category=category, group=group,
-            level=level, owner=owner, reporter=reporter, channel=channel, created=now,
-            responded=now if owner else None, description=description,
+            level=level, owner=owner, reporter=reporter, channel=channel, related=links,
+            created=now, description=description,
         )
-        ticket = add_entry(with_sla(desk, ticket), new_entry(actor, "created", "; ".join(summary) + ".", now))
-        message = f"{ticket.id} new: {title}"
-        with desk.transaction(actor, message, commit) as tx:
+        ticket = add_entry(ticket, new_entry(actor, "created", summary, now))
+        if owner:
+            ticket = add_entry(ticket, new_entry(actor, "assign", f"owner (none) -> {owner}", now))
+        ticket = sla.with_deadlines(ticket, desk.config, timeutil.parse(now))
+        with desk.transaction(actor, f"{ticket.id} new: {title}", commit) as tx:
             tx.write(ticket, create=True)
     return ticket
 
 
-Change = Callable[[Ticket, str, str], tuple[Ticket, str]]
+@dataclass(frozen=True)
+class Outcome:
+    """What a change did: the new ticket, a one-line summary for the timeline and the commit
+    message, further timeline entries (same commit), and other records it also changed."""
+
+    ticket: Ticket
+    summary: str
+    more_entries: tuple[tuple[str, str], ...] = ()  # (kind, text)
+    also: tuple[tuple[Record, Path], ...] = ()
+    subject: str | None = None  # commit subject when it should differ from the summary
 
 
-def _update(
+Change = Callable[[Ticket, str, str], Outcome]
+
+
+def update_ticket(
     desk: Desk, ref: str, action: str, actor: str, commit: bool, change: Change, entry_kind: str | None = None
 ) -> Ticket:
-    """Read, change, append one entry, write and commit one ticket, under the desk lock.
+    """Read, change, append the timeline entry, write and commit a ticket, under the desk lock.
 
     `change(ticket, now, status)` gets the status the lifecycle table gives for `action`
-    (the table refuses first, so nothing is written) and returns the changed ticket and a
-    one-line summary for the timeline and the commit message.
+    (the table refuses first, so nothing is written) and returns an Outcome. Responded time
+    and SLA deadlines are then derived afresh from the timeline.
     """
     config_mod.require_valid(desk.config)
     with desk.lock():
         before, path = desk.load_ticket(ref)
         status = lifecycle.next_status(action, before.id, before.status)
         now = timeutil.stamp()
-        after, summary = change(before, now, status)
+        outcome = change(before, now, status)
         kind = entry_kind or action
-        after = add_entry(after, new_entry(actor, kind, summary, now))
-        subject = summary.split("\n", 1)[0]
+        after = add_entry(outcome.ticket, new_entry(actor, kind, outcome.summary, now))
+        for more_kind, text in outcome.more_entries:
+            after = add_entry(after, new_entry(actor, more_kind, text, now))
+        after = sla.with_deadlines(after, desk.config, timeutil.parse(now))
+        subject = (outcome.subject or outcome.summary).split("\n", 1)[0]
         with desk.transaction(actor, f"{after.id} {kind}: {subject}", commit) as tx:
             tx.write(after, path)
+            for record, other_path in outcome.also:
+                tx.write(record, other_path)
     return after
 
 
@@ -211,15 +223,12 @@ def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", comm
     if not text:
         raise UsageError("nothing to log: the text is empty")
 
-    def change(ticket: Ticket, now: str, status: str) -> tuple[Ticket, str]:
+    def change(ticket: Ticket, now: str, status: str) -> Outcome:
         if ticket.status == "assigned" and actor == ticket.owner:
             status = lifecycle.next_status("start", ticket.id, ticket.status)
-        responded = ticket.responded
-        if responded is None and actor != ticket.reporter:
-            responded = now
-        return dataclasses.replace(ticket, status=status, responded=responded), text
+        return Outcome(dataclasses.replace(ticket, status=status), text)
 
-    return _update(desk, ref, "log", actor, commit, change, entry_kind=kind)
+    return update_ticket(desk, ref, "log", actor, commit, change, entry_kind=kind)
 
 
 def assign(
@@ -227,15 +236,15 @@ def assign(
 ) -> Ticket:
     """Give the ticket an owner and/or route it to a group (its level follows the group).
 
-    Routing to a group without naming an owner leaves a new ticket new: a group is not an
-    owner, and `itsm list --unowned` must still show it.
+    Routing to a group without naming an owner leaves a new ticket new: `new` means nobody
+    owns it yet, and `itsm list --unowned` must still show it.
     """
     if owner is None and group is None:
         raise UsageError("nothing to assign", hint="give --owner NAME and/or --group GROUP")
     owner = person(owner, "owner") if owner is not None else None
     group = group_name(desk, group)
 
-    def change(ticket: Ticket, now: str, status: str) -> tuple[Ticket, str]:
+    def change(ticket: Ticket, now: str, status: str) -> Outcome:
         updated = ticket
         parts = []
         if group is not None and group != ticket.group:
@@ -243,15 +252,20 @@ def assign(
             updated = dataclasses.replace(updated, group=group, level=level)
             parts.append(f"group {ticket.group or '(none)'} -> {group} (level {level})")
         if owner is not None and owner != ticket.owner:
-            updated = dataclasses.replace(updated, owner=owner, responded=ticket.responded or now)
+            updated = dataclasses.replace(updated, owner=owner)
             parts.append(f"owner {ticket.owner or '(none)'} -> {owner}")
         if not parts:
             raise UsageError(f"{ticket.id} already has that owner and group; nothing to change")
         if updated.owner is None:
             status = ticket.status
-        return dataclasses.replace(updated, status=status), "; ".join(parts)
+        return Outcome(dataclasses.replace(updated, status=status), "; ".join(parts))
 
-    return _update(desk, ref, "assign", actor, commit, change)
+    return update_ticket(desk, ref, "assign", actor, commit, change)
+
+
+def derived_priority(desk: Desk, ticket: Ticket) -> str | None:
+    """Impact x urgency by the matrix; a major incident is P1 whatever the matrix says."""
+    return "P1" if ticket.major else priority_for(desk.config.matrix, ticket.impact, ticket.urgency)
 
 
 def categorise(
@@ -277,7 +291,7 @@ def categorise(
     choice(urgency, LEVELS, "urgency")
     choice(type, TICKET_TYPES, "type")
 
-    def change(ticket: Ticket, now: str, status: str) -> tuple[Ticket, str]:
+    def change(ticket: Ticket, now: str, status: str) -> Outcome:
         updated = dataclasses.replace(
             ticket,
             category=category or ticket.category,
@@ -286,14 +300,10 @@ def categorise(
             type=type or ticket.type,
             status=status,
         )
-        updated = dataclasses.replace(
-            updated, priority=priority_for(desk.config.matrix, updated.impact, updated.urgency)
-        )
+        updated = dataclasses.replace(updated, priority=derived_priority(desk, updated))
         if updated.owner is None and updated.category != ticket.category:
             group = desk.config.group_for(updated.category)
             updated = dataclasses.replace(updated, group=group, level=desk.config.groups[group].level)
-        if updated.priority != ticket.priority:
-            updated = with_sla(desk, updated)
         parts = [
             f"{key} {old or '(none)'} -> {new}"
             for key, old, new in changes(ticket, updated)
@@ -301,9 +311,9 @@ def categorise(
         ]
         if not parts:
             raise UsageError(f"{ticket.id} is already categorised that way; nothing to change")
-        return updated, "; ".join(parts)
+        return Outcome(updated, "; ".join(parts))
 
-    return _update(desk, ref, "categorise", actor, commit, change)
+    return update_ticket(desk, ref, "categorise", actor, commit, change)
 
 
 # Keys a hand edit may not change: they are moved only by lifecycle commands or derived.
@@ -357,22 +367,23 @@ def edit(
             parsed,
             title=normalize_line(parsed.title),
             description=normalize_text(parsed.description),
-            priority=priority_for(desk.config.matrix, parsed.impact, parsed.urgency),
             updated=before.updated,
         )
-        if after.priority != before.priority:
-            after = with_sla(desk, after)
+        after = dataclasses.replace(after, priority=derived_priority(desk, after))
+        after = sla.with_deadlines(after, desk.config, timeutil.now())
         if after.group != before.group and after.group in desk.config.groups:
             after = dataclasses.replace(after, level=desk.config.groups[after.group].level)
         faults = check.record_faults(after, desk.config)
         if faults:
             key, message = faults[0]
             raise UsageError(f"the edited ticket is not valid: {message}", hint="nothing was saved")
-        changed = [key for key, _, _ in changes(before, after)]
+        derived = ("responded", "due_response", "due_resolution")
+        changed = [key for key, _, _ in changes(before, after) if key not in derived]
         if not changed:
             return None
         now = timeutil.stamp()
         after = add_entry(after, new_entry(actor, "edit", "Edited by hand: " + ", ".join(changed), now))
+        after = sla.with_deadlines(after, desk.config, timeutil.parse(now))
         with desk.transaction(actor, f"{after.id} edit: {', '.join(changed)}", commit) as tx:
             tx.write(after, path)
     return after

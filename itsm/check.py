@@ -43,9 +43,11 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
     yield from _enum("impact", ticket.impact, LEVELS, optional=True)
     yield from _enum("urgency", ticket.urgency, LEVELS, optional=True)
     yield from _enum("channel", ticket.channel, CHANNELS, optional=True)
-    expected = priority_for(config.matrix, ticket.impact, ticket.urgency)
+    expected = "P1" if ticket.major else priority_for(config.matrix, ticket.impact, ticket.urgency)
     if ticket.priority != expected:
-        if expected is None:
+        if ticket.major:
+            yield "priority", f"a major incident is P1, not {ticket.priority}"
+        elif expected is None:
             yield "priority", f"priority '{ticket.priority}' needs both impact and urgency"
         else:
             yield "priority", (
@@ -65,6 +67,8 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield from _enum("resolution", ticket.resolution.kind, RESOLUTION_KINDS)
         if not ticket.resolution.summary.strip():
             yield "resolution", "resolution summary is empty"
+        if ticket.resolution.code is not None and ticket.resolution.code not in config.resolution_codes:
+            yield "resolution", f"resolution code '{ticket.resolution.code}' is not in resolution_codes of itsm.yaml"
     # States the lifecycle can never produce.
     if ticket.status in ("resolved", "closed"):
         if ticket.resolution is None:
@@ -81,6 +85,10 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield "owner", f"status is {ticket.status} but nobody owns the ticket"
     if ticket.status == "new" and ticket.owner:
         yield "status", "status is new but the ticket has an owner (should be assigned)"
+    if ticket.status == "assigned" and not ticket.owner:
+        yield "owner", "status is assigned but nobody owns the ticket (should be new)"
+    if ticket.status == "closed" and ticket.notified is None:
+        yield "status", "status is closed but the user was never told ('notified' has no time)"
     yield from _timeline_faults(ticket)
 
 
@@ -219,6 +227,9 @@ def _reference_findings(
         for kb_id in ticket.kb:
             if kb_id not in articles:
                 yield at(ticket, "kb", f"KB article {kb_id} does not exist")
+        for other in ticket.related:
+            if other not in tickets:
+                yield at(ticket, "related", f"related ticket {other} does not exist")
     for problem in problems.values():
         assert isinstance(problem, Problem)
         for ticket_id in problem.incidents:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm import yamlio
 from itsm.errors import Finding, UsageError
@@ -60,10 +61,25 @@ DEFAULTS: dict[str, Any] = {
         "P4": {"response": "8h", "resolution": "5d"},
         "P5": {"response": "1d", "resolution": "10d"},
     },
+    "business_hours": None,
     "autoclose_days": 5,
+    "chase": {
+        "at_risk": 75,
+        "unowned_after": "1h",
+        "stale_after": "3d",
+        "pending_after": "5d",
+        "resolved_after": "2d",
+    },
+    "resolution_codes": [
+        "fixed", "workaround-applied", "configuration-changed", "hardware-replaced",
+        "software-updated", "user-guided", "request-fulfilled", "supplier-fixed",
+        "no-fault-found", "duplicate",
+    ],
     "git": {"commit": True},
 }
-_MERGED_KEYWISE = ("ids", "sla", "git")
+_MERGED_KEYWISE = ("ids", "sla", "git", "chase")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 _COMMENTS = {
     "ids": "ID prefixes per record kind, and how many code characters a new ID gets (docs/ids.md).",
@@ -72,7 +88,20 @@ _COMMENTS = {
     "categories": "The category taxonomy; each category's default group routes new tickets.",
     "priority_matrix": "Impact (rows) x urgency (columns) -> priority. Priority is never typed by hand.",
     "sla": "Per-priority targets: time to first response and to resolution (m, h, d).",
-    "autoclose_days": "Days after which a resolved ticket closes when the user stays silent.",
+    "business_hours": (
+        "When SLA clocks run. Empty: around the clock. Example:\n"
+        "# business_hours:\n"
+        "#   timezone: Europe/Berlin\n"
+        "#   days: {mon: '08:00-18:00', tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-17:00'}\n"
+        "#   holidays: ['2026-12-24', '2026-12-25', '2026-12-26']\n"
+        "#   always_on: [P1]   # priorities whose clocks run around the clock anyway"
+    ),
+    "autoclose_days": "Days after the user was told a ticket is resolved before it closes if they stay silent.",
+    "chase": (
+        "What `itsm chase` calls slipping: at_risk is the percent of an SLA target used; the rest are\n"
+        "# how long a ticket may stay unowned, without update, pending, or resolved but not closed."
+    ),
+    "resolution_codes": "Codes `itsm resolve --code` accepts, for reporting what fixed things.",
     "git": "Commit every change (set commit: false to commit by hand).",
 }
 
@@ -81,7 +110,28 @@ _COMMENTS = {
 class Group:
     name: str
     level: int
-    manager: str | None = None
+    manager: str | None = None  # told on hierarchical escalation; chased for breaches
+    owner: str | None = None  # who takes the group's queue: owns what is escalated to it
+    escalates_to: str | None = None  # the next group up, for `itsm escalate --level N`
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """When SLA clocks run: weekly windows in a time zone, minus holidays."""
+
+    timezone: str
+    days: dict[int, tuple[tuple[int, int], ...]]  # weekday (Monday 0) -> (start, end) in minutes of the day
+    holidays: frozenset[date]
+    always_on: frozenset[str]  # priorities whose clocks ignore business hours
+
+
+@dataclass(frozen=True)
+class ChaseSettings:
+    at_risk: float  # fraction of a target used
+    unowned_after: timedelta
+    stale_after: timedelta
+    pending_after: timedelta
+    resolved_after: timedelta
 
 
 @dataclass(frozen=True)
@@ -99,7 +149,10 @@ class Config:
     categories: dict[str, str]  # category -> its default group
     matrix: dict[str, dict[str, str]]
     sla: dict[str, SlaTarget]
+    business_hours: BusinessHours | None
     autoclose_days: int
+    chase: ChaseSettings
+    resolution_codes: tuple[str, ...]
     git_commit: bool
     findings: tuple[Finding, ...] = field(default=(), compare=False)
 
@@ -195,17 +248,29 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
             fault(f"groups: '{name}' must be lower-case letters, digits, '-' or '_'", "groups", name)
         spec = spec if isinstance(spec, dict) else {}
         for extra in spec:
-            if extra not in ("level", "manager"):
-                fault(f"groups.{name}: unknown key '{extra}' (known: level, manager)", "groups", name, extra)
+            if extra not in ("level", "manager", "owner", "escalates_to"):
+                fault(
+                    f"groups.{name}: unknown key '{extra}' (known: level, manager, owner, escalates_to)",
+                    "groups", name, extra,
+                )
         level = spec.get("level")
         if level not in SUPPORT_LEVELS or isinstance(level, bool):
             fault(f"groups.{name}.level: '{level}' must be 1, 2 or 3", "groups", name, "level")
             level = 1
-        manager = spec.get("manager")
-        if manager is not None and not isinstance(manager, str):
-            fault(f"groups.{name}.manager: must be a name", "groups", name, "manager")
-            manager = None
-        groups[str(name)] = Group(str(name), int(level), manager)
+        people = {}
+        for role in ("manager", "owner", "escalates_to"):
+            value = spec.get(role)
+            if value is not None and not isinstance(value, str):
+                fault(f"groups.{name}.{role}: must be a name", "groups", name, role)
+                value = None
+            people[role] = value
+        groups[str(name)] = Group(str(name), int(level), **people)
+    for each in groups.values():
+        if each.escalates_to is not None and each.escalates_to not in groups:
+            fault(
+                f"groups.{each.name}.escalates_to: '{each.escalates_to}' is not one of the groups",
+                "groups", each.name, "escalates_to",
+            )
 
     default_group = data.get("default_group")
     if default_group not in groups:
@@ -270,6 +335,13 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
         if priority not in PRIORITIES:
             fault(f"sla: unknown priority '{priority}' (known: {', '.join(PRIORITIES)})", "sla", priority)
 
+    business_hours = _business_hours(data.get("business_hours"), fault)
+    chase = _chase(_mapping(data, "chase", fault), fault)
+    codes = data.get("resolution_codes")
+    if not isinstance(codes, list) or not all(isinstance(c, str) and NAME_RE.match(c) for c in codes):
+        fault("resolution_codes: must be a list of lower-case codes like 'hardware-replaced'", "resolution_codes")
+        codes = DEFAULTS["resolution_codes"]
+
     autoclose = data.get("autoclose_days")
     if isinstance(autoclose, bool) or not isinstance(autoclose, int) or autoclose < 0:
         fault(f"autoclose_days: '{autoclose}' must be a whole number of days", "autoclose_days")
@@ -286,9 +358,81 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
 
     return Config(
         prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
-        categories=categories, matrix=matrix, sla=sla, autoclose_days=autoclose,
+        categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
+        autoclose_days=autoclose, chase=chase, resolution_codes=tuple(codes),
         git_commit=commit, findings=tuple(findings),
     )
+
+
+def _business_hours(value: Any, fault: Any) -> BusinessHours | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        fault("business_hours: must be a mapping (timezone, days, holidays, always_on)", "business_hours")
+        return None
+    for key in value:
+        if key not in ("timezone", "days", "holidays", "always_on"):
+            fault(
+                f"business_hours: unknown key '{key}' (known: timezone, days, holidays, always_on)",
+                "business_hours", key,
+            )
+    zone = value.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        fault(f"business_hours.timezone: unknown time zone '{zone}' (e.g. Europe/Berlin)", "business_hours", "timezone")
+        zone = "UTC"
+    days: dict[int, tuple[tuple[int, int], ...]] = {}
+    raw_days = value.get("days")
+    if not isinstance(raw_days, dict) or not raw_days:
+        fault("business_hours.days: give the working hours per weekday, e.g. mon: '08:00-18:00'", "business_hours")
+        raw_days = {}
+    for day, spec in raw_days.items():
+        if day not in WEEKDAYS:
+            fault(f"business_hours.days: '{day}' is not one of {', '.join(WEEKDAYS)}", "business_hours", "days", day)
+            continue
+        windows = []
+        for text in [] if spec is None else (spec if isinstance(spec, list) else [spec]):
+            match = _WINDOW_RE.match(str(text))
+            start = int(match.group(1)) * 60 + int(match.group(2)) if match else 0
+            end = int(match.group(3)) * 60 + int(match.group(4)) if match else 0
+            if not match or start >= end or end > 24 * 60:
+                fault(
+                    f"business_hours.days.{day}: '{text}' is not a window like '08:00-18:00'",
+                    "business_hours", "days", day,
+                )
+                continue
+            windows.append((start, end))
+        days[WEEKDAYS.index(day)] = tuple(sorted(windows))
+    holidays = set()
+    for index, text in enumerate(value.get("holidays") or []):
+        try:
+            holidays.add(date.fromisoformat(str(text)))
+        except ValueError:
+            fault(f"business_hours.holidays: '{text}' is not a date like 2026-12-25", "business_hours", "holidays", index)
+    always_on = value.get("always_on") or []
+    if not isinstance(always_on, list) or not all(p in PRIORITIES for p in always_on):
+        fault(f"business_hours.always_on: must be a list of priorities ({', '.join(PRIORITIES)})", "business_hours", "always_on")
+        always_on = []
+    return BusinessHours(str(zone), days, frozenset(holidays), frozenset(always_on))
+
+
+def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:
+    at_risk = value.get("at_risk", 75)
+    if isinstance(at_risk, bool) or not isinstance(at_risk, int) or not 1 <= at_risk <= 100:
+        fault(f"chase.at_risk: '{at_risk}' must be a percentage from 1 to 100", "chase", "at_risk")
+        at_risk = 75
+    durations = {}
+    for key in ("unowned_after", "stale_after", "pending_after", "resolved_after"):
+        try:
+            durations[key] = parse_duration(value.get(key, DEFAULTS["chase"][key]))
+        except ValueError as exc:
+            fault(f"chase.{key}: {exc}", "chase", key)
+            durations[key] = parse_duration(DEFAULTS["chase"][key])
+    for key in value:
+        if key not in DEFAULTS["chase"]:
+            fault(f"chase: unknown key '{key}' (known: {', '.join(DEFAULTS['chase'])})", "chase", key)
+    return ChaseSettings(at_risk=at_risk / 100, **durations)
 
 
 def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:

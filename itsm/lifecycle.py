@@ -16,7 +16,11 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "log": dict(_NOT_CLOSED),
     "categorise": dict(_NOT_CLOSED),
     "edit": dict(_NOT_CLOSED),
-    "escalate": dict(_OPEN),
+    # Functional escalation hands the ticket to another level or group (who must pick it
+    # up), so it is not allowed while pending: resume first, and the clocks run again.
+    "escalate": {"new": "new", "assigned": "assigned", "in_progress": "assigned"},
+    # Telling someone senior changes no state.
+    "escalate-to": dict(_OPEN),
     "pend": {"assigned": "pending", "in_progress": "pending"},
     "resume": {"pending": "in_progress"},
     "resolve": {status: "resolved" for status in OPEN_STATUSES},
@@ -39,7 +43,7 @@ def next_status(action: str, record_id: str, status: str) -> str:
     if status == "closed":
         raise UsageError(
             f"{record_id} is closed; a closed ticket is final",
-            hint="open a new ticket for a new request or a recurrence",
+            hint=f'open a new ticket that points back to it: itsm new "..." --related {record_id}',
         )
     allowed = ", ".join(allowed_from(action))
     raise UsageError(f"cannot {action} {record_id}: it is {status}; {action} is allowed when {allowed}")

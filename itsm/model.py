@@ -44,8 +44,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Resolution:
-    kind: str
+    kind: str  # workaround or fix
     summary: str
+    code: str | None = None  # from the desk's resolution_codes, for reports
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Ticket:
     major: bool = False
     problem: str | None = None
     kb: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
     created: str = ""
     updated: str | None = None
     responded: str | None = None
@@ -138,7 +140,7 @@ TICKET_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("priority", "opt_str"), ("impact", "opt_str"), ("urgency", "opt_str"),
     ("category", "opt_str"), ("group", "opt_str"), ("level", "int"), ("owner", "opt_str"),
     ("reporter", "opt_str"), ("channel", "opt_str"), ("major", "bool"),
-    ("problem", "opt_str"), ("kb", "str_list"),
+    ("problem", "opt_str"), ("kb", "str_list"), ("related", "str_list"),
     ("created", "str"), ("updated", "opt_str"), ("responded", "opt_str"),
     ("resolved", "opt_str"), ("closed", "opt_str"),
     ("due_response", "opt_str"), ("due_resolution", "opt_str"),
@@ -215,6 +217,14 @@ def article_sections(body: str) -> dict[str, str]:
     return {name: "\n".join(lines).strip("\n") for name, lines in sections.items()}
 
 
+def resolution_mapping(resolution: Resolution) -> dict[str, str]:
+    """As written in front-matter: `code` only when there is one."""
+    data = {"kind": resolution.kind, "summary": resolution.summary}
+    if resolution.code is not None:
+        data["code"] = resolution.code
+    return data
+
+
 def to_json(record: Record) -> dict[str, Any]:
     """A record as JSON-ready data: front-matter keys, body parts, timeline as a list."""
     data: dict[str, Any] = {"kind": record.kind}
@@ -223,7 +233,7 @@ def to_json(record: Record) -> dict[str, Any]:
         if isinstance(value, tuple):
             value = list(value)
         elif isinstance(value, Resolution):
-            value = dataclasses.asdict(value)
+            value = resolution_mapping(value)
         data[key] = value
     data.update(record.extra)
     if isinstance(record, Article):

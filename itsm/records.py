@@ -43,6 +43,7 @@ from itsm.model import (
     Record,
     Resolution,
     Ticket,
+    resolution_mapping,
 )
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -81,7 +82,7 @@ def render(record: Record) -> str:
         if isinstance(value, tuple):
             value = list(value)
         elif isinstance(value, Resolution):
-            value = {"kind": value.kind, "summary": value.summary}
+            value = resolution_mapping(value)
         front[key] = value
     for key, value in record.extra.items():
         front[key] = value
@@ -191,11 +192,11 @@ def _typed(value: Any, field_type: FieldType) -> Any:
             return None
         if (
             not isinstance(value, dict)
-            or set(value) != {"kind", "summary"}
+            or not {"kind", "summary"} <= set(value) <= {"kind", "summary", "code"}
             or not all(isinstance(v, str) for v in value.values())
         ):
-            raise ValueError("must be a mapping with 'kind' and 'summary'")
-        return Resolution(kind=value["kind"], summary=value["summary"])
+            raise ValueError("must be a mapping with 'kind', 'summary' and optionally 'code'")
+        return Resolution(kind=value["kind"], summary=value["summary"], code=value.get("code"))
     raise AssertionError(field_type)  # pragma: no cover
 
 

@@ -85,7 +85,7 @@ def good(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory
     path = desk / "tickets" / MONTH / f"{ticket_id}.md"
     # The canonical layout these tests count lines in.
     assert [line_of(path, k) for k in ("id", "title", "status", "priority", "category", "owner", "problem", "created")] \
-        == [2, 3, 5, 6, 9, 12, 16, 18]
+        == [2, 3, 5, 6, 9, 12, 16, 19]
     return Good(desk, ticket_id, path)
 
 
@@ -119,6 +119,7 @@ def _closed_without_time(g: Good) -> None:
     _resolved_without_resolution(g)
     g.edit("\nstatus: resolved\n", "\nstatus: closed\n")
     g.edit("\nresolution:\n", "\nresolution: {kind: fix, summary: Quota raised}\n")
+    g.edit("\nnotified:\n", "\nnotified: 2026-11-26T10:05:00Z\n")
 
 
 @dataclass
@@ -185,7 +186,7 @@ def test_ticket_filed_in_the_wrong_month(good: Good, run_itsm: RunItsm) -> None:
     moved.parent.mkdir()
     good.path.rename(moved)
     code, out, _ = run_check(run_itsm)
-    assert out == f"tickets/2026-10/{good.id}.md:18: filed under 2026-10/ but created in 2026-11\n"
+    assert out == f"tickets/2026-10/{good.id}.md:19: filed under 2026-10/ but created in 2026-11\n"
     assert code == 1
 
 
@@ -258,3 +259,11 @@ def test_several_faults_sorted_by_file_and_line_and_json(good: Good, run_itsm: R
     assert done.returncode == 1
     assert done.stderr == ""
     assert json.loads(done.stdout) == expected
+
+
+def test_closed_without_the_user_told_is_an_impossible_state(good: Good, run_itsm: RunItsm) -> None:
+    _closed_without_time(good)
+    good.edit("\nnotified: 2026-11-26T10:05:00Z\n", "\nnotified:\n")
+    good.edit("\nclosed:\n", "\nclosed: 2026-11-26T11:00:00Z\n")
+    code, out, _ = run_check(run_itsm)
+    assert (code, out) == (1, f"tickets/2026-11/{good.id}.md:5: status is closed but the user was never told ('notified' has no time)\n")

@@ -133,7 +133,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "kind": "ticket", "id": ticket_id, "title": "VPN drops", "type": "incident", "status": "new",
         "priority": "P2", "impact": "high", "urgency": "medium", "category": "network/vpn",
         "group": "network", "level": 2, "owner": None, "reporter": "maria@example.org", "channel": "phone",
-        "major": False, "problem": None, "kb": [], "created": NOW, "updated": NOW, "responded": None,
+        "major": False, "problem": None, "kb": [], "related": [], "created": NOW, "updated": NOW, "responded": None,
         "resolved": None, "closed": None, "due_response": "2026-11-26T09:30:00Z",
         "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
         "description": "It drops when I join a call.",
@@ -229,7 +229,11 @@ def test_new_with_owner_is_assigned_and_responded(desk: Path, run_itsm: RunItsm)
     assert (data["status"], data["owner"], data["responded"]) == ("assigned", "Bob Stone", NOW)
     assert data["timeline"][0]["text"] == (
         "Recorded from cli for Alice Moreau: P3 (impact medium, urgency medium); "
-        "routed to service-desk (level 1), owner Bob Stone."
+        "routed to service-desk (level 1)."
+    )
+    # The owner given at creation is its own entry (same commit): the first response.
+    assert (data["timeline"][1]["kind"], data["timeline"][1]["text"]) == (
+        "assign", "owner (none) -> Bob Stone"
     )
     assert "\nstatus: assigned\n" in ticket_file(desk, ticket_id).read_text()
 
@@ -313,7 +317,8 @@ def _build_five(desk: Path, run_itsm: RunItsm) -> dict[str, str]:
     assert done.returncode == 0, done.stderr
     # No command declares a major incident or resolves yet: write those states by hand.
     path = ticket_file(desk, t["password"])
-    path.write_text(path.read_text().replace("\nmajor: false\n", "\nmajor: true\n"))
+    path.write_text(path.read_text().replace("\nmajor: false\n", "\nmajor: true\n")
+                    .replace("\npriority: P3\n", "\npriority: P1\n"))
     path = ticket_file(desk, t["mail"])
     path.write_text(
         path.read_text()
@@ -342,8 +347,8 @@ def test_list_filters(five: dict[str, str], run_itsm: RunItsm) -> None:
         (("--category", "network"), [vpn, wifi]),
         (("-c", "network/vpn"), [vpn]),
         (("--category", "net"), []),
-        (("--priority", "P3"), [password, mail]),
-        (("-p", "P1", "-p", "P5"), [vpn, wifi]),
+        (("--priority", "P3"), [mail]),
+        (("-p", "P1", "-p", "P5"), [password, vpn, wifi]),
         (("--open",), [password, vpn, laptop, wifi]),
         (("--unowned",), [password, vpn]),
         (("--major",), [password]),
@@ -365,7 +370,7 @@ def test_list_statuses_are_what_the_commands_made(five: dict[str, str], run_itsm
         five["vpn"]: ("new", "P1", None, "network"),
         five["laptop"]: ("assigned", "P4", "Bob Stone", "desktop-support"),
         five["wifi"]: ("in_progress", "P5", "Carla Diaz", "network"),
-        five["password"]: ("new", "P3", None, "identity"),
+        five["password"]: ("new", "P1", None, "identity"),
         five["mail"]: ("resolved", "P3", "Bob Stone", "messaging"),
     }
 
@@ -443,7 +448,7 @@ def test_owners_first_log_starts_the_work(desk: Path, run_itsm: RunItsm) -> None
     data = show_json(run_itsm, ticket_id)
     assert data["status"] == "in_progress"
     assert [(e["actor"], e["kind"]) for e in data["timeline"]] == [
-        ("Alice Moreau", "created"), ("Carla Diaz", "note"), ("Bob Stone", "note"),
+        ("Alice Moreau", "created"), ("Alice Moreau", "assign"), ("Carla Diaz", "note"), ("Bob Stone", "note"),
     ]
     assert "\nstatus: in_progress\n" in ticket_file(desk, ticket_id).read_text()
     assert git(desk, "log", "-1", "--format=%an|%s").strip() == f"Bob Stone|{ticket_id} note: Swapped the cable"
@@ -515,7 +520,8 @@ def test_edit_saves_a_good_edit_and_priority_follows_impact(desk: Path, run_itsm
                               ".replace('impact: medium', 'impact: high')")
     done = run_itsm("edit", ticket_id, env={"EDITOR": script, "ITSM_NOW": "2026-11-26T09:45:00Z"})
     assert (done.returncode, done.stderr) == (0, "")
-    changed = "title, priority, impact, due_response, due_resolution"
+    # Derived fields (deadlines) follow, but the entry names what the person changed.
+    changed = "title, priority, impact"
     assert done.stdout == f"{ticket_id} edit: Edited by hand: {changed}\n"
     data = show_json(run_itsm, ticket_id)
     assert (data["title"], data["impact"], data["priority"]) == ("Mail very slow for everyone", "high", "P2")

@@ -38,6 +38,7 @@ channel: phone
 major: false
 problem:
 kb: []
+related: []
 created: 2026-11-26T09:00:00Z
 updated: 2026-11-26T09:05:00Z
 responded: 2026-11-26T09:02:00Z
@@ -474,9 +475,9 @@ def test_unterminated_front_matter() -> None:
         ({"l6": "level: '2'"}, 6, "'level': must be a whole number"),
         ({"l7": "kb: notalist", "l8": "# (was a list)"}, 7, "'kb': must be a list of texts"),
         ({"l8": "- 12"}, 7, "'kb': must be a list of texts"),
-        ({"l11": "  # no summary"}, 9, "'resolution': must be a mapping with 'kind' and 'summary'"),
-        ({"l9": "resolution: fixed", "l10": "#", "l11": "#"}, 9, "'resolution': must be a mapping with 'kind' and 'summary'"),
-        ({"l11": "  summary: 12"}, 9, "'resolution': must be a mapping with 'kind' and 'summary'"),
+        ({"l11": "  # no summary"}, 9, "'resolution': must be a mapping with 'kind', 'summary' and optionally 'code'"),
+        ({"l9": "resolution: fixed", "l10": "#", "l11": "#"}, 9, "'resolution': must be a mapping with 'kind', 'summary' and optionally 'code'"),
+        ({"l11": "  summary: 12"}, 9, "'resolution': must be a mapping with 'kind', 'summary' and optionally 'code'"),
         ({"l2": "id:"}, 2, "'id': must be a non-empty text"),
         ({"l3": "title: ''"}, 3, "'title': must be a non-empty text"),
         ({"l4": "type: [incident]"}, 4, "'type': must be a non-empty text"),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
 import typer
 
 from itsm import __version__
-from itsm.cli import desk, tickets
+from itsm.cli import desk, tickets, workflow
 
 app = typer.Typer(
     name="itsm",
@@ -37,10 +38,13 @@ def _root(
 
 desk.register(app)
 tickets.register(app)
+workflow.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a usage error is one line on stderr with exit code 2."""
+    # `itsm list | head` should end quietly, as other Unix tools do, not with a traceback.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         result = app(args=argv, prog_name="itsm", standalone_mode=False)
     except typer.Exit as exc:

@@ -60,6 +60,7 @@ def new(
     description: Annotated[str | None, typer.Option("--description", "-d", help="The user's own words; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Who owns it from the start.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", help="Route to this group instead of the category's.", show_default=False)] = None,
+    related: Annotated[list[str] | None, typer.Option("--related", help="An earlier ticket this one follows up (repeatable), e.g. a closed one that recurred.", show_default=False)] = None,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
@@ -76,7 +77,7 @@ def new(
     ticket = actions.new_ticket(
         the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), type=type,
         category=category, impact=impact, urgency=urgency, reporter=reporter, channel=channel,
-        description=text, owner=owner, group=group, commit=commit_wanted(the_desk, no_commit),
+        description=text, owner=owner, group=group, related=related, commit=commit_wanted(the_desk, no_commit),
     )
     out(render.to_json(to_json(ticket)) if as_json else ticket.id)
 
@@ -107,6 +108,8 @@ def format_record(record: Record) -> str:
             lines.append(f"  due: response {t.due_response or '-'}, resolution {t.due_resolution or '-'}")
         if t.problem or t.kb:
             lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
+        if t.related:
+            lines.append(f"  related to {', '.join(t.related)}")
         if t.resolution:
             lines.append(f"  resolved {t.resolved} with a {t.resolution.kind}: {t.resolution.summary}")
         for key, label in (("notified", "user told"), ("confirmed", "user agreed"), ("closed", "closed")):
@@ -219,7 +222,7 @@ def log(
         the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind,
         commit=commit_wanted(the_desk, no_commit),
     )
-    _report(ticket, as_json)
+    report(ticket, as_json)
 
 
 def assign(
@@ -240,7 +243,7 @@ def assign(
         the_desk, id, owner=owner, group=group, actor=actions.resolve_actor(the_desk, actor),
         commit=commit_wanted(the_desk, no_commit),
     )
-    _report(ticket, as_json)
+    report(ticket, as_json)
 
 
 def categorise(
@@ -263,7 +266,7 @@ def categorise(
         the_desk, id, category=category, impact=impact, urgency=urgency, type=type,
         actor=actions.resolve_actor(the_desk, actor), commit=commit_wanted(the_desk, no_commit),
     )
-    _report(ticket, as_json)
+    report(ticket, as_json)
 
 
 def edit(
@@ -317,7 +320,7 @@ def history_cmd(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> No
                 out(f"    {history.describe(change)}")
 
 
-def _report(ticket: Ticket, as_json: bool) -> None:
+def report(ticket: Ticket, as_json: bool) -> None:
     if as_json:
         out(render.to_json(to_json(ticket)))
     else:

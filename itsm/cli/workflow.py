@@ -1,0 +1,267 @@
+"""Lifecycle commands: escalate, pend, resume, resolve, notify, confirm, close, reopen,
+autoclose — and chase, which says who to chase about what is slipping."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itsm import actions, chase, render, timeutil, workflow
+from itsm.cli.common import (
+    ActorOpt,
+    DeskOpt,
+    FormatOpt,
+    JsonOpt,
+    NoCommitOpt,
+    boundary,
+    choose_format,
+    commit_wanted,
+    open_desk,
+    out,
+)
+from itsm.cli.tickets import IdArg, report
+from itsm.errors import UsageError
+
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the timeline.", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    for func in (escalate, pend, resume, resolve, notify, confirm, close, reopen, autoclose, chase_cmd):
+        app.command("chase" if func is chase_cmd else func.__name__)(boundary(func))
+
+
+def escalate(
+    id: IdArg,
+    level: Annotated[int | None, typer.Option("--level", "-l", help="Functional: hand it to support level 1, 2 or 3.", show_default=False)] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Functional: the group (default from itsm.yaml).", show_default=False)] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Hierarchical: the senior person told (default: the group's manager).", show_default=False)] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Hierarchical: impact, no-fix or slow.", autocompletion=lambda: list(workflow.ESCALATION_REASONS), show_default=False)] = None,
+    major: Annotated[bool, typer.Option("--major", help="Hierarchical: declare a major incident (priority P1).")] = False,
+    note: NoteOpt = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Escalate a ticket: functionally to another level or group, or hierarchically to a senior.
+
+    Functional: the ticket moves to the level's group and its owner is cleared (unless the
+    group has a queue owner). Hierarchical: someone senior is told why; --major declares a
+    major incident.
+
+    Example: itsm escalate inc-7qk --level 2 --note "no fix at level 1"
+
+    Example: itsm escalate inc-7qk --to "Priya Raman" --reason no-fix --major
+    """
+    hierarchical = to is not None or reason is not None or major
+    if hierarchical and (level is not None or group is not None):
+        raise UsageError("escalate either functionally (--level/--group) or hierarchically (--to/--reason), not both")
+    the_desk = open_desk(desk)
+    who = actions.resolve_actor(the_desk, actor)
+    commit = commit_wanted(the_desk, no_commit)
+    if hierarchical:
+        if reason is None:
+            raise UsageError("say why you escalate", hint="--reason impact, no-fix or slow")
+        ticket = workflow.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major, commit=commit)
+    else:
+        if level is None:
+            raise UsageError("say where to", hint="--level N [--group G] (functional) or --to PERSON --reason R (hierarchical)")
+        ticket = workflow.escalate(the_desk, id, actor=who, level=level, group=group, note=note, commit=commit)
+    report(ticket, as_json)
+
+
+def pend(
+    id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="What it waits for: the user, a supplier, a delivery.")],
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put a ticket on hold while it waits on the user or a supplier; SLA clocks pause.
+
+    Example: itsm pend inc-7qk --reason "waiting for the user to test from home tonight"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.pend(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason,
+                           commit=commit_wanted(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def resume(
+    id: IdArg,
+    note: NoteOpt = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a pending ticket back into work; SLA clocks run again.
+
+    Example: itsm resume inc-7qk --note "user replied: still drops"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.resume(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                             commit=commit_wanted(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def resolve(
+    id: IdArg,
+    workaround: Annotated[str | None, typer.Option("--workaround", "-w", help="Service restored, cause not removed.", show_default=False)] = None,
+    fix: Annotated[str | None, typer.Option("--fix", help="The cause is removed.", show_default=False)] = None,
+    problem: Annotated[str | None, typer.Option("--problem", "-p", help="Link the problem record (both sides, one commit).", show_default=False)] = None,
+    kb: Annotated[list[str] | None, typer.Option("--kb", help="A KB article that helped (repeatable).", show_default=False)] = None,
+    code: Annotated[str | None, typer.Option("--code", help="A resolution code from itsm.yaml.", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore service and record how: exactly one of --workaround or --fix.
+
+    Example: itsm resolve inc-7qk --workaround "VPN set to SSL-only" --problem prb-1pk --kb kb-z4f
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.resolve(
+        the_desk, id, actor=actions.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
+        problem=problem, kb=kb, code=code, commit=commit_wanted(the_desk, no_commit),
+    )
+    report(ticket, as_json)
+
+
+def notify(
+    id: IdArg,
+    note: NoteOpt = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that the user was told the ticket is resolved.
+
+    Example: itsm notify inc-7qk --note "mailed Maria"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.notify(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                             commit=commit_wanted(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def confirm(
+    id: IdArg,
+    note: NoteOpt = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that the user agrees the ticket is done.
+
+    Example: itsm confirm inc-7qk --note "Maria: works all morning"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.confirm(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                              commit=commit_wanted(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def close(
+    id: IdArg,
+    note: NoteOpt = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a resolved ticket; refused, listing what is missing, until the checklist is met.
+
+    The checklist: categorised, resolution recorded, user told, user agreed (or silent for
+    the auto-close period after being told).
+
+    Example: itsm close inc-7qk
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.close(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                            commit=commit_wanted(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def reopen(
+    id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it is not done after all.")],
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a resolved ticket back to work. A closed ticket is final: open a new one with --related.
+
+    Example: itsm reopen inc-7qk --reason "dropped again at 14:10"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.reopen(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason,
+                             commit=commit_wanted(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def autoclose(
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would be closed; change nothing.")] = False,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close resolved tickets whose user was told and stayed silent for autoclose_days.
+
+    Never a major incident. One commit per ticket.
+
+    Example: itsm autoclose --dry-run
+    """
+    the_desk = open_desk(desk)
+    results = workflow.autoclose(the_desk, actor=actions.resolve_actor(the_desk, actor), dry_run=dry_run,
+                                 commit=commit_wanted(the_desk, no_commit))
+    if as_json:
+        out(render.to_json([{"id": r.ticket_id, "closed": r.closed and not dry_run, "reason": r.reason}
+                            for r in results]))
+        return
+    verb = "would close" if dry_run else "closed"
+    for r in results:
+        out(f"{r.ticket_id} {verb if r.closed else 'left open'}: {r.reason}")
+    if not results:
+        out("nothing to auto-close")
+
+
+CHASE_COLUMNS = ("id", "priority", "what", "since", "chase", "role", "title")
+
+
+def chase_cmd(
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Only this group's tickets.", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", "-o", help="Only this person's tickets.", show_default=False)] = None,
+    fmt: FormatOpt = "table",
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What is slipping, worst first, and whom to chase: SLA breached or at risk, unowned,
+    no update, pending too long, resolved but not closed. Major incidents come first.
+
+    Always exits 0; `itsm report --fail-on` is the gate for CI.
+
+    Example: itsm chase --group network
+    """
+    chosen = choose_format(fmt, as_json)
+    the_desk = open_desk(desk)
+    if group is not None:
+        actions.group_name(the_desk, group)
+    rows = chase.slipping(the_desk.tickets(), the_desk.config, timeutil.now(), group=group, owner=owner)
+    data = [row.to_json() for row in rows]
+    for row in data:
+        row["priority"] = ("MAJOR " if row["major"] else "") + (row["priority"] or "")
+        row["title"] = row["title"] if len(row["title"]) <= 50 else row["title"][:47] + "..."
+    if chosen == "json":
+        out(render.to_json([r.to_json() for r in rows]))
+    elif not rows:
+        out("nothing is slipping")
+    else:
+        out(render.rows(data, CHASE_COLUMNS, chosen))

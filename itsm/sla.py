@@ -1,0 +1,224 @@
+"""SLA clocks, computed from a ticket's timeline — never from hand-edited fields.
+
+Two clocks run from the moment a ticket is recorded: *response* until the first action by
+someone other than the reporter, and *resolution* until it is resolved. Both pause while the
+ticket is pending (waiting on the user or a supplier); the resolution clock also stands
+still between a resolve and a reopen. With business hours configured, only working time
+counts (weekly windows in the desk's time zone, holidays off); priorities listed in
+`always_on` count around the clock. Targets follow the ticket's current priority, so a
+priority change moves the deadlines.
+
+Pure: the caller passes `now`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from itsm import timeutil
+from itsm.config import BusinessHours, Config, SlaTarget
+from itsm.model import Ticket
+
+ZERO = timedelta(0)
+# How `itsm assign` words a new owner: "owner (none) -> Carla Diaz" (maybe after a group part).
+_GAVE_OWNER = re.compile(r"(?:^|; )owner .*? -> (?!\(none\))")
+_MAX_DAYS = 3 * 366  # a calendar with no working time would otherwise never reach a target
+
+Interval = tuple[datetime, datetime]
+
+
+class Calendar:
+    """Counts working time. The plain calendar counts every second."""
+
+    def measure(self, start: datetime, end: datetime) -> timedelta:
+        return max(end - start, ZERO)
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        return start + duration
+
+
+class BusinessCalendar(Calendar):
+    """Working time: weekly windows in a time zone, minus holidays (DST-correct)."""
+
+    def __init__(self, hours: BusinessHours) -> None:
+        self.hours = hours
+        self.zone = ZoneInfo(hours.timezone)
+
+    def _windows(self, day: date) -> Iterator[Interval]:
+        if day in self.hours.holidays:
+            return
+        for start_min, end_min in self.hours.days.get(day.weekday(), ()):
+            yield self._instant(day, start_min), self._instant(day, end_min)
+
+    def _instant(self, day: date, minutes: int) -> datetime:
+        if minutes >= 24 * 60:
+            day, minutes = day + timedelta(days=1), minutes - 24 * 60
+        local = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone)
+        return local.astimezone(UTC)
+
+    def _days_from(self, moment: datetime) -> Iterator[date]:
+        day = moment.astimezone(self.zone).date() - timedelta(days=1)
+        for _ in range(_MAX_DAYS):
+            yield day
+            day += timedelta(days=1)
+
+    def measure(self, start: datetime, end: datetime) -> timedelta:
+        total = ZERO
+        if end <= start:
+            return total
+        last_day = end.astimezone(self.zone).date() + timedelta(days=1)
+        for day in self._days_from(start):
+            if day > last_day:
+                break
+            for window_start, window_end in self._windows(day):
+                overlap = min(end, window_end) - max(start, window_start)
+                if overlap > ZERO:
+                    total += overlap
+        return total
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        remaining = duration
+        for day in self._days_from(start):
+            for window_start, window_end in self._windows(day):
+                begin = max(start, window_start)
+                if begin >= window_end:
+                    continue
+                if remaining <= window_end - begin:
+                    return begin + remaining
+                remaining -= window_end - begin
+        raise ValueError("business_hours leave no working time within three years")
+
+
+def calendar_for(config: Config, priority: str | None) -> Calendar:
+    hours = config.business_hours
+    if hours is None or not hours.days or priority in hours.always_on:
+        return Calendar()
+    return BusinessCalendar(hours)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock as it stands at `now`."""
+
+    target: timedelta
+    used: timedelta  # working time counted so far
+    due: datetime  # when `used` reaches `target` (if paused: as if it restarted now)
+    stopped: datetime | None  # when it stopped: response given, or ticket resolved
+    paused: bool
+
+    @property
+    def running(self) -> bool:
+        return self.stopped is None and not self.paused
+
+    @property
+    def breached(self) -> bool:
+        return self.used > self.target
+
+    @property
+    def fraction(self) -> float:
+        return self.used / self.target if self.target else 1.0
+
+    @property
+    def remaining(self) -> timedelta:
+        return self.target - self.used
+
+
+@dataclass(frozen=True)
+class Clocks:
+    response: Clock | None
+    resolution: Clock | None
+
+
+def first_response(ticket: Ticket) -> datetime | None:
+    """When the ticket first got an owner, or someone other than its reporter acted on it."""
+    for entry in ticket.timeline[1:]:
+        gave_owner = entry.kind == "assign" and _GAVE_OWNER.search(entry.text) is not None
+        if gave_owner or entry.actor != ticket.reporter:
+            return timeutil.parse(entry.time)
+    return None
+
+
+def _runs(ticket: Ticket, stop_kinds: tuple[str, ...], restart_kinds: tuple[str, ...],
+          pause_kinds: tuple[str, ...], resume_kinds: tuple[str, ...],
+          until: datetime) -> tuple[list[Interval], datetime | None, bool]:
+    """The intervals a clock ran, up to `until`; when it stopped; whether it is paused."""
+    runs: list[Interval] = []
+    started: datetime | None = timeutil.parse(ticket.created)
+    stopped: datetime | None = None
+    paused = False
+    for entry in ticket.timeline:
+        moment = timeutil.parse(entry.time)
+        if moment > until:
+            break
+        if entry.kind in stop_kinds and stopped is None:
+            if started is not None:
+                runs.append((started, moment))
+            started, stopped, paused = None, moment, False
+        elif entry.kind in restart_kinds and stopped is not None:
+            started, stopped, paused = moment, None, False
+        elif entry.kind in pause_kinds and stopped is None and not paused:
+            if started is not None:
+                runs.append((started, moment))
+            started, paused = None, True
+        elif entry.kind in resume_kinds and paused and stopped is None:
+            started, paused = moment, False
+    if started is not None and stopped is None and until > started:
+        runs.append((started, until))
+    return runs, stopped, paused
+
+
+def _clock(target: timedelta, runs: list[Interval], stopped: datetime | None, paused: bool,
+           calendar: Calendar, now: datetime) -> Clock:
+    used = ZERO
+    due: datetime | None = None
+    for start, end in runs:
+        span = calendar.measure(start, end)
+        if due is None and used + span >= target:
+            due = calendar.add(start, target - used)
+        used += span
+    if due is None:
+        # Not reached yet: from where the clock stands (or would restart), the rest.
+        resume_at = stopped if stopped is not None else (runs[-1][1] if runs and not paused else now)
+        due = calendar.add(resume_at, target - used)
+    return Clock(target=target, used=used, due=due, stopped=stopped, paused=paused)
+
+
+def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) -> Clocks:
+    """Both clocks of a ticket at `now`, from its timeline and its current priority.
+
+    With `share` < 1 the targets are that share of the real ones, so `due` tells when the
+    clock crossed (or will cross) e.g. 75 % of its target: the moment a ticket is at risk.
+    """
+    target = config.sla.get(ticket.priority or "")
+    if target is None or not timeutil.is_timestamp(ticket.created):
+        return Clocks(None, None)
+    target = SlaTarget(target.response * share, target.resolution * share)
+    calendar = calendar_for(config, ticket.priority)
+    responded = first_response(ticket)
+    # The response clock stops at the first response (a synthetic stop at that instant).
+    runs, stopped, paused = _runs(ticket, ("resolve", "close"), (), ("pend",), ("resume",),
+                                  min(now, responded) if responded else now)
+    if responded is not None and responded <= now:
+        stopped = stopped or responded
+        paused = False
+    response = _clock(target.response, runs, stopped, paused, calendar, now)
+    runs, stopped, paused = _runs(ticket, ("resolve", "close"), ("reopen",), ("pend",), ("resume",), now)
+    resolution = _clock(target.resolution, runs, stopped, paused, calendar, now)
+    return Clocks(response, resolution)
+
+
+def with_deadlines(ticket: Ticket, config: Config, now: datetime) -> Ticket:
+    """The ticket with `responded`, `due_response` and `due_resolution` derived afresh."""
+    state = clocks(ticket, config, now)
+    responded = first_response(ticket)
+    return dataclasses.replace(
+        ticket,
+        responded=timeutil.format(responded) if responded else None,
+        due_response=timeutil.format(state.response.due) if state.response else None,
+        due_resolution=timeutil.format(state.resolution.due) if state.resolution else None,
+    )
