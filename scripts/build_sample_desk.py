@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import sample_desk_data as data  # noqa: E402
 
 from itsm import config as config_mod  # noqa: E402
-from itsm import records, timeutil  # noqa: E402
+from itsm import records, sla, timeutil  # noqa: E402
 from itsm.ids import ALPHABET  # noqa: E402
 from itsm.model import Article, Entry, Problem, Resolution, Ticket, priority_for  # noqa: E402
 from itsm.store import Desk, atomic_write  # noqa: E402
@@ -41,6 +41,20 @@ MANAGERS = {
     "infrastructure": "Sven Lindqvist",
     "suppliers": "Sven Lindqvist",
 }
+# Level-2 groups hand over to level 3: their own servers to infrastructure, vendors' kit to suppliers.
+ESCALATES_TO = {
+    "identity": {"escalates_to": "infrastructure"},
+    "network": {"escalates_to": "suppliers"},
+    "desktop-support": {"escalates_to": "suppliers"},
+    "messaging": {"escalates_to": "infrastructure"},
+    "applications": {"escalates_to": "suppliers"},
+}
+HOURS = {
+    "timezone": "Europe/Berlin",
+    "days": {day: "07:00-19:00" for day in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": ["2026-10-03", "2026-12-24", "2026-12-25", "2026-12-26", "2026-12-31"],
+    "always_on": ["P1"],
+}
 rng = random.Random(20261126)
 
 
@@ -50,10 +64,10 @@ def code(length: int) -> str:
 
 def main() -> None:
     groups = {
-        name: {**spec, "manager": MANAGERS[name]}
+        name: {**spec, "manager": MANAGERS[name], **ESCALATES_TO.get(name, {})}
         for name, spec in config_mod.DEFAULTS["groups"].items()
     }
-    atomic_write(ROOT / "itsm.yaml", config_mod.render_default({"groups": groups}))
+    atomic_write(ROOT / "itsm.yaml", config_mod.render_default({"groups": groups, "business_hours": HOURS}))
     for folder in ("tickets", "problems", "kb"):
         shutil.rmtree(ROOT / folder, ignore_errors=True)
     desk = Desk.open(ROOT)
@@ -131,14 +145,14 @@ def ticket(
     )
     recorder = item["reporter"] if item["channel"] == "monitoring" else _first_staff(item)
     timeline = [entry(item["created"], recorder, "created", first)]
-    stamps: dict[str, str | None] = {
-        "responded": None, "resolved": None, "closed": None, "notified": None, "confirmed": None,
-    }
+    stamps: dict[str, str | None] = {"resolved": None, "closed": None, "notified": None, "confirmed": None}
     for event in item["events"]:
-        timeline.append(entry(event["at"], event["actor"], event["kind"], event["text"]))
-        staff = event["actor"] != item["reporter"]
-        if stamps["responded"] is None and staff:
-            stamps["responded"] = event["at"]
+        if event["kind"] == "escalate" and "Major incident declared" in event["text"]:
+            # A declaration is a hierarchical escalation plus a `major` entry, as itsm writes it.
+            timeline.append(entry(event["at"], event["actor"], "hierarchical", event["text"]))
+            timeline.append(entry(event["at"], event["actor"], "major", "Major incident declared; priority P1 -> P1."))
+        else:
+            timeline.append(entry(event["at"], event["actor"], event["kind"], event["text"]))
         if event["kind"] == "resolve":
             stamps["resolved"] = event["at"]
         if event["kind"] == "close":
@@ -160,16 +174,10 @@ def ticket(
         resolution=Resolution(resolution["kind"], resolution["summary"].strip()) if resolution else None,
         description=item["description"].strip(), timeline=tuple(timeline), **stamps,
     )
-    target = cfg.sla[priority] if priority else None
-    if target is not None:
-        created = timeutil.parse(t.created)
-        t = dataclasses.replace(
-            t, due_response=timeutil.format(created + target.response),
-            due_resolution=timeutil.format(created + target.resolution),
-        )
     if t.major:
-        t = dataclasses.replace(t, priority="P1") if priority == "P1" else t
-    return t
+        t = dataclasses.replace(t, priority="P1")
+    # Responded time and deadlines exactly as itsm derives them, as of the last change.
+    return sla.with_deadlines(t, cfg, timeutil.parse(t.updated or t.created))
 
 
 def _first_staff(item: dict[str, Any]) -> str:
