@@ -225,9 +225,9 @@ def resolution_mapping(resolution: Resolution) -> dict[str, str]:
     return data
 
 
-def to_json(record: Record) -> dict[str, Any]:
-    """A record as JSON-ready data: front-matter keys, body parts, timeline as a list."""
-    data: dict[str, Any] = {"kind": record.kind}
+def front_matter(record: Record) -> dict[str, Any]:
+    """The front-matter of a record as plain data: known keys in order, then a desk's own."""
+    data: dict[str, Any] = {}
     for key, _ in FIELDS[record.kind]:
         value = getattr(record, key)
         if isinstance(value, tuple):
@@ -236,6 +236,12 @@ def to_json(record: Record) -> dict[str, Any]:
             value = resolution_mapping(value)
         data[key] = value
     data.update(record.extra)
+    return data
+
+
+def to_json(record: Record) -> dict[str, Any]:
+    """A record as JSON-ready data: front-matter keys, body parts, timeline as a list."""
+    data: dict[str, Any] = {"kind": record.kind, **front_matter(record)}
     if isinstance(record, Article):
         data["body"] = record.body
     else:

@@ -43,7 +43,7 @@ from itsm.model import (
     Record,
     Resolution,
     Ticket,
-    resolution_mapping,
+    front_matter,
 )
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -76,17 +76,7 @@ class RecordError(ValueError):
 
 def render(record: Record) -> str:
     """The canonical file text of a record."""
-    front: dict[str, Any] = {}
-    for key, _ in FIELDS[record.kind]:
-        value = getattr(record, key)
-        if isinstance(value, tuple):
-            value = list(value)
-        elif isinstance(value, Resolution):
-            value = resolution_mapping(value)
-        front[key] = value
-    for key, value in record.extra.items():
-        front[key] = value
-    return "---\n" + yamlio.dump(front) + "---\n" + _render_body(record)
+    return "---\n" + yamlio.dump(front_matter(record)) + "---\n" + _render_body(record)
 
 
 def _render_body(record: Record) -> str:

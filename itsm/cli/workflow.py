@@ -3,6 +3,7 @@ autoclose — and chase, which says who to chase about what is slipping."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -22,6 +23,7 @@ from itsm.cli.common import (
 )
 from itsm.cli.tickets import IdArg, report
 from itsm.errors import UsageError
+from itsm.model import Ticket
 
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the timeline.", show_default=False)]
 
@@ -29,6 +31,41 @@ NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the
 def register(app: typer.Typer) -> None:
     for func in (escalate, pend, resume, resolve, notify, confirm, close, reopen, autoclose, chase_cmd):
         app.command("chase" if func is chase_cmd else func.__name__)(boundary(func))
+
+
+def _with_note(action: Callable[..., Ticket], doc: str) -> Callable[..., None]:
+    """A command whose only input is an optional note: resume, notify, confirm."""
+
+    def command(
+        id: IdArg,
+        note: NoteOpt = None,
+        desk: DeskOpt = None,
+        actor: ActorOpt = None,
+        no_commit: NoCommitOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        the_desk = open_desk(desk)
+        ticket = action(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                        commit=commit_wanted(the_desk, no_commit))
+        report(ticket, as_json)
+
+    command.__doc__ = doc
+    command.__name__ = action.__name__
+    return command
+
+
+resume = _with_note(workflow.resume, """Take a pending ticket back into work; SLA clocks run again.
+
+    Example: itsm resume inc-7qk --note "user replied: still drops"
+    """)
+notify = _with_note(workflow.notify, """Record that the user was told the ticket is resolved.
+
+    Example: itsm notify inc-7qk --note "mailed Maria"
+    """)
+confirm = _with_note(workflow.confirm, """Record that the user agrees the ticket is done.
+
+    Example: itsm confirm inc-7qk --note "Maria: works all morning"
+    """)
 
 
 def escalate(
@@ -89,24 +126,6 @@ def pend(
     report(ticket, as_json)
 
 
-def resume(
-    id: IdArg,
-    note: NoteOpt = None,
-    desk: DeskOpt = None,
-    actor: ActorOpt = None,
-    no_commit: NoCommitOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Take a pending ticket back into work; SLA clocks run again.
-
-    Example: itsm resume inc-7qk --note "user replied: still drops"
-    """
-    the_desk = open_desk(desk)
-    ticket = workflow.resume(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                             commit=commit_wanted(the_desk, no_commit))
-    report(ticket, as_json)
-
-
 def resolve(
     id: IdArg,
     workaround: Annotated[str | None, typer.Option("--workaround", "-w", help="Service restored, cause not removed.", show_default=False)] = None,
@@ -128,42 +147,6 @@ def resolve(
         the_desk, id, actor=actions.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
         problem=problem, kb=kb, code=code, commit=commit_wanted(the_desk, no_commit),
     )
-    report(ticket, as_json)
-
-
-def notify(
-    id: IdArg,
-    note: NoteOpt = None,
-    desk: DeskOpt = None,
-    actor: ActorOpt = None,
-    no_commit: NoCommitOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Record that the user was told the ticket is resolved.
-
-    Example: itsm notify inc-7qk --note "mailed Maria"
-    """
-    the_desk = open_desk(desk)
-    ticket = workflow.notify(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                             commit=commit_wanted(the_desk, no_commit))
-    report(ticket, as_json)
-
-
-def confirm(
-    id: IdArg,
-    note: NoteOpt = None,
-    desk: DeskOpt = None,
-    actor: ActorOpt = None,
-    no_commit: NoCommitOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Record that the user agrees the ticket is done.
-
-    Example: itsm confirm inc-7qk --note "Maria: works all morning"
-    """
-    the_desk = open_desk(desk)
-    ticket = workflow.confirm(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                              commit=commit_wanted(the_desk, no_commit))
     report(ticket, as_json)
 
 
