@@ -83,7 +83,7 @@ def _issues(ticket: Ticket, config: Config, now: datetime) -> list[Issue]:
             if clock.breached:
                 issues.append(Issue(breach_rank, f"{name} SLA breached", stamp(clock.due)))
             elif clock.fraction >= config.chase.at_risk:
-                used = int(clock.fraction * 100)
+                used = int(round(clock.fraction * 100, 6))  # 0.58 * 100 is 57.999...: not 57 %
                 issues.append(Issue(risk_rank, f"{name} SLA at risk ({used}% used, due {stamp(clock.due)})",
                                     stamp(at_risk.due)))
         if not ticket.owner:

@@ -6,6 +6,7 @@ or key by key (`ids`, `sla`, `git`). Every wrong key or value is reported with f
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -403,7 +404,12 @@ def _business_hours(value: Any, fault: Any) -> BusinessHours | None:
                 )
                 continue
             windows.append((start, end))
-        days[WEEKDAYS.index(day)] = tuple(sorted(windows))
+        windows.sort()
+        if any(earlier[1] > later[0] for earlier, later in itertools.pairwise(windows)):
+            fault(f"business_hours.days.{day}: the windows overlap", "business_hours", "days", day)
+        days[WEEKDAYS.index(day)] = tuple(windows)
+    if raw_days and not any(days.values()):
+        fault("business_hours.days: no working time in the whole week", "business_hours", "days")
     holidays = set()
     for index, text in enumerate(value.get("holidays") or []):
         try:

@@ -25,7 +25,8 @@ from itsm.config import BusinessHours, Config, SlaTarget
 from itsm.model import Ticket
 
 ZERO = timedelta(0)
-# How `itsm assign` words a new owner: "owner (none) -> Carla Diaz" (maybe after a group part).
+# How `itsm assign` and `itsm escalate` word a new owner: "owner (none) -> Carla Diaz"
+# (maybe after a group part); "-> (none)" is an owner taken away.
 _GAVE_OWNER = re.compile(r"(?:^|; )owner .*? -> (?!\(none\))")
 _MAX_DAYS = 3 * 366  # a calendar with no working time would otherwise never reach a target
 
@@ -137,7 +138,7 @@ class Clocks:
 def first_response(ticket: Ticket) -> datetime | None:
     """When the ticket first got an owner, or someone other than its reporter acted on it."""
     for entry in ticket.timeline[1:]:
-        gave_owner = entry.kind == "assign" and _GAVE_OWNER.search(entry.text) is not None
+        gave_owner = entry.kind in ("assign", "escalate") and _GAVE_OWNER.search(entry.text) is not None
         if gave_owner or entry.actor != ticket.reporter:
             return timeutil.parse(entry.time)
     return None
