@@ -76,5 +76,9 @@ def describe(change: tuple[str, Any, Any]) -> str:
 def _short(value: Any) -> str:
     if value is None or value == [] or value == "":
         return "(none)"
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
+    elif isinstance(value, dict) and {"kind", "summary"} <= set(value):
+        value = f"{value['kind']}: {value['summary']}" + (f" [{value['code']}]" if value.get("code") else "")
     text = str(value).replace("\n", " ")
     return text if len(text) <= 60 else text[:57] + "..."

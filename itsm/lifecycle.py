@@ -31,6 +31,10 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 
 
+# How an action is named to a person, where the table's key is not a command name.
+SAID_AS = {"escalate-to": "escalate (hierarchically)"}
+
+
 def allowed_from(action: str) -> list[str]:
     return list(TRANSITIONS[action])
 
@@ -46,4 +50,5 @@ def next_status(action: str, record_id: str, status: str) -> str:
             hint=f'open a new ticket that points back to it: itsm new "..." --related {record_id}',
         )
     allowed = ", ".join(allowed_from(action))
-    raise UsageError(f"cannot {action} {record_id}: it is {status}; {action} is allowed when {allowed}")
+    said = SAID_AS.get(action, action)
+    raise UsageError(f"cannot {said} {record_id}: it is {status}; {said} is allowed when {allowed}")

@@ -139,7 +139,8 @@ def first_response(ticket: Ticket) -> datetime | None:
     """When the ticket first got an owner, or someone other than its reporter acted on it."""
     for entry in ticket.timeline[1:]:
         gave_owner = entry.kind in ("assign", "escalate") and _GAVE_OWNER.search(entry.text) is not None
-        if gave_owner or entry.actor != ticket.reporter:
+        # Resolving is a response too, even when reporters resolve their own ticket.
+        if gave_owner or entry.kind == "resolve" or entry.actor != ticket.reporter:
             return timeutil.parse(entry.time)
     return None
 
@@ -168,7 +169,8 @@ def _runs(ticket: Ticket, stop_kinds: tuple[str, ...], restart_kinds: tuple[str,
             started, paused = None, True
         elif entry.kind in resume_kinds and paused and stopped is None:
             started, paused = moment, False
-    if started is not None and stopped is None and until > started:
+    if started is not None and stopped is None and until >= started:
+        # Kept even when empty: a clock resumed this very moment runs on from now.
         runs.append((started, until))
     return runs, stopped, paused
 

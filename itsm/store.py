@@ -136,7 +136,10 @@ class Desk:
                 if tail.startswith(code) and (prefix is None or head == prefix):
                     matches.append((kind, record_id, path))
         if not matches:
-            raise UsageError(f"no record matches '{ref}'", hint="`itsm list` shows the tickets")
+            where = {"ticket": "`itsm list` shows the tickets", "problem": "the problems are in problems/",
+                     "kb": "the KB articles are in kb/"}
+            hint = where[wanted_kinds[0]] if len(wanted_kinds) == 1 else "`itsm list` shows the tickets"
+            raise UsageError(f"no record matches '{ref}'", hint=hint)
         if len(matches) > 1:
             exact = [m for m in matches if m[1].partition("-")[2] == code]
             if len(exact) != 1:

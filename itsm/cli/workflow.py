@@ -198,7 +198,8 @@ def autoclose(
 ) -> None:
     """Close resolved tickets whose user was told and stayed silent for autoclose_days.
 
-    Never a major incident. One commit per ticket.
+    Never a major incident. One commit per ticket. With --dry-run --json, "closed" says
+    what the real run would do.
 
     Example: itsm autoclose --dry-run
     """
@@ -206,8 +207,8 @@ def autoclose(
     results = workflow.autoclose(the_desk, actor=actions.resolve_actor(the_desk, actor), dry_run=dry_run,
                                  commit=commit_wanted(the_desk, no_commit))
     if as_json:
-        out(render.to_json([{"id": r.ticket_id, "closed": r.closed and not dry_run, "reason": r.reason}
-                            for r in results]))
+        # With --dry-run, "closed" says what the real run would do.
+        out(render.to_json([{"id": r.ticket_id, "closed": r.closed, "reason": r.reason} for r in results]))
         return
     verb = "would close" if dry_run else "closed"
     for r in results:
