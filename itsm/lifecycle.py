@@ -31,24 +31,35 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 
 
+# A problem's life: open -> known_error (a workaround is recorded) -> resolved (fixed) -> closed.
+PROBLEM_TRANSITIONS: dict[str, dict[str, str]] = {
+    "link": {"open": "open", "known_error": "known_error", "resolved": "resolved"},
+    "workaround": {"open": "known_error", "known_error": "known_error"},
+    "resolve": {"open": "resolved", "known_error": "resolved"},
+    "close": {"resolved": "closed"},
+}
+
+
 # How an action is named to a person, where the table's key is not a command name.
 SAID_AS = {"escalate-to": "escalate (hierarchically)"}
 
 
-def allowed_from(action: str) -> list[str]:
-    return list(TRANSITIONS[action])
+def allowed_from(action: str, table: dict[str, dict[str, str]] = TRANSITIONS) -> list[str]:
+    return list(table[action])
 
 
-def next_status(action: str, record_id: str, status: str) -> str:
+def next_status(action: str, record_id: str, status: str, table: dict[str, dict[str, str]] = TRANSITIONS) -> str:
     """The status after `action`, or a refusal that names the states where it is allowed."""
-    after = TRANSITIONS[action].get(status)
+    after = table[action].get(status)
     if after is not None:
         return after
-    if status == "closed":
+    if status == "closed" and table is TRANSITIONS:
         raise UsageError(
             f"{record_id} is closed; a closed ticket is final",
             hint=f'open a new ticket that points back to it: itsm new "..." --related {record_id}',
         )
-    allowed = ", ".join(allowed_from(action))
+    if status == "closed":
+        raise UsageError(f"{record_id} is closed; a closed problem is final", hint="open a new problem record")
+    allowed = ", ".join(allowed_from(action, table))
     said = SAID_AS.get(action, action)
     raise UsageError(f"cannot {said} {record_id}: it is {status}; {said} is allowed when {allowed}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from itsm import __version__
-from itsm.cli import desk, tickets, workflow
+from itsm.cli import desk, kb, problem, tickets, workflow
 
 app = typer.Typer(
     name="itsm",
@@ -39,6 +39,8 @@ def _root(
 desk.register(app)
 tickets.register(app)
 workflow.register(app)
+problem.register(app)
+kb.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

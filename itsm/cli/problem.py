@@ -1,0 +1,193 @@
+"""`itsm problem ...`: problem records and their links to incidents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itsm import actions, problems, render
+from itsm.cli.common import (
+    ActorOpt,
+    DeskOpt,
+    FormatOpt,
+    JsonOpt,
+    NoCommitOpt,
+    boundary,
+    choose_format,
+    commit_wanted,
+    open_desk,
+    out,
+    read_text_arg,
+)
+from itsm.cli.tickets import format_record
+from itsm.errors import UsageError
+from itsm.model import PROBLEM_STATUSES, Problem, to_json
+
+app = typer.Typer(help="Problem records: the root causes behind incidents.", no_args_is_help=True)
+PrbArg = Annotated[str, typer.Argument(metavar="PRB", help="A problem ID, or any unique start of it (prb-2m9).")]
+
+
+def register(root: typer.Typer) -> None:
+    for func, name in ((new, "new"), (link, "link"), (workaround, "workaround"), (resolve, "resolve"),
+                       (close, "close"), (list_problems, "list"), (show, "show")):
+        app.command(name)(boundary(func))
+    root.add_typer(app, name="problem")
+
+
+def _report(problem: Problem, as_json: bool) -> None:
+    if as_json:
+        out(render.to_json(to_json(problem)))
+    else:
+        entry = problem.timeline[-1]
+        out(f"{problem.id} {entry.kind}: {entry.text.splitlines()[0] if entry.text else ''} [{problem.status}]")
+
+
+def new(
+    title: Annotated[str, typer.Argument(help="One line naming the fault behind the incidents.")],
+    category: Annotated[str | None, typer.Option("--category", "-c", help="From the taxonomy in itsm.yaml.", show_default=False)] = None,
+    description: Annotated[str | None, typer.Option("--description", "-d", help="What is known; '-' reads stdin.", show_default=False)] = None,
+    incident: Annotated[list[str] | None, typer.Option("--incident", "-i", help="A ticket this problem causes (repeatable).", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who investigates. Default: the actor.", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a problem record, linked to its incidents (both sides, one commit).
+
+    Example: itsm problem new "VPN drops on home routers" -c network/vpn -i inc-7qk -i inc-q5s
+    """
+    the_desk = open_desk(desk)
+    problem = problems.new_problem(
+        the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), category=category,
+        description=read_text_arg(description, "description", "# What is known about the fault?\n") or "",
+        incidents=incident, owner=owner, commit=commit_wanted(the_desk, no_commit),
+    )
+    out(render.to_json(to_json(problem)) if as_json else problem.id)
+
+
+def link(
+    problem: PrbArg,
+    incidents: Annotated[list[str], typer.Argument(metavar="ID...", help="Tickets this problem causes.")],
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link incidents to a problem: both sides, one commit.
+
+    Example: itsm problem link prb-2m9 inc-7qk inc-q5s
+    """
+    the_desk = open_desk(desk)
+    _report(problems.link(the_desk, problem, incidents, actor=actions.resolve_actor(the_desk, actor),
+                          commit=commit_wanted(the_desk, no_commit)), as_json)
+
+
+def workaround(
+    problem: PrbArg,
+    text: Annotated[str, typer.Argument(help="What restores service while the cause stays; '-' reads stdin.")],
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a workaround: the problem becomes a known error, found by `itsm diagnose`.
+
+    Example: itsm problem workaround prb-2m9 "Set the VPN client to SSL-only"
+    """
+    the_desk = open_desk(desk)
+    body = read_text_arg(text, "workaround") or ""
+    _report(problems.workaround(the_desk, problem, body, actor=actions.resolve_actor(the_desk, actor),
+                                commit=commit_wanted(the_desk, no_commit)), as_json)
+
+
+def resolve(
+    problem: PrbArg,
+    fix: Annotated[str, typer.Option("--fix", help="What removed the cause.")],
+    root_cause: Annotated[str | None, typer.Option("--root-cause", help="Why it happened.", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The cause is removed; lists the linked incidents still open, to resolve them too.
+
+    Example: itsm problem resolve prb-2m9 --fix "Gateway MTU set to 1400" --root-cause "ISP PPPoE overhead"
+    """
+    the_desk = open_desk(desk)
+    done, still_open = problems.resolve(the_desk, problem, fix=fix, root_cause=root_cause,
+                                        actor=actions.resolve_actor(the_desk, actor),
+                                        commit=commit_wanted(the_desk, no_commit))
+    if as_json:
+        data = to_json(done)
+        data["open_incidents"] = [{"id": t.id, "status": t.status, "title": t.title} for t in still_open]
+        out(render.to_json(data))
+        return
+    _report(done, False)
+    for ticket in still_open:
+        out(f"  still open: {ticket.id} [{ticket.status}] {ticket.title} (itsm resolve {ticket.id} --fix ...)")
+
+
+def close(
+    problem: PrbArg,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a resolved problem.
+
+    Example: itsm problem close prb-2m9
+    """
+    the_desk = open_desk(desk)
+    _report(problems.close(the_desk, problem, actor=actions.resolve_actor(the_desk, actor),
+                           commit=commit_wanted(the_desk, no_commit)), as_json)
+
+
+PROBLEM_COLUMNS = ("id", "status", "category", "incidents", "owner", "title")
+
+
+def list_problems(
+    status: Annotated[list[str] | None, typer.Option("--status", "-s", help="Only these statuses (repeatable).", show_default=False)] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="This category or below it.", show_default=False)] = None,
+    fmt: FormatOpt = "table",
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List problems, those with the most incidents first.
+
+    Example: itsm problem list --status known_error
+    """
+    chosen = choose_format(fmt, as_json)
+    for value in status or []:
+        if value not in PROBLEM_STATUSES:
+            raise UsageError(f"unknown status '{value}'", hint=f"use one of: {', '.join(PROBLEM_STATUSES)}")
+    rows = [
+        p for p in open_desk(desk).problems()
+        if (not status or p.status in status)
+        and (category is None or (p.category or "") == category or (p.category or "").startswith(category + "/"))
+    ]
+    rows.sort(key=lambda p: (-len(p.incidents), p.created, p.id))
+    data = [to_json(p) for p in rows]
+    if chosen == "json":
+        out(render.to_json(data))
+        return
+    for row in data:
+        row["incidents"] = len(row["incidents"])
+    out(render.rows(data, PROBLEM_COLUMNS, chosen))
+
+
+def show(problem: PrbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
+    """Show a problem: workaround, root cause, fix, linked incidents, timeline.
+
+    Example: itsm problem show prb-2m9
+    """
+    the_desk = open_desk(desk)
+    record, path = the_desk.load(problem, ("problem",))
+    if as_json:
+        data = to_json(record)
+        data["path"] = the_desk.relative(path)
+        out(render.to_json(data))
+    else:
+        out(format_record(record))

@@ -1,0 +1,156 @@
+"""Problem records: finding and removing the root causes behind incidents.
+
+A problem's life is open -> known_error (a workaround is recorded) -> resolved (fixed, root
+cause known) -> closed, by the table in `itsm/lifecycle.py`. Links between a problem and
+its incidents are kept on both sides and written in one commit: the problem's `incidents`
+and each ticket's `problem`, each with a `link` timeline entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from itsm import config as config_mod
+from itsm import lifecycle, timeutil
+from itsm.actions import category_name, free_text, new_entry, title_text
+from itsm.errors import UsageError
+from itsm.lifecycle import PROBLEM_TRANSITIONS
+from itsm.model import Problem, Record, Ticket, add_entry
+from itsm.store import Desk
+
+
+def _linked_tickets(desk: Desk, problem_id: str, refs: list[str], actor: str, now: str) -> list[tuple[Ticket, Path]]:
+    """The tickets named by `refs`, each now pointing at the problem (with a `link` entry).
+
+    A closed ticket may be linked too: problem management looks back at past incidents, and
+    the link changes no state.
+    """
+    linked: list[tuple[Ticket, Path]] = []
+    seen: set[str] = set()
+    for ref in refs:
+        ticket, path = desk.load_ticket(ref)
+        if ticket.id in seen:
+            continue
+        seen.add(ticket.id)
+        if ticket.problem == problem_id:
+            continue
+        if ticket.problem is not None:
+            raise UsageError(f"{ticket.id} is already linked to {ticket.problem}",
+                             hint=f"a ticket has one problem; unlink it from {ticket.problem} first by hand")
+        entry = new_entry(actor, "link", f"Linked to problem {problem_id}.", now)
+        linked.append((add_entry(dataclasses.replace(ticket, problem=problem_id), entry), path))
+    return linked
+
+
+def new_problem(
+    desk: Desk, *, title: str, actor: str, category: str | None = None, description: str = "",
+    incidents: list[str] | None = None, owner: str | None = None, commit: bool = True,
+) -> Problem:
+    """Open a problem record, linked to its incidents (both sides, one commit)."""
+    config_mod.require_valid(desk.config)
+    title = title_text(title)
+    category = category_name(desk, category)
+    description = free_text(description, "the description")
+    with desk.lock():
+        now = timeutil.stamp()
+        problem_id = desk.mint_id(desk.config.prefixes["problem"])
+        tickets = _linked_tickets(desk, problem_id, incidents or [], actor, now)
+        ids = tuple(t.id for t, _ in tickets)
+        text = "Problem recorded" + (f", from {', '.join(ids)}" if ids else "") + "."
+        problem = Problem(
+            id=problem_id, title=title, category=category, owner=owner or actor, incidents=ids,
+            created=now, description=description,
+        )
+        problem = add_entry(problem, new_entry(actor, "created", text, now))
+        with desk.transaction(actor, f"{problem_id} new: {title}", commit) as tx:
+            tx.write(problem, create=True)
+            for ticket, path in tickets:
+                tx.write(ticket, path)
+    return problem
+
+
+Change = Callable[[Problem, str, str], tuple[Problem, str, list[tuple[Record, Path]]]]
+
+
+def _update(desk: Desk, ref: str, action: str, actor: str, commit: bool, change: Change) -> Problem:
+    config_mod.require_valid(desk.config)
+    with desk.lock():
+        record, path = desk.load(ref, ("problem",))
+        assert isinstance(record, Problem)
+        status = lifecycle.next_status(action, record.id, record.status, PROBLEM_TRANSITIONS)
+        now = timeutil.stamp()
+        after, summary, also = change(record, now, status)
+        after = add_entry(after, new_entry(actor, action, summary, now))
+        with desk.transaction(actor, f"{after.id} {action}: {summary.splitlines()[0]}", commit) as tx:
+            tx.write(after, path)
+            for other, other_path in also:
+                tx.write(other, other_path)
+    return after
+
+
+def link(desk: Desk, ref: str, incidents: list[str], *, actor: str, commit: bool = True) -> Problem:
+    """Link incidents to a problem: both sides, one commit."""
+    if not incidents:
+        raise UsageError("name at least one ticket to link")
+
+    def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
+        tickets = _linked_tickets(desk, problem.id, incidents, actor, now)
+        new_ids = [t.id for t, _ in tickets if t.id not in problem.incidents]
+        if not new_ids:
+            raise UsageError(f"{problem.id} already lists {', '.join(incidents)}; nothing to link")
+        updated = dataclasses.replace(problem, status=status, incidents=(*problem.incidents, *new_ids))
+        return updated, f"linked {', '.join(new_ids)}", list(tickets)
+
+    return _update(desk, ref, "link", actor, commit, change)
+
+
+def workaround(desk: Desk, ref: str, text: str, *, actor: str, commit: bool = True) -> Problem:
+    """Record how to restore service while the cause stays: the problem is a known error."""
+    text = free_text(text, "the workaround")
+    if not text:
+        raise UsageError("the workaround is empty", hint="say what restores service, step by step")
+
+    def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
+        return dataclasses.replace(problem, status=status, workaround=text), text, []
+
+    return _update(desk, ref, "workaround", actor, commit, change)
+
+
+def resolve(
+    desk: Desk, ref: str, *, fix: str, actor: str, root_cause: str | None = None, commit: bool = True,
+) -> tuple[Problem, list[Ticket]]:
+    """The cause is removed. Returns the problem and its linked incidents still open, so
+    they can be resolved too."""
+    fix = free_text(fix, "the fix")
+    if not fix:
+        raise UsageError("the fix is empty", hint="say what removed the cause")
+    cause = free_text(root_cause, "the root cause") if root_cause else None
+
+    def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
+        updated = dataclasses.replace(
+            problem, status=status, fix=fix, root_cause=cause or problem.root_cause, resolved=now,
+        )
+        summary = f"fix: {fix}" + (f"\nRoot cause: {cause}" if cause else "")
+        return updated, summary, []
+
+    problem = _update(desk, ref, "resolve", actor, commit, change)
+    still_open = []
+    for ticket_id in problem.incidents:
+        try:
+            ticket, _ = desk.load_ticket(ticket_id)
+        except UsageError:
+            continue  # a missing or broken ticket: `itsm check` names it
+        if ticket.is_open:
+            still_open.append(ticket)
+    return problem, still_open
+
+
+def close(desk: Desk, ref: str, *, actor: str, commit: bool = True) -> Problem:
+    """Close a resolved problem."""
+
+    def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
+        return dataclasses.replace(problem, status=status, closed=now), "closed", []
+
+    return _update(desk, ref, "close", actor, commit, change)
