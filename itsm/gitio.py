@@ -151,3 +151,24 @@ def file_history(repo: Path, path: Path) -> list[tuple[Commit, str | None]]:
         texts.append(raw[pos : pos + size].decode("utf-8", "replace"))
         pos += size + 1
     return list(zip(commits, texts, strict=True))
+
+
+def head(repo: Path) -> str | None:
+    """The commit HEAD points at, or None before the first commit."""
+    try:
+        return run(repo, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
+    except GitError:
+        return None
+
+
+def changed_files(repo: Path, scope: list[str]) -> list[str]:
+    """Files under `scope` that differ from HEAD in the work tree: modified, added, deleted
+    or untracked (paths relative to the repository)."""
+    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *scope)
+    return [item[3:].decode("utf-8", "surrogateescape") for item in out.split(b"\0") if len(item) > 3]
+
+
+def changed_between(repo: Path, old: str, new: str, scope: list[str]) -> list[str]:
+    """Files under `scope` that differ between two commits (relative to the repository)."""
+    out = run(repo, "diff", "--name-only", "-z", "--no-renames", old, new, "--", *scope)
+    return [name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name]

@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,6 +269,16 @@ class Desk:
         return Transaction(self, actor, message, commit)
 
 
+# Called after every successful write of records (the CLI registers the search index here,
+# so the library itself never imports whoosh).
+_AFTER_WRITE: list[Callable[[Desk], None]] = []
+
+
+def after_write(hook: Callable[[Desk], None]) -> None:
+    if hook not in _AFTER_WRITE:
+        _AFTER_WRITE.append(hook)
+
+
 class Transaction:
     """Writes that land together: files replaced atomically, then one commit.
 
@@ -298,6 +308,12 @@ class Transaction:
         if exc_type is not None:
             self.rollback()
             return
+        self._commit()
+        if self._originals:
+            for hook in _AFTER_WRITE:
+                hook(self.desk)
+
+    def _commit(self) -> None:
         if not self.commit or not self._originals:
             return
         repo = gitio.find_repo(self.desk.root)

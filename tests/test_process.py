@@ -240,8 +240,14 @@ def story(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactor
 
 def test_every_step_is_one_commit_with_an_honest_message(story: Played) -> None:
     assert story.commits_added == [1] * len(STEPS)
-    assert [(o.returncode, o.stderr) for o in story.outputs] == [(0, "")] * len(STEPS)
     i = story.id
+    # Recording the ticket shows at once the KB article that holds the known fix (on stderr,
+    # so `ID=$(itsm new ...)` stays clean); every later step is silent on stderr.
+    assert [(o.returncode, o.stderr) for o in story.outputs] == [(0, (
+        "looks like:\n"
+        f"  {KB}  VPN: switch the client to SSL-only  -- workaround: 1. Set the VPN client to SSL-only.\n"
+        f"  (itsm diagnose {i} for more)\n"
+    ))] + [(0, "")] * (len(STEPS) - 1)
     assert git(story.root, "log", "--reverse", "--format=%an|%s").splitlines() == [
         "Alice Moreau|desk init: itsm.yaml, folders, .gitignore",
         f"Test Runner|{PRB} and {KB}, written by hand",

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from itsm import __version__
-from itsm.cli import desk, kb, problem, tickets, workflow
+from itsm import __version__, store
+from itsm.cli import desk, diagnose, kb, problem, tickets, workflow
 
 app = typer.Typer(
     name="itsm",
@@ -41,6 +41,8 @@ tickets.register(app)
 workflow.register(app)
 problem.register(app)
 kb.register(app)
+diagnose.register(app)
+store.after_write(diagnose.refresh_after_write)
 
 
 def main(argv: list[str] | None = None) -> int:

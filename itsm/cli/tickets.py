@@ -61,12 +61,14 @@ def new(
     owner: Annotated[str | None, typer.Option("--owner", help="Who owns it from the start.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", help="Route to this group instead of the category's.", show_default=False)] = None,
     related: Annotated[list[str] | None, typer.Option("--related", help="An earlier ticket this one follows up (repeatable), e.g. a closed one that recurred.", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the ID, not the look-alikes.")] = False,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a ticket and print its ID.
+    """Record a ticket and print its ID, then (on stderr) the known fixes and open tickets
+    that look like it.
 
     Priority follows from impact x urgency; the category routes it to its group.
 
@@ -80,6 +82,10 @@ def new(
         description=text, owner=owner, group=group, related=related, commit=commit_wanted(the_desk, no_commit),
     )
     out(render.to_json(to_json(ticket)) if as_json else ticket.id)
+    if not (quiet or as_json):
+        from itsm.cli.diagnose import print_suggestions
+
+        print_suggestions(the_desk, ticket)
 
 
 def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:

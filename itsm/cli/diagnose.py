@@ -1,0 +1,160 @@
+"""Diagnosis: `search`, `diagnose` and `reindex`. The only CLI module that loads the index
+(and so whoosh); other commands stay fast to start."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from itsm import render
+from itsm.cli.common import DeskOpt, JsonOpt, boundary, open_desk, out
+from itsm.cli.tickets import IdArg
+from itsm.errors import UsageError
+from itsm.model import Ticket
+from itsm.store import CACHE_DIR, Desk
+
+if TYPE_CHECKING:
+    from itsm.index import Hit, SearchIndex
+
+KINDS = ("ticket", "problem", "kb")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(boundary(search))
+    app.command("diagnose")(boundary(diagnose))
+    app.command("reindex")(boundary(reindex))
+
+
+def progress_bar() -> object:
+    """A progress callback drawing on stderr when it is a terminal (index rebuilds)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            width = 30
+            filled = width * done // max(total, 1)
+            sys.stderr.write(f"\rindexing [{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return draw
+
+
+def fresh_index(desk: Desk) -> SearchIndex:
+    from itsm.index import SearchIndex  # whoosh loads only for commands that search
+
+    return SearchIndex(desk).open_fresh(progress_bar())  # type: ignore[arg-type]
+
+
+def refresh_after_write(desk: Desk) -> None:
+    """Registered as the store's after-write hook: update an index that exists."""
+    if (desk.root / CACHE_DIR / "index").exists():
+        from itsm.index import update_after_write
+
+        update_after_write(desk)
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="Words, and field filters: status:open category:network/vpn priority:P1 type: kind: owner: group: tag:")],
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="ticket, problem or kb (repeatable).", show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many results.")] = 10,
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full-text search over tickets, problems and KB articles, best first, with snippets.
+
+    Words are stemmed (drops finds dropping); titles weigh more than bodies; timelines,
+    resolutions and workarounds are searched too.
+
+    Example: itsm search "vpn disconnects" status:open category:network
+    """
+    for value in kind or []:
+        if value not in KINDS:
+            raise UsageError(f"unknown kind '{value}'", hint="use ticket, problem or kb")
+    hits = fresh_index(open_desk(desk)).search(query, kinds=tuple(kind or ()), limit=limit)
+    if as_json:
+        out(render.to_json([hit.to_json() for hit in hits]))
+        return
+    if not hits:
+        out("no matches")
+    for hit in hits:
+        out(f"{hit.id:<11} {hit.kind:<7} {hit.status:<11} {hit.score:6.2f}  {hit.title}")
+        if hit.snippet:
+            out(f"            {hit.snippet}")
+
+
+def similar_to(desk: Desk, ticket: Ticket, limit: int) -> list[Hit]:
+    return fresh_index(desk).similar(ticket.title, ticket.description, ticket.category, exclude=ticket.id,
+                                     limit=limit)
+
+
+def diagnose(
+    id: IdArg,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many matches.")] = 8,
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What is already known about a ticket: known errors, KB articles and resolved tickets
+    that look like it, best first, each with what to do; open look-alikes are flagged as
+    possible duplicates.
+
+    Example: itsm diagnose inc-7qk
+    """
+    the_desk = open_desk(desk)
+    ticket, _ = the_desk.load_ticket(id)
+    from itsm.index import diagnosis
+
+    known, duplicates = diagnosis(similar_to(the_desk, ticket, limit * 3), limit)
+    if as_json:
+        data = [hit.to_json() for hit in known]
+        data += [{**hit.to_json(), "possible_duplicate": True} for hit in duplicates]
+        data.sort(key=lambda d: -d["score"])
+        out(render.to_json(data))
+        return
+    out(f"{ticket.id}  {ticket.title}  [{ticket.status}, {ticket.category or 'uncategorised'}]")
+    if not known:
+        out("\nNothing known looks like it yet: no known error, KB article or resolved ticket matches.")
+    else:
+        out("\nWhat is known, best first:")
+    for n, hit in enumerate(known, 1):
+        label = f"{hit.kind}, {hit.status}" if hit.kind != "kb" else "KB article"
+        out(f"{n:>2}. {hit.id}  {hit.title}  ({label}; score {hit.score:.1f})")
+        for line in hit.answer.splitlines()[:6]:
+            out(f"      {line}")
+    if duplicates:
+        out("\nPossible duplicates (open):")
+        for hit in duplicates:
+            out(f"    {hit.id}  {hit.title}  [{hit.status}]")
+
+
+def print_suggestions(desk: Desk, ticket: Ticket) -> None:
+    """After `itsm new`: the top matches, on stderr so `ID=$(itsm new ...)` stays clean."""
+    from itsm.index import diagnosis
+
+    known, duplicates = diagnosis(similar_to(desk, ticket, 10), 3)
+    shown = known + duplicates[:2]
+    if not shown:
+        return
+    print("looks like:", file=sys.stderr)
+    for hit in shown:
+        what = "possible duplicate" if not hit.actionable else (hit.answer.splitlines()[0] if hit.answer else "")
+        print(f"  {hit.id}  {hit.title}  -- {what[:100]}", file=sys.stderr)
+    print(f"  (itsm diagnose {ticket.id} for more)", file=sys.stderr)
+
+
+def reindex(desk: DeskOpt = None) -> None:
+    """Rebuild the search index from the record files (it is a cache; this is always safe).
+
+    Example: itsm reindex
+    """
+    from itsm.index import SearchIndex
+
+    the_desk = open_desk(desk)
+    started = time.perf_counter()
+    count = SearchIndex(the_desk).rebuild(progress_bar())  # type: ignore[arg-type]
+    out(f"indexed {count} records in {time.perf_counter() - started:.1f} s")

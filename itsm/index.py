@@ -1,0 +1,502 @@
+"""The full-text index: a cache under `.itsm/index/`, never the truth. The only module
+that imports whoosh.
+
+Every command that searches first brings the index up to date with what changed since it
+was built — git says which record files changed between the commit the index was built at
+and HEAD, and which are changed but not committed — so a `git pull` of other people's
+tickets is searchable at once. A command that writes a record updates that document
+right after its commit. A missing, unreadable, wrong-version or corrupt index is rebuilt
+aside and swapped in; a lock keeps concurrent commands from tripping over each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import (
+    STOP_WORDS,
+    IntraWordFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+
+from itsm import gitio, records
+from itsm.errors import UsageError
+from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_sections
+from itsm.store import CACHE_DIR, FOLDERS, Desk, warn
+
+# Bump whenever the schema or the analysis changes: an index of another version is rebuilt.
+VERSION = 1
+INDEX_DIR = "index"
+META_FILE = "itsm-index.json"
+FILTER_FIELDS = ("status", "category", "priority", "type", "kind", "owner", "group", "tag", "id")
+Progress = Callable[[int, int], None]
+
+
+def _analyzer() -> Any:
+    """Words as people type them: `Wi-Fi`, `wi fi` and `wifi` meet (hyphenated and camel-case
+    words are indexed whole and in parts: GlobalProtect -> global, protect, globalprotect),
+    stop words go, and words are stemmed (drops, dropping -> drop)."""
+    return (
+        RegexTokenizer(r"\w+(?:[-'.]\w+)*")
+        | IntraWordFilter(mergewords=True, mergenums=True)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | StemFilter(cachesize=50000)
+    )
+
+
+def _schema() -> Schema:
+    analyzer = _analyzer()
+    return Schema(
+        path=ID(stored=True, unique=True),
+        id=ID(stored=True),
+        kind=ID(stored=True),
+        status=ID(stored=True),
+        category=KEYWORD(stored=True, commas=True),  # "network,network/vpn": a filter matches any level
+        priority=ID(stored=True),
+        type=ID(stored=True),
+        owner=ID(stored=True),
+        group=ID(stored=True),
+        tag=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=1.5),
+        major=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
+        body=TEXT(analyzer=analyzer, stored=True),
+        answer=STORED(),  # what to do: a workaround, a fix, a resolution
+        created=STORED(),
+    )
+
+
+# -- documents ------------------------------------------------------------------------------
+
+
+def _category_levels(category: str | None) -> str:
+    if not category:
+        return ""
+    parts = category.split("/")
+    return ",".join("/".join(parts[: i + 1]) for i in range(len(parts)))
+
+
+def answer_of(record: Record) -> str:
+    """What the record says to do: a problem's workaround or fix, a KB article's resolution
+    (or workaround) and script, a ticket's resolution."""
+    if isinstance(record, Problem):
+        if record.workaround:
+            return f"workaround: {record.workaround}"
+        return f"fix: {record.fix}" if record.fix else ""
+    if isinstance(record, Article):
+        sections = article_sections(record.body)
+        parts = []
+        for name in ("resolution", "workaround"):
+            if sections.get(name):
+                parts.append(f"{name}: {sections[name]}")
+        if sections.get("script"):
+            parts.append(f"script:\n{sections['script']}")
+        return "\n".join(parts)
+    if record.resolution is not None:
+        return f"{record.resolution.kind}: {record.resolution.summary}"
+    return ""
+
+
+def document(record: Record, rel_path: str) -> dict[str, Any]:
+    """The fields a record is indexed under."""
+    body: list[str] = []
+    doc: dict[str, Any] = {
+        "path": rel_path, "id": record.id, "kind": record.kind, "title": record.title,
+        "category": _category_levels(record.category), "created": record.created,
+    }
+    if isinstance(record, Article):
+        body.append(record.body)
+        doc["tag"] = ",".join(record.tags)
+        doc["status"] = "published"
+    else:
+        body.append(record.description)
+        body.extend(entry.text for entry in record.timeline)
+        doc["status"] = record.status
+        doc["owner"] = record.owner or ""
+    if isinstance(record, Ticket):
+        doc.update(priority=record.priority or "", type=record.type, group=record.group or "",
+                   major="true" if record.major else "false")
+        if record.resolution is not None:
+            body.append(record.resolution.summary)
+    if isinstance(record, Problem):
+        body.extend(text for text in (record.workaround, record.root_cause, record.fix) if text)
+    doc["body"] = "\n\n".join(text for text in body if text)
+    doc["answer"] = answer_of(record)
+    return doc
+
+
+# -- the index as a cache -----------------------------------------------------------------------
+
+
+class SearchIndex:
+    """The desk's index: opened fresh (synced with the files) by `open_fresh`."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.cache = desk.root / CACHE_DIR
+        self.folder = self.cache / INDEX_DIR
+        self.repo = gitio.find_repo(desk.root)
+        self._ix: Any = None
+
+    # The lock: a flock on a file in the cache folder (whoosh's own lock would raise instead
+    # of waiting); held while the index is written, so concurrent commands queue.
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.cache.mkdir(exist_ok=True)
+        ignore = self.cache / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        fd = os.open(self.cache / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                        raise UsageError("the search index is busy", hint="try again in a moment") from None
+                    time.sleep(0.02)
+            yield
+        finally:
+            os.close(fd)
+
+    def _read_meta(self) -> dict[str, Any] | None:
+        try:
+            meta = json.loads((self.folder / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("version") != VERSION:
+            return None
+        return meta
+
+    def _write_meta(self, meta: dict[str, Any], folder: Path | None = None) -> None:
+        target = (folder or self.folder) / META_FILE
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp, target)
+
+    def _state(self) -> tuple[str | None, dict[str, list[int]]]:
+        """(HEAD, {changed-but-uncommitted record path: [mtime_ns, size]}) — or, outside
+        git, (None, every record file's stamp)."""
+        if self.repo is None:
+            return None, {rel: _stamp(self.desk.root / rel) for rel in self._all_paths()}
+        head = gitio.head(self.repo)
+        dirty = {}
+        for rel in gitio.changed_files(self.repo, self._scope()):
+            dirty[rel] = _stamp(self.repo / rel)
+        return head, dirty
+
+    def _scope(self) -> list[str]:
+        return [str((self.desk.root / folder).relative_to(self.repo)) for folder in FOLDERS.values()] if self.repo else []
+
+    def _all_paths(self) -> list[str]:
+        return [self.desk.relative(p) for kind in FOLDERS for p in self.desk.record_files(kind)]
+
+    def open_fresh(self, progress: Progress | None = None) -> SearchIndex:
+        """Open the index, first rebuilding it if it is missing or broken and bringing it up
+        to date with the files."""
+        for attempt in range(2):
+            try:
+                self._sync(progress)
+                return self
+            except UsageError:
+                raise
+            except Exception as exc:  # a corrupt index: whatever whoosh raises, rebuild it
+                if attempt:
+                    raise
+                warn(f"the search index was unreadable ({type(exc).__name__}); rebuilding it")
+                with self._lock():
+                    self._rebuild(progress)
+        return self
+
+    def _sync(self, progress: Progress | None) -> None:
+        meta = self._read_meta()
+        if meta is None or not whoosh_index.exists_in(str(self.folder)):
+            with self._lock():
+                meta = self._read_meta()
+                if meta is None or not whoosh_index.exists_in(str(self.folder)):
+                    self._rebuild(progress)
+                    meta = self._read_meta()
+        assert meta is not None
+        head, dirty = self._state()
+        stale = self._stale_paths(meta, head, dirty)
+        if stale is None:
+            with self._lock():
+                self._rebuild(progress)
+        elif stale:
+            with self._lock():
+                self._ix = whoosh_index.open_dir(str(self.folder))
+                self._apply(stale)
+                self._write_meta({"version": VERSION, "commit": head, "dirty": dirty})
+        self._ix = whoosh_index.open_dir(str(self.folder))
+
+    def _stale_paths(self, meta: dict[str, Any], head: str | None, dirty: dict[str, list[int]]) -> set[str] | None:
+        """Record paths (desk-relative) whose documents may be out of date; None: rebuild."""
+        old_dirty: dict[str, list[int]] = meta.get("dirty") or {}
+        if self.repo is None:
+            return {rel for rel in set(old_dirty) | set(dirty) if old_dirty.get(rel) != dirty.get(rel)}
+        stale = {rel for rel in set(old_dirty) | set(dirty) if old_dirty.get(rel) != dirty.get(rel)}
+        if meta.get("commit") != head:
+            if meta.get("commit") is None or head is None:
+                return None
+            try:
+                stale |= set(gitio.changed_between(self.repo, meta["commit"], head, self._scope()))
+            except gitio.GitError:
+                return None  # the commit the index was built at is gone (history rewritten)
+        root_rel = self.desk.root.relative_to(self.repo)
+        return {str(Path(rel).relative_to(root_rel)) if str(root_rel) != "." else rel for rel in stale}
+
+    def _apply(self, paths: Iterable[str]) -> None:
+        writer = self._ix.writer()
+        try:
+            for rel in sorted(paths):
+                writer.delete_by_term("path", rel)
+                doc = self._document_for(rel)
+                if doc is not None:
+                    writer.add_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def _document_for(self, rel: str) -> dict[str, Any] | None:
+        path = self.desk.root / rel
+        kind = next((k for k, folder in FOLDERS.items() if rel.startswith(folder + "/")), None)
+        if kind is None or not rel.endswith(".md") or not path.is_file():
+            return None
+        try:
+            record = self.desk.read(path, kind)
+        except (records.RecordError, OSError):
+            return None  # a malformed record is not searchable until fixed; `itsm check` names it
+        return document(record, rel)
+
+    def _rebuild(self, progress: Progress | None) -> None:
+        """Build a whole new index aside, then swap it in."""
+        self.cache.mkdir(exist_ok=True)
+        fresh = self.cache / f"{INDEX_DIR}.new-{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        head, dirty = self._state()
+        ix = whoosh_index.create_in(str(fresh), _schema())
+        paths = self._all_paths()
+        writer = ix.writer()
+        for done, rel in enumerate(paths, 1):
+            doc = self._document_for(rel)
+            if doc is not None:
+                writer.add_document(**doc)
+            if progress is not None:
+                progress(done, len(paths))
+        writer.commit()
+        self._write_meta({"version": VERSION, "commit": head, "dirty": dirty}, fresh)
+        old = self.cache / f"{INDEX_DIR}.old-{os.getpid()}"
+        if self.folder.exists():
+            os.replace(self.folder, old)
+        os.replace(fresh, self.folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """`itsm reindex`: rebuild from the files, whatever state the index is in."""
+        with self._lock():
+            self._rebuild(progress)
+        self._ix = whoosh_index.open_dir(str(self.folder))
+        return int(self._ix.doc_count())
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def search(self, text: str, kinds: tuple[str, ...] = (), limit: int = 20) -> list[Hit]:
+        """Full-text search with field filters (`status:open category:network priority:P1`)."""
+        free, filters = split_filters(text)
+        if not free.strip() and not filters:
+            raise UsageError("the search is empty", hint='e.g. itsm search "vpn drops" status:open')
+        parser = qparser.MultifieldParser(["title", "body", "tag"], self._ix.schema,
+                                          group=qparser.OrGroup.factory(0.9))
+        parser.remove_plugin_class(qparser.FieldsPlugin)  # field:value is ours to read
+        try:
+            parsed = parser.parse(free) if free.strip() else wq.Every()
+        except Exception as exc:
+            raise UsageError(f"cannot read the search '{text}': {exc}") from None
+        restriction = _filter_query(filters, kinds)
+        with self._ix.searcher() as searcher:
+            results = searcher.search(parsed, limit=limit, filter=restriction)
+            results.fragmenter = ContextFragmenter(maxchars=160, surround=50)
+            results.formatter = _MarkdownBold()
+            return [_hit(h, snippet=h.highlights("body", top=2) or h.highlights("title")) for h in results]
+
+    def similar(self, title: str, description: str, category: str | None, exclude: str | None,
+                limit: int = 10) -> list[Hit]:
+        """Records that look like a ticket: its discriminative words (by the index's own term
+        statistics) searched in titles and bodies, then re-ranked by what is known to help."""
+        text = f"{title}\n{title}\n{description}"
+        with self._ix.searcher() as searcher:
+            terms = searcher.key_terms_from_text("body", text, numterms=20)
+            title_terms = {t for t, _ in searcher.key_terms_from_text("title", title, numterms=10)}
+            if not terms and not title_terms:
+                return []
+            clauses: list[wq.Query] = []
+            for term, weight in terms:
+                clauses.append(wq.Term("body", term, boost=weight))
+                clauses.append(wq.Term("title", term, boost=weight * (2.0 if term in title_terms else 1.0)))
+            for term in title_terms:
+                clauses.append(wq.Term("tag", term))
+            mask = wq.Term("id", exclude) if exclude else None
+            results = searcher.search(wq.Or(clauses), limit=max(limit * 5, 50), mask=mask)
+            hits = [_hit(h, snippet="") for h in results]
+        return rerank(hits, category)[:limit]
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    kind: str
+    title: str
+    status: str
+    score: float
+    category: str
+    answer: str
+    snippet: str
+    path: str
+
+    @property
+    def actionable(self) -> bool:
+        """Something the desk has learnt: a known error, an article, a resolved ticket."""
+        return bool(self.answer) and (self.kind != "ticket" or self.status in ("resolved", "closed"))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "kind": self.kind, "title": self.title,
+                                "score": round(self.score, 3), "status": self.status}
+        if self.kind == "problem":
+            data["workaround"] = self.answer
+        elif self.answer:
+            data["resolution"] = self.answer
+        if self.snippet:
+            data["snippet"] = self.snippet
+        return data
+
+
+def rerank(hits: list[Hit], category: str | None) -> list[Hit]:
+    """Boosts for what a first-level agent can use at once: known errors first, then KB
+    articles, resolved tickets with their resolution; the same category counts more."""
+    ranked = []
+    for hit in hits:
+        factor = 1.0
+        if hit.kind == "problem" and hit.status == "known_error":
+            factor *= 2.0
+        elif (hit.kind == "problem" and hit.answer) or hit.kind == "kb":
+            factor *= 1.5
+        if category and hit.category:
+            levels = hit.category.split(",")
+            if category in levels:
+                factor *= 1.5
+            elif category.split("/")[0] in levels:
+                factor *= 1.2
+        ranked.append(dataclasses_replace_score(hit, hit.score * factor))
+    return sorted(ranked, key=lambda h: -h.score)
+
+
+def diagnosis(hits: list[Hit], limit: int) -> tuple[list[Hit], list[Hit]]:
+    """(what is known, possible duplicates) from ranked hits. Weak matches are dropped:
+    below a fifth of the best score for what is known, below half of it for a duplicate."""
+    if not hits:
+        return [], []
+    best = hits[0].score
+    known = [h for h in hits if h.actionable and h.score >= 0.2 * best][:limit]
+    duplicates = [h for h in hits if h.kind == "ticket" and h.status not in ("resolved", "closed")
+                  and h.score >= 0.5 * best][:3]
+    return known, duplicates
+
+
+def dataclasses_replace_score(hit: Hit, score: float) -> Hit:
+    return Hit(hit.id, hit.kind, hit.title, hit.status, score, hit.category, hit.answer, hit.snippet, hit.path)
+
+
+def _hit(hit: Any, snippet: str) -> Hit:
+    return Hit(
+        id=hit["id"], kind=hit["kind"], title=hit["title"], status=hit.get("status", ""),
+        score=float(hit.score or 0.0), category=hit.get("category", ""), answer=hit.get("answer", ""),
+        snippet=" ".join(snippet.split()), path=hit["path"],
+    )
+
+
+class _MarkdownBold(Formatter):  # type: ignore[misc]
+    """Matched words in **bold**, readable in a terminal and in Markdown."""
+
+    between = " ... "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"**{get_text(text, token, replace)}**"
+
+
+_FILTER_RE = re.compile(r'(?<!\S)(' + "|".join(FILTER_FIELDS) + r'):("[^"]*"|\S+)')
+
+
+def split_filters(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """`vpn drops status:open category:network` -> ("vpn drops", [(status, open), ...])."""
+    filters = [(m.group(1), m.group(2).strip('"')) for m in _FILTER_RE.finditer(text)]
+    return _FILTER_RE.sub(" ", text), filters
+
+
+def _filter_query(filters: list[tuple[str, str]], kinds: tuple[str, ...]) -> wq.Query | None:
+    clauses: list[wq.Query] = []
+    if kinds:
+        clauses.append(wq.Or([wq.Term("kind", k) for k in kinds]))
+    by_field: dict[str, list[wq.Query]] = {}
+    for name, value in filters:
+        if name == "status" and value == "open":
+            # "open" is not a state: for tickets the open ones, for problems open and known_error.
+            term: wq.Query = wq.Or([wq.Term("status", s) for s in (*OPEN_STATUSES, "open", "known_error")])
+        elif name == "category":
+            term = wq.Term("category", value.lower())
+        elif name == "priority":
+            term = wq.Term("priority", value.upper())
+        elif name == "id":
+            term = wq.Prefix("id", value.upper())
+        elif name == "tag":
+            term = wq.Term("tag", value.lower())
+        else:
+            term = wq.Term(name, value)
+        by_field.setdefault(name, []).append(term)
+    # Several values of one field are alternatives; different fields must all hold.
+    clauses.extend(wq.Or(terms) if len(terms) > 1 else terms[0] for terms in by_field.values())
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _stamp(path: Path) -> list[int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return [0, -1]
+    return [st.st_mtime_ns, st.st_size]
+
+
+def update_after_write(desk: Desk) -> None:
+    """After a command wrote records: bring an existing index up to date (cheap: only what
+    changed). A desk that never searched has no index, and none is built here."""
+    index = SearchIndex(desk)
+    if not (index.folder / META_FILE).exists():
+        return
+    try:
+        index.open_fresh()
+    except UsageError as exc:
+        warn(f"the search index was not updated: {exc.message} (the next search catches up)")
