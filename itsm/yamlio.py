@@ -81,6 +81,28 @@ class _StrictLoader(
         return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    CParser = None  # type: ignore[misc, assignment]
+
+if CParser is not None:
+
+    class _FastLoader(CParser, _StrictResolver):  # type: ignore[misc]
+        """libyaml's parser with the strict resolver: about ten times faster. Used only for
+        text without anchors, aliases or tags (no `&`, `*` or `!`), which the pure-Python
+        loader above must judge; any error is re-read by it too, for its exact message."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _StrictResolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = None  # type: ignore[assignment, misc]
+
+_NEEDS_STRICT_READER = re.compile(r"[&*!]")
+
+
 @dataclass
 class Parsed:
     """A YAML document as plain Python values, plus the line of every key path."""
@@ -100,7 +122,21 @@ def load(text: str) -> Parsed:
     """Parse one YAML document strictly; raises YamlError with a line number."""
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise YamlError(f"YAML block is larger than {MAX_YAML_BYTES // 1024} KiB", 1)
-    loader = _StrictLoader(text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    if _FastLoader is not None and not _NEEDS_STRICT_READER.search(text):
+        fast = _FastLoader(text)
+        try:
+            node = fast.get_single_node()
+        except yaml.YAMLError:
+            node = None  # the strict reader below says what is wrong, and where
+        else:
+            parsed = Parsed(None)
+            if node is not None:
+                parsed.value = _to_python(node, (), parsed.lines)
+            return parsed
+        finally:
+            fast.dispose()
+    loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
     except YamlError:
