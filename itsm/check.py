@@ -22,6 +22,7 @@ from itsm.model import (
     RESOLUTION_KINDS,
     STATUSES,
     SUPPORT_LEVELS,
+    TAG_RE,
     TICKET_TYPES,
     Article,
     Problem,
@@ -108,6 +109,9 @@ def problem_faults(problem: Problem, config: Config) -> Iterator[Fault]:
 def article_faults(article: Article, config: Config) -> Iterator[Fault]:
     yield from _id_faults(article, config, ("kb",))
     yield from _title_faults(article.title)
+    for tag in article.tags:
+        if not TAG_RE.match(tag):
+            yield "tags", f"tag '{tag}' must be a lower-case word (letters, digits, '-', '.', '_')"
     yield from _category_faults(article.category, config)
     yield from _timestamp_faults(article, ("created", "updated"))
 

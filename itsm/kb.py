@@ -10,7 +10,7 @@ from itsm import check, records, timeutil
 from itsm import config as config_mod
 from itsm.actions import category_name, free_text, title_text
 from itsm.errors import UsageError
-from itsm.model import Article, article_sections, normalize_line
+from itsm.model import TAG_RE, Article, article_parts, normalize_line
 from itsm.store import Desk
 
 TEMPLATE = """## Symptoms
@@ -29,14 +29,13 @@ What fixes it (or `## Workaround` when the cause stays).
 
 1. For common requests: the steps to follow, one per line.
 """
-_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
 def tags_of(values: list[str] | None) -> tuple[str, ...]:
     tags = []
     for value in values or []:
         tag = value.strip().lower()
-        if not _TAG_RE.match(tag):
+        if not TAG_RE.match(tag):
             raise UsageError(f"tag '{value}' must be a lower-case word (letters, digits, '-', '.', '_')")
         tags.append(tag)
     return tuple(dict.fromkeys(tags))
@@ -103,16 +102,18 @@ def render_article(article: Article) -> str:
     lines.append("  ".join(facts))
     for link in article.links:
         lines.append(f"see {link}")
-    sections = article_sections(article.body)
-    intro = sections.pop("intro", "")
-    if intro:
-        lines += ["", intro]
-    for name, text in sections.items():
-        heading = name.capitalize()
-        lines += ["", heading, "-" * len(heading)]
-        if name == "script":
-            steps = [re.sub(r"^\s*\d+[.)]\s*", "", s) for s in text.splitlines() if s.strip()]
+    for heading, text in article_parts(article.body):
+        if heading:
+            lines += ["", heading, "-" * len(heading)]
+        elif text:
+            lines.append("")
+        if heading.lower() == "script":
+            # Steps are numbered afresh, whatever the author typed: 1., 3), -, * or nothing.
+            steps = [_STEP_MARK.sub("", s) for s in text.splitlines() if s.strip()]
             lines += [f"{n:>2}. {step}" for n, step in enumerate(steps, 1)]
-        else:
+        elif text:
             lines.append(text)
     return "\n".join(lines)
+
+
+_STEP_MARK = re.compile(r"^\s*(?:\d+[.)]|[-*+])\s*")

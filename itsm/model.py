@@ -7,6 +7,7 @@ so a command can compare before and after, and a refusal has nothing to undo.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -204,17 +205,28 @@ def changes(before: Record, after: Record) -> list[tuple[str, Any, Any]]:
     return result
 
 
-def article_sections(body: str) -> dict[str, str]:
-    """The `## Heading` sections of a KB body, keyed by lower-case heading."""
-    sections: dict[str, list[str]] = {}
-    current = "intro"
+def article_parts(body: str) -> list[tuple[str, str]]:
+    """The `## Heading` sections of a KB body in order, headings as written; text before
+    the first heading comes under the heading ""."""
+    parts: list[tuple[str, list[str]]] = [("", [])]
     for line in body.split("\n"):
         if line.startswith("## "):
-            current = line[3:].strip().lower()
-            sections.setdefault(current, [])
+            parts.append((line[3:].strip(), []))
         else:
-            sections.setdefault(current, []).append(line)
-    return {name: "\n".join(lines).strip("\n") for name, lines in sections.items()}
+            parts[-1][1].append(line)
+    return [(heading, "\n".join(lines).strip("\n")) for heading, lines in parts if heading or any(lines)]
+
+
+def article_sections(body: str) -> dict[str, str]:
+    """The `## Heading` sections of a KB body, keyed by lower-case heading ("intro" first)."""
+    sections: dict[str, str] = {}
+    for heading, text in article_parts(body):
+        key = heading.lower() or "intro"
+        sections[key] = f"{sections[key]}\n\n{text}" if key in sections else text
+    return sections
+
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
 def resolution_mapping(resolution: Resolution) -> dict[str, str]:

@@ -21,13 +21,16 @@ from itsm.model import Problem, Record, Ticket, add_entry
 from itsm.store import Desk
 
 
-def _linked_tickets(desk: Desk, problem_id: str, refs: list[str], actor: str, now: str) -> list[tuple[Ticket, Path]]:
-    """The tickets named by `refs`, each now pointing at the problem (with a `link` entry).
+def _linked_tickets(
+    desk: Desk, problem_id: str, refs: list[str], actor: str, now: str
+) -> list[tuple[Ticket, Path, bool]]:
+    """Every ticket named by `refs`, pointing at the problem: (ticket, path, changed now).
 
-    A closed ticket may be linked too: problem management looks back at past incidents, and
-    the link changes no state.
+    A ticket that already points here is kept unchanged; one linked to another problem is
+    refused. A closed ticket may be linked too: problem management looks back at past
+    incidents, and the link changes no state.
     """
-    linked: list[tuple[Ticket, Path]] = []
+    linked: list[tuple[Ticket, Path, bool]] = []
     seen: set[str] = set()
     for ref in refs:
         ticket, path = desk.load_ticket(ref)
@@ -35,12 +38,13 @@ def _linked_tickets(desk: Desk, problem_id: str, refs: list[str], actor: str, no
             continue
         seen.add(ticket.id)
         if ticket.problem == problem_id:
+            linked.append((ticket, path, False))
             continue
         if ticket.problem is not None:
             raise UsageError(f"{ticket.id} is already linked to {ticket.problem}",
                              hint=f"a ticket has one problem; unlink it from {ticket.problem} first by hand")
         entry = new_entry(actor, "link", f"Linked to problem {problem_id}.", now)
-        linked.append((add_entry(dataclasses.replace(ticket, problem=problem_id), entry), path))
+        linked.append((add_entry(dataclasses.replace(ticket, problem=problem_id), entry), path, True))
     return linked
 
 
@@ -57,7 +61,7 @@ def new_problem(
         now = timeutil.stamp()
         problem_id = desk.mint_id(desk.config.prefixes["problem"])
         tickets = _linked_tickets(desk, problem_id, incidents or [], actor, now)
-        ids = tuple(t.id for t, _ in tickets)
+        ids = tuple(t.id for t, _, _ in tickets)
         text = "Problem recorded" + (f", from {', '.join(ids)}" if ids else "") + "."
         problem = Problem(
             id=problem_id, title=title, category=category, owner=owner or actor, incidents=ids,
@@ -66,8 +70,9 @@ def new_problem(
         problem = add_entry(problem, new_entry(actor, "created", text, now))
         with desk.transaction(actor, f"{problem_id} new: {title}", commit) as tx:
             tx.write(problem, create=True)
-            for ticket, path in tickets:
-                tx.write(ticket, path)
+            for ticket, path, changed in tickets:
+                if changed:
+                    tx.write(ticket, path)
     return problem
 
 
@@ -97,11 +102,15 @@ def link(desk: Desk, ref: str, incidents: list[str], *, actor: str, commit: bool
 
     def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
         tickets = _linked_tickets(desk, problem.id, incidents, actor, now)
-        new_ids = [t.id for t, _ in tickets if t.id not in problem.incidents]
-        if not new_ids:
-            raise UsageError(f"{problem.id} already lists {', '.join(incidents)}; nothing to link")
+        # Either side may be missing (a one-sided link `itsm check` reports): link repairs both.
+        new_ids = [t.id for t, _, _ in tickets if t.id not in problem.incidents]
+        changed: list[tuple[Record, Path]] = [(t, p) for t, p, was_changed in tickets if was_changed]
+        if not new_ids and not changed:
+            named = ", ".join(t.id for t, _, _ in tickets)
+            raise UsageError(f"{problem.id} and {named} are already linked; nothing to link")
         updated = dataclasses.replace(problem, status=status, incidents=(*problem.incidents, *new_ids))
-        return updated, f"linked {', '.join(new_ids)}", list(tickets)
+        summary = f"linked {', '.join(new_ids or [t.id for t, _ in changed])}"
+        return updated, summary, changed
 
     return _update(desk, ref, "link", actor, commit, change)
 

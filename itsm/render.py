@@ -24,7 +24,7 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> st
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in data:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            writer.writerow([_cell(row.get(c)) for c in columns])
         return out.getvalue().rstrip("\n")
     from tabulate import tabulate  # only tables need it: keeps it off every command's start-up
 

@@ -127,7 +127,10 @@ class Desk:
                 known = ", ".join(sorted(set(self.config.prefixes.values())))
                 raise UsageError(f"'{ref}': unknown ID prefix '{prefix}'", hint=f"this desk uses {known}")
             if kind not in kinds:
-                raise UsageError(f"'{ref}' is a {kind} ID; this command takes a {' or '.join(kinds)}")
+                nouns = {"ticket": "a ticket", "problem": "a problem", "kb": "a KB article"}
+                raise UsageError(
+                    f"'{ref}' is {nouns[kind]} ID; this command takes {' or '.join(nouns[k] for k in kinds)}"
+                )
             wanted_kinds = (kind,)
         matches = []
         for kind in wanted_kinds:
