@@ -12,6 +12,7 @@ aside and swapped in; a lock keeps concurrent commands from tripping over each o
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import json
@@ -37,6 +38,7 @@ from whoosh.analysis import (
 )
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.lang import porter2
 
 from itsm import gitio, records
 from itsm.errors import UsageError
@@ -44,7 +46,7 @@ from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_
 from itsm.store import CACHE_DIR, FOLDERS, Desk, warn
 
 # Bump whenever the schema or the analysis changes: an index of another version is rebuilt.
-VERSION = 1
+VERSION = 3
 INDEX_DIR = "index"
 META_FILE = "itsm-index.json"
 FILTER_FIELDS = ("status", "category", "priority", "type", "kind", "owner", "group", "tag", "id")
@@ -54,13 +56,14 @@ Progress = Callable[[int, int], None]
 def _analyzer() -> Any:
     """Words as people type them: `Wi-Fi`, `wi fi` and `wifi` meet (hyphenated and camel-case
     words are indexed whole and in parts: GlobalProtect -> global, protect, globalprotect),
-    stop words go, and words are stemmed (drops, dropping -> drop)."""
+    stop words go, and words are stemmed (drops, dropping -> drop). Porter2: whoosh's
+    Porter stemmer leaves doubled consonants (dropping -> dropp, jammed -> jamm)."""
     return (
         RegexTokenizer(r"\w+(?:[-'.]\w+)*")
         | IntraWordFilter(mergewords=True, mergenums=True)
         | LowercaseFilter()
         | StopFilter(stoplist=STOP_WORDS, minsize=2)
-        | StemFilter(cachesize=50000)
+        | StemFilter(stemfn=porter2.stem, cachesize=50000)
     )
 
 
@@ -78,6 +81,7 @@ def _schema() -> Schema:
         group=ID(stored=True),
         tag=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=1.5),
         major=ID(stored=True),
+        problem=ID(stored=True),  # a ticket's linked problem: same problem, same fault
         title=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
         body=TEXT(analyzer=analyzer, stored=True),
         answer=STORED(),  # what to do: a workaround, a fix, a resolution
@@ -134,7 +138,7 @@ def document(record: Record, rel_path: str) -> dict[str, Any]:
         doc["owner"] = record.owner or ""
     if isinstance(record, Ticket):
         doc.update(priority=record.priority or "", type=record.type, group=record.group or "",
-                   major="true" if record.major else "false")
+                   major="true" if record.major else "false", problem=record.problem or "")
         if record.resolution is not None:
             body.append(record.resolution.summary)
     if isinstance(record, Problem):
@@ -323,16 +327,32 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------------------
 
+    def _healing(self, run: Callable[[], list[Hit]]) -> list[Hit]:
+        """Run a search; if the index turns out to be corrupt (whoosh reads segment files
+        lazily, so this shows only now), rebuild it and run the search again."""
+        try:
+            return run()
+        except UsageError:
+            raise
+        except Exception as exc:
+            warn(f"the search index was unreadable ({type(exc).__name__}); rebuilding it")
+            self.rebuild()
+            return run()
+
     def search(self, text: str, kinds: tuple[str, ...] = (), limit: int = 20) -> list[Hit]:
         """Full-text search with field filters (`status:open category:network priority:P1`)."""
+        return self._healing(lambda: self._search(text, kinds, limit))
+
+    def _search(self, text: str, kinds: tuple[str, ...], limit: int) -> list[Hit]:
         free, filters = split_filters(text)
         if not free.strip() and not filters:
             raise UsageError("the search is empty", hint='e.g. itsm search "vpn drops" status:open')
-        parser = qparser.MultifieldParser(["title", "body", "tag"], self._ix.schema,
-                                          group=qparser.OrGroup.factory(0.9))
+        # A plain OR: whoosh's coordination factor (OrGroup.factory) scores a word found in
+        # one field of a small segment as 0, which reversed title-over-body ranking.
+        parser = qparser.MultifieldParser(["title", "body", "tag"], self._ix.schema, group=qparser.OrGroup)
         parser.remove_plugin_class(qparser.FieldsPlugin)  # field:value is ours to read
         try:
-            parsed = parser.parse(free) if free.strip() else wq.Every()
+            parsed = parser.parse(free) if free.strip() not in ("", "*") else wq.Every()
         except Exception as exc:
             raise UsageError(f"cannot read the search '{text}': {exc}") from None
         restriction = _filter_query(filters, kinds)
@@ -346,6 +366,10 @@ class SearchIndex:
                 limit: int = 10) -> list[Hit]:
         """Records that look like a ticket: its discriminative words (by the index's own term
         statistics) searched in titles and bodies, then re-ranked by what is known to help."""
+        return self._healing(lambda: self._similar(title, description, category, exclude, limit))
+
+    def _similar(self, title: str, description: str, category: str | None, exclude: str | None,
+                 limit: int) -> list[Hit]:
         text = f"{title}\n{title}\n{description}"
         with self._ix.searcher() as searcher:
             terms = searcher.key_terms_from_text("body", text, numterms=20)
@@ -375,6 +399,8 @@ class Hit:
     answer: str
     snippet: str
     path: str
+    similarity: float = 0.0  # the text match alone, before boosts for what helps
+    problem: str = ""  # for a ticket: its linked problem
 
     @property
     def actionable(self) -> bool:
@@ -415,25 +441,34 @@ def rerank(hits: list[Hit], category: str | None) -> list[Hit]:
 
 def diagnosis(hits: list[Hit], limit: int) -> tuple[list[Hit], list[Hit]]:
     """(what is known, possible duplicates) from ranked hits. Weak matches are dropped:
-    below a fifth of the best score for what is known, below half of it for a duplicate."""
+    below a fifth of the best score for what is known. An open ticket is a possible
+    duplicate when its text matches at least half as well as the closest record's (boosts
+    reward usefulness, not likeness), or when it is linked to a problem that matched and
+    its text matches at least a fifth as well: the same known fault."""
     if not hits:
         return [], []
     best = hits[0].score
+    closest = max(h.similarity for h in hits)
     known = [h for h in hits if h.actionable and h.score >= 0.2 * best][:limit]
-    duplicates = [h for h in hits if h.kind == "ticket" and h.status not in ("resolved", "closed")
-                  and h.score >= 0.5 * best][:3]
+    problems = {h.id for h in known if h.kind == "problem"}
+    duplicates = [
+        h for h in hits
+        if h.kind == "ticket" and h.status not in ("resolved", "closed")
+        and (h.similarity >= 0.5 * closest or (h.problem in problems and h.similarity >= 0.2 * closest))
+    ][:3]
     return known, duplicates
 
 
 def dataclasses_replace_score(hit: Hit, score: float) -> Hit:
-    return Hit(hit.id, hit.kind, hit.title, hit.status, score, hit.category, hit.answer, hit.snippet, hit.path)
+    return dataclasses.replace(hit, score=score)
 
 
 def _hit(hit: Any, snippet: str) -> Hit:
     return Hit(
         id=hit["id"], kind=hit["kind"], title=hit["title"], status=hit.get("status", ""),
         score=float(hit.score or 0.0), category=hit.get("category", ""), answer=hit.get("answer", ""),
-        snippet=" ".join(snippet.split()), path=hit["path"],
+        snippet=" ".join(snippet.split()), path=hit["path"], similarity=float(hit.score or 0.0),
+        problem=hit.get("problem", ""),
     )
 
 
