@@ -222,7 +222,7 @@ def test_resolve_refuses_the_wrong_kind(desk: Path) -> None:
     assert info.value.message == f"'{ticket.id}' is a ticket ID; this command takes a problem"
     with pytest.raises(UsageError) as info:
         opened.resolve(ticket.id, kinds=("problem", "kb"))
-    assert info.value.message == f"'{ticket.id}' is a ticket ID; this command takes a problem or kb"
+    assert info.value.message == f"'{ticket.id}' is a ticket ID; this command takes a problem or a KB article"
     with pytest.raises(UsageError) as info:
         opened.load_ticket(f"PRB-{code}")  # a problem prefix where a ticket is wanted
     assert "is a problem ID" in info.value.message
