@@ -233,11 +233,18 @@ class Desk:
         return [r for r in self.records("kb") if isinstance(r, Article)]
 
     def mint_id(self, prefix: str) -> str:
-        """A new ID not used by any record of this desk (random; docs/ids.md has the odds)."""
-        taken = {record_id for kind in FOLDERS for record_id in self.listing(kind)}
+        """A new ID not used by any record of this desk (random; docs/ids.md has the odds).
+
+        Looks for the candidate's file in each folder rather than listing every record:
+        about 25 month folders to probe instead of 100,000 names to read at 100k tickets.
+        """
+        tickets = self.folder("ticket")
+        folders = [self.folder("problem"), self.folder("kb"), tickets]
+        if tickets.is_dir():
+            folders += [p for p in tickets.iterdir() if p.is_dir()]
         while True:
             new = ids.mint(prefix, self.config.id_length)
-            if new not in taken:
+            if not any((folder / f"{new}.md").exists() for folder in folders):
                 return new
 
     # -- writing ---------------------------------------------------------------------------
