@@ -1,0 +1,606 @@
+"""Benchmark the `itsm` CLI on generated desks of 1,000 to 100,000 tickets.
+
+For each size, a real desk is made in a temporary folder (`itsm.actions.init`), filled with
+generated tickets written straight to their files (not through `itsm new`, which would
+take hours at 100k), committed once and packed. Then every measured command runs as a real
+process, cwd = the desk, once to warm up and `--repeat` times measured; the table gives the
+median and the minimum wall time in milliseconds.
+
+    /tmp/v/bin/python scripts/bench.py --sizes 1000,10000 --repeat 5
+    /tmp/v/bin/python scripts/bench.py --sizes 100000 --repeat 3 --skip 100000:check
+
+Everything is reproducible: a seeded random.Random drives the data (IDs included), the
+desk's clock is pinned with ITSM_NOW and git's dates and identity are pinned too.
+docs/benchmarks.md explains what is measured and gives the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from random import Random
+
+from tabulate import tabulate
+
+import itsm
+from itsm import actions, ids, records, sla, timeutil
+from itsm import config as config_mod
+from itsm.config import Config
+from itsm.model import CHANNELS, Entry, Resolution, Ticket, priority_for
+
+NOW = "2026-11-26T09:00:00Z"
+ACTOR = "Bench Runner"
+EMAIL = "bench@example.org"
+MONTHS = 24
+DEFAULT_SEED = 20261126
+
+# -- what is measured --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str  # short name, for --skip
+    label: str  # as shown in the table
+    argv: tuple[str, ...]
+    ok_codes: tuple[int, ...] = (0,)
+
+
+def commands(itsm_cmd: list[str], show_ref: str) -> list[Command]:
+    py = sys.executable
+    return [
+        Command("new", 'itsm new "Bench ticket" -c network/vpn', (*itsm_cmd, "new", "Bench ticket", "-c", "network/vpn")),
+        Command("show", f"itsm show {show_ref}", (*itsm_cmd, "show", show_ref)),
+        Command("list", "itsm list --limit 20", (*itsm_cmd, "list", "--limit", "20")),
+        Command("list-open", "itsm list --open --json > /dev/null", (*itsm_cmd, "list", "--open", "--json")),
+        Command("check", "itsm check", (*itsm_cmd, "check")),
+        Command("search", 'itsm search "vpn disconnects" status:open', (*itsm_cmd, "search", "vpn disconnects", "status:open")),
+        Command("diagnose", f"itsm diagnose {show_ref}", (*itsm_cmd, "diagnose", show_ref)),
+        Command("log", f'itsm log {show_ref} "bench note"', (*itsm_cmd, "log", show_ref, "bench note")),
+        Command("python", "baseline: python -c pass", (py, "-c", "pass")),
+        Command("import", 'baseline: python -c "import itsm.cli"', (py, "-c", "import itsm.cli")),
+        # -q and --no-gpg-sign are what `itsm new` passes to its own `git commit`.
+        Command("git-commit", "baseline: git commit --allow-empty -m x", ("git", "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "x")),
+        # grep exits 1 when nothing matches; that is still a full read of every file.
+        Command("grep", 'baseline: grep -rl "status: new" tickets', ("grep", "-rl", "status: new", "tickets"), (0, 1)),
+    ]
+
+
+COMMAND_KEYS = ("new", "show", "list", "list-open", "check", "search", "diagnose", "log", "index-update",
+                "python", "import", "git-commit", "grep")
+
+
+@dataclass
+class Result:
+    state: str = "ok"  # ok | skipped | timeout | error
+    times: list[float] = field(default_factory=list)
+    note: str = ""
+
+    def cell(self, timeout: float) -> str:
+        if self.state == "skipped":
+            return "skipped"
+        if self.state == "timeout":
+            return f"timeout (> {timeout:g} s)"
+        if self.state == "error":
+            return f"error: {self.note}"
+        return f"{_ms(statistics.median(self.times))} ({_ms(min(self.times))})"
+
+
+def _ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:.1f}" if ms < 100 else f"{ms:,.0f}"
+
+
+def run_once(cmd: Command, cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, int, str]:
+    """Wall time of one whole process; stdout goes to /dev/null, as a user's pipe would drain it."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        cmd.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, timeout=timeout, check=False,
+    )
+    elapsed = time.perf_counter() - start
+    last = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return elapsed, done.returncode, last[-1] if last else ""
+
+
+def measure(cmd: Command, cwd: Path, env: dict[str, str], repeat: int, timeout: float, tag: str) -> Result:
+    """One warm-up run, then `repeat` measured runs; the first timeout or failure stops it."""
+    result = Result()
+    for i in range(repeat + 1):
+        what = "warm-up" if i == 0 else f"run {i}/{repeat}"
+        try:
+            elapsed, code, last = run_once(cmd, cwd, env, timeout)
+        except subprocess.TimeoutExpired:
+            progress(f"{tag} {cmd.label}: {what} timed out after {timeout:g} s")
+            return Result("timeout")
+        if code not in cmd.ok_codes:
+            progress(f"{tag} {cmd.label}: {what} exited {code}: {last}")
+            return Result("error", note=f"exit {code}")
+        progress(f"{tag} {cmd.label}: {what} {elapsed * 1000:,.1f} ms")
+        if i > 0:
+            result.times.append(elapsed)
+    return result
+
+
+def measure_index_update(root: Path, repeat: int, tag: str) -> Result:
+    """In-process: write one new ticket (committed), then time only the index update that
+    follows every write command — the issue's "< 100 ms after itsm new"."""
+    from itsm import actions
+    from itsm.index import update_after_write
+    from itsm.store import Desk
+
+    result = Result()
+    for i in range(repeat + 1):
+        desk = Desk.open(root)
+        actions.new_ticket(desk, title=f"Index update probe {i}", actor=ACTOR, category="network/vpn")
+        start = time.perf_counter()
+        update_after_write(desk)
+        elapsed = time.perf_counter() - start
+        progress(f"{tag} index update after one new ticket: {'warm-up' if i == 0 else f'run {i}/{repeat}'} "
+                 f"{elapsed * 1000:,.1f} ms")
+        if i > 0:
+            result.times.append(elapsed)
+    return result
+
+
+# -- the generated desk --------------------------------------------------------------------
+
+# Relative frequency of each default category; a category not named here gets 3.
+CATEGORY_WEIGHTS = {
+    "access/password": 12, "access/account": 6, "access/mfa": 6,
+    "network/vpn": 8, "network/wifi": 5, "network/dns": 2,
+    "hardware/laptop": 7, "hardware/printer": 6, "hardware/monitor": 3, "hardware/phone": 3,
+    "software/install": 6, "software/license": 3,
+    "email/mailbox": 5, "email/calendar": 3, "email/spam": 3, "collaboration/teams": 4,
+    "apps/erp": 4, "apps/crm": 3, "infra/storage": 2, "infra/server": 2, "infra/backup": 1,
+    "onboarding/new-starter": 3, "onboarding/leaver": 2, "other": 3,
+}
+REQUEST_SHARE = {
+    "software/install": 0.9, "software/license": 0.7, "onboarding/new-starter": 1.0,
+    "onboarding/leaver": 1.0, "access/account": 0.4, "email/mailbox": 0.3, "infra/backup": 0.3,
+}
+TITLES = {
+    "access/password": ["Password expired, cannot sign in to Windows", "Forgot my password after the holidays", "New password refused by Outlook on my phone"],
+    "access/account": ["Account locked out after password change", "Need access to the Finance shared drive", "Account disabled by mistake"],
+    "access/mfa": ["New phone, Authenticator no longer prompts", "MFA prompt appears every hour", "Lost phone, cannot approve sign-in"],
+    "network/vpn": ["VPN drops every few minutes", "GlobalProtect cannot connect from hotel Wi-Fi", "VPN connected but intranet unreachable"],
+    "network/wifi": ["Wi-Fi in DC1 warehouse drops the scanners", "Cannot join NWL-Staff Wi-Fi on new laptop", "Slow Wi-Fi in meeting room 2.14"],
+    "network/dns": ["Intranet site does not resolve", "Printer name resolves to its old address"],
+    "hardware/laptop": ["Laptop will not power on", "Laptop battery drains in an hour", "Laptop very slow since the update"],
+    "hardware/printer": ["Printer on floor 2 reports a paper jam", "Cannot print to the PRN01 queue", "Scan to email stopped working"],
+    "hardware/monitor": ["Second monitor not detected on the dock", "Monitor flickers all day"],
+    "hardware/phone": ["Desk phone has no dial tone", "Mobile phone screen cracked"],
+    "software/install": ["Please install Power BI Desktop", "Need Visio for process diagrams", "Install Notepad++ on my laptop"],
+    "software/license": ["Adobe Acrobat says the licence expired", "Need a Visio licence"],
+    "email/mailbox": ["Mailbox full, cannot send mail", "Need access to the sales shared mailbox", "Emails stuck in the outbox"],
+    "email/calendar": ["Cannot see a colleague's calendar", "Meeting invites arrive twice"],
+    "email/spam": ["Phishing email received, please check", "Customer emails land in junk"],
+    "collaboration/teams": ["Teams camera not working in calls", "Cannot join an external Teams meeting", "Teams chat not syncing"],
+    "apps/erp": ["SAP Business One login fails with a licence error", "SAP stock report runs for ever", "Cannot post goods receipt in SAP"],
+    "apps/crm": ["Dynamics 365 opportunity form will not save", "CRM add-in missing from Outlook"],
+    "infra/storage": ["Projects share nearly full", "Cannot open files on the projects share"],
+    "infra/server": ["ERP-APP01 CPU at 100 %", "Scheduled task failed on FS01"],
+    "infra/backup": ["Veeam backup job failed overnight", "Restore a deleted folder from yesterday"],
+    "onboarding/new-starter": ["New starter on Monday: laptop and accounts", "New starter in DC1 needs a scanner login"],
+    "onboarding/leaver": ["Leaver: disable account and collect laptop", "Leaver's mailbox to be shared with the manager"],
+    "other": ["Question about the IT equipment policy", "Something is wrong with my computer"],
+}
+GENERIC_TITLES = ["Something does not work", "Please help with an IT issue"]
+DESCRIPTION_SENTENCES = [
+    "It started this morning after the Windows update.",
+    "It has happened three times this week.",
+    "I am working from home today.",
+    "Two colleagues in the same team see the same thing.",
+    "I restarted the laptop twice, no change.",
+    "The error appeared right after I changed my password.",
+    "This is urgent: I have a customer meeting at {hour}:00.",
+    "My laptop is asset NWL-{asset}.",
+    "I am in the DC1 office, first floor.",
+    "Please call me back on extension {ext}.",
+    "Nothing changed on my side as far as I know.",
+    "The message says: 'Something went wrong. Try again later.'",
+]
+FIRST = ["Maria", "James", "Aisha", "Chen", "Olga", "Pedro", "Fatima", "Lukas", "Priya", "Tom", "Ines", "Kwame",
+         "Sara", "Jonas", "Mei", "Ahmed", "Laura", "Nikos", "Emma", "Diego", "Hana", "Ravi", "Lena", "Omar"]
+LAST = ["Silva", "Brown", "Khan", "Wang", "Petrova", "Garcia", "Rahman", "Weber", "Patel", "Moore", "Costa",
+        "Mensah", "Nilsson", "Becker", "Lin", "Haddad", "Rossi", "Papadopoulos", "Dubois", "Lopez"]
+STAFF = ["Alice Moreau", "Carla Diaz", "Ben Okafor", "Dmitri Ivanov", "Eva Lindqvist", "Farid Haddad",
+         "Grace Kim", "Hugo Martin", "Isla Murray", "Jun Tanaka", "Kofi Asante", "Lucia Romano"]
+AGENT_NOTES = [
+    ("call", "Called the user; reproduced the issue together."),
+    ("note", "Checked the logs: the errors started shortly before the report."),
+    ("email", "Asked the user for a screenshot of the error."),
+    ("note", "Remote session: collected diagnostics and the event log."),
+    ("call", "User confirms it also happens on a colleague's device."),
+    ("chat", "Asked the user to try again after a restart."),
+]
+USER_NOTES = [
+    ("email", "Any update on this? It is blocking my work."),
+    ("email", "Adding a screenshot of the error message."),
+    ("note", "It happened again this morning."),
+    ("chat", "Still the same after the restart."),
+]
+FIXES = [
+    "Reset the password and confirmed sign-in with the user.",
+    "Replaced the faulty part; tested with the user.",
+    "Reinstalled the application and re-applied the settings.",
+    "Corrected the configuration; the user confirmed it works.",
+    "Granted the access requested after manager approval.",
+    "Applied the vendor's update; the issue no longer reproduces.",
+]
+WORKAROUNDS = [
+    "Cleared the cached credentials; may recur until the problem is fixed.",
+    "Switched the user to the backup printer queue.",
+    "Restarted the service; root cause under investigation.",
+    "The user works in the web version meanwhile.",
+]
+PEND_REASONS = ["Waiting for the user to return from leave.", "Waiting for the supplier's engineer.",
+                "Waiting for manager approval."]
+HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 10, 16, 18, 16, 12, 10, 14, 16, 14, 12, 8, 4, 3, 2, 2, 1, 1]
+
+
+def _stamp(moment: datetime) -> str:
+    return timeutil.format(moment)
+
+
+def _code(rng: Random, length: int) -> str:
+    """Like itsm.ids.mint / mint_entry_id (same alphabet), but from the seeded generator."""
+    return "".join(rng.choice(ids.ALPHABET) for _ in range(length))
+
+
+def _status_for(rng: Random, age: timedelta) -> str:
+    statuses = ["new", "assigned", "in_progress", "pending", "resolved", "closed"]
+    weights: list[float]
+    if age < timedelta(days=2):
+        weights = [35, 25, 25, 5, 10, 0]
+    elif age < timedelta(days=14):
+        weights = [3, 7, 20, 10, 25, 35]
+    else:  # an old backlog: a few forgotten tickets, the rest closed
+        weights = [0.3, 0.5, 1, 1, 1.2, 96]
+    return rng.choices(statuses, weights)[0]
+
+
+def make_ticket(rng: Random, config: Config, created: datetime, code: str, now: datetime) -> Ticket:
+    """One plausible ticket that `itsm check` accepts: derived fields as itsm derives them."""
+    known = list(config.categories)
+    category: str | None = rng.choices(known, [CATEGORY_WEIGHTS.get(c, 3) for c in known])[0]
+    type_ = "request" if rng.random() < REQUEST_SHARE.get(category or "", 0.05) else "incident"
+    title = rng.choice(TITLES.get(category or "", GENERIC_TITLES))
+    status = _status_for(rng, now - created)
+    if status == "new" and rng.random() < 0.15:
+        category = None  # not yet categorised
+    impact = rng.choices(["high", "medium", "low"], [10, 40, 50])[0]
+    urgency = rng.choices(["high", "medium", "low"], [15, 50, 35])[0]
+    priority = priority_for(config.matrix, impact, urgency)
+    group = config.group_for(category)
+    infra = (category or "").startswith("infra/")
+    channel = "monitoring" if infra and rng.random() < 0.4 else rng.choices(CHANNELS, [5, 35, 25, 15, 12, 5, 3])[0]
+    reporter = "monitoring" if channel == "monitoring" else f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@example.org"
+    recorder = reporter if channel in ("email", "web", "monitoring") else rng.choice(STAFF)
+    owner = rng.choice(STAFF) if status != "new" else None
+    sentences = rng.sample(DESCRIPTION_SENTENCES, rng.randint(2, 4))
+    description = " ".join([title + "."] + [
+        s.format(hour=rng.randint(9, 17), asset=rng.randint(10000, 99999), ext=rng.randint(2000, 4999))
+        for s in sentences
+    ])
+
+    # The steps of its life so far: (kind, actor, text); times are given below.
+    level = config.groups[group].level
+    steps = [("created", recorder, f"Recorded from {channel} for {reporter}: {priority} (impact {impact}, "
+              f"urgency {urgency}); routed to {group} (level {level}).")]
+    resolution: Resolution | None = None
+    if status == "new":
+        steps += [(k, reporter, t) for k, t in rng.sample(USER_NOTES, rng.randint(1, 2))]
+    else:
+        agent = owner or ""
+        steps.append(("assign", rng.choice(STAFF), f"owner (none) -> {owner}"))
+        confirmed = status == "closed" and rng.random() < 0.7  # else closed after the user's silence
+        extra = {"assigned": (0, 1), "in_progress": (1, 3), "pending": (0, 2), "resolved": (0, 2),
+                 "closed": (0, 0 if confirmed else 1)}[status]
+        steps += [(k, agent, t) for k, t in rng.sample(AGENT_NOTES, rng.randint(*extra))]
+        if status == "pending":
+            steps.append(("pend", agent, rng.choice(PEND_REASONS)))
+        if status in ("resolved", "closed"):
+            kind = "workaround" if rng.random() < 0.3 else "fix"
+            reason = rng.choice(config.resolution_codes) if config.resolution_codes and rng.random() < 0.8 else None
+            resolution = Resolution(kind, rng.choice(WORKAROUNDS if kind == "workaround" else FIXES), reason)
+            steps.append(("resolve", agent, f"{kind}: {resolution.summary}" + (f" [{reason}]" if reason else "")))
+            if status == "closed" or rng.random() < 0.5:
+                steps.append(("notify", agent, f"Told {reporter} the ticket is resolved."))
+        if confirmed:
+            steps.append(("confirm", reporter, "The user agrees it is done."))
+        if status == "closed":
+            steps.append(("close", agent, "Closed: resolved, user told, categorised."))
+
+    # Times: the first step at creation, the rest spread over a span that ends before now.
+    mean_span = timedelta(days=3 if status in ("resolved", "closed") else 1).total_seconds()
+    span = min((now - created).total_seconds(), max(600.0, rng.expovariate(1 / mean_span)))
+    offsets = [0, *sorted(int(rng.uniform(60, span)) for _ in steps[1:])]
+    times = [_stamp(created + timedelta(seconds=s)) for s in offsets]
+    timeline = tuple(Entry(_code(rng, 8), when, actor, kind, text)
+                     for (kind, actor, text), when in zip(steps, times, strict=True))
+    at = {kind: when for (kind, _, _), when in zip(steps, times, strict=True)}
+
+    ticket = Ticket(
+        id=f"{config.prefixes[type_]}-{code}", title=title, type=type_, status=status,
+        priority=priority, impact=impact, urgency=urgency, category=category, group=group,
+        level=level, owner=owner, reporter=reporter, channel=channel, created=_stamp(created),
+        updated=times[-1], resolved=at.get("resolve"), closed=at.get("close"),
+        resolution=resolution, notified=at.get("notify"), confirmed=at.get("confirm"),
+        description=description, timeline=timeline,
+    )
+    # `responded` and the SLA deadlines from the timeline, as itsm derives them.
+    return sla.with_deadlines(ticket, config, now)
+
+
+@dataclass
+class DeskFacts:
+    size: int
+    root: Path
+    show_ref: str
+    open_count: int
+    months: int
+    ticket_bytes: int
+    generate_s: float
+    commit_s: float
+    gc_s: float
+    pack: str
+
+
+def git(root: Path, *args: str) -> str:
+    """Run a set-up git command; gc.auto=0, so no `gc --auto` starts in the background."""
+    done = subprocess.run(["git", "-c", "gc.auto=0", *args], cwd=root, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def build_desk(root: Path, size: int, seed: int) -> DeskFacts:
+    """A real desk: `itsm init`, then `size` generated tickets, one commit, packed."""
+    start = time.perf_counter()
+    actions.init(root, actor=ACTOR)
+    config = config_mod.load(root)
+    rng = Random(f"{seed}:{size}")
+    now = timeutil.parse(NOW)
+    window = MONTHS * 30.44 * 86400
+    codes: set[str] = set()
+    tickets_dir = root / "tickets"
+    made_dirs: set[str] = set()
+    open_count = total_bytes = 0
+    generated: list[Ticket] = []
+    for _ in range(size):
+        day = now - timedelta(seconds=rng.uniform(3600, window))
+        created = day.replace(hour=rng.choices(range(24), HOUR_WEIGHTS)[0], minute=rng.randrange(60),
+                              second=rng.randrange(60))
+        if created > now - timedelta(hours=1):
+            created -= timedelta(days=1)
+        code = _code(rng, config.id_length)
+        while code in codes:
+            code = _code(rng, config.id_length)
+        codes.add(code)
+        ticket = make_ticket(rng, config, created, code, now)
+        month = ticket.created[:7]
+        if month not in made_dirs:
+            (tickets_dir / month).mkdir(exist_ok=True)
+            made_dirs.add(month)
+        text = records.render(ticket)
+        # A plain write, not itsm.store.atomic_write: its two fsyncs per file would make the
+        # 100k setup take minutes for nothing (the text is the same, and this desk is
+        # throw-away). Records are UTF-8 with LF line ends, as itsm writes them.
+        (tickets_dir / month / f"{ticket.id}.md").write_text(text, encoding="utf-8", newline="\n")
+        total_bytes += len(text.encode("utf-8"))
+        open_count += ticket.is_open
+        generated.append(ticket)
+    generate_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-gpg-sign", "-m", f"bench: {size} generated tickets")
+    commit_s = time.perf_counter() - start
+    # A long-lived desk is packed (git gc --auto sees to it); packing now also keeps
+    # `gc --auto` from starting in the background during the first measured commit.
+    start = time.perf_counter()
+    git(root, "gc", "-q")
+    gc_s = time.perf_counter() - start
+    pack = next((line.split(":", 1)[1].strip() for line in git(root, "count-objects", "-vH").splitlines()
+                 if line.startswith("size-pack:")), "?")
+
+    # A ticket from the middle, named by a 5-character start of its code that no other has.
+    prefixes = Counter(code[:5] for code in codes)
+    ordered = sorted(generated, key=lambda t: t.created)
+    middle = ordered[len(ordered) // 2 :] + ordered[: len(ordered) // 2]
+    target = next(t for t in middle if prefixes[t.id.split("-", 1)[1][:5]] == 1)
+    return DeskFacts(size, root, target.id.split("-", 1)[1][:5].lower(), open_count, len(made_dirs),
+                     total_bytes, generate_s, commit_s, gc_s, pack)
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower().replace("_", "")
+    factor = 1000 if text.endswith("k") else 1
+    return int(text.rstrip("k")) * factor
+
+
+def parse_skip(values: list[str]) -> dict[int | None, set[str]]:
+    """`SIZE:cmd,cmd` skips at one size, `cmd,cmd` at every size (None)."""
+    skip: dict[int | None, set[str]] = {}
+    for value in values:
+        size_text, _, names = value.rpartition(":")
+        size = parse_size(size_text) if size_text else None
+        for name in filter(None, (n.strip() for n in names.split(","))):
+            if name not in COMMAND_KEYS:
+                raise SystemExit(f"bench: unknown command '{name}' in --skip (known: {', '.join(COMMAND_KEYS)})")
+            skip.setdefault(size, set()).add(name)
+    return skip
+
+
+def itsm_command() -> list[str]:
+    beside = Path(sys.executable).with_name("itsm")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("itsm")
+    return [found] if found else [sys.executable, "-m", "itsm"]
+
+
+def machine_facts() -> list[tuple[str, str]]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal:"))
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        memory = "?"
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+    git_version = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return [
+        ("nproc", nproc or str(os.cpu_count())),
+        ("cpu", cpu),
+        ("memory", memory),
+        ("os", platform.platform()),
+        ("python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"),
+        ("git", git_version),
+        ("itsm", f"{itsm.__version__} from {_itsm_source()}"),
+    ]
+
+
+def _itsm_source() -> str:
+    """The itsm package measured (imported here and by the measured processes alike)."""
+    folder = Path(itsm.__file__).resolve().parent
+    done = subprocess.run(["git", "-C", str(folder), "describe", "--always", "--dirty", "--abbrev=10"],
+                          capture_output=True, text=True, check=False)
+    return f"{folder} ({'commit ' + done.stdout.strip() if done.returncode == 0 else 'not a git checkout'})"
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
+
+
+def pinned_env(pyc_dir: Path | None = None) -> dict[str, str]:
+    """The environment of every measured process: pinned clock, actor and git identity.
+
+    With `pyc_dir`, Python caches compiled bytecode there, as an installed itsm does in its
+    own __pycache__ folders (the first, warm-up, run compiles); without it the inherited
+    settings stand, and PYTHONDONTWRITEBYTECODE=1 makes every run compile itsm again.
+    """
+    env = dict(os.environ)
+    env.pop("ITSM_DESK", None)  # the desk is found from the working directory
+    if pyc_dir is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pyc_dir)
+    env.update({
+        "ITSM_NOW": NOW, "ITSM_ACTOR": ACTOR,
+        "GIT_AUTHOR_NAME": ACTOR, "GIT_AUTHOR_EMAIL": EMAIL, "GIT_AUTHOR_DATE": NOW,
+        "GIT_COMMITTER_NAME": ACTOR, "GIT_COMMITTER_EMAIL": EMAIL, "GIT_COMMITTER_DATE": NOW,
+    })
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated ticket counts (1k, 10k work too)")
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per command, after one warm-up")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before one run counts as a timeout")
+    parser.add_argument("--skip", action="append", default=[], metavar="[SIZE:]CMD,...",
+                        help=f"commands not to run (at SIZE only, if given); repeatable. Commands: {', '.join(COMMAND_KEYS)}")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="build the desks in DIR/desk-SIZE and keep them")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the generated data")
+    parser.add_argument("--no-pyc-cache", action="store_true",
+                        help="keep the inherited bytecode settings instead of caching .pyc files in a temporary folder")
+    args = parser.parse_args(argv)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    skip = parse_skip(args.skip)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    os.environ.update(pinned_env())  # actions.init commits in this process
+    pyc_holder = None
+    if args.no_pyc_cache:
+        env = pinned_env()
+        bytecode = "inherited settings (PYTHONDONTWRITEBYTECODE=" + os.environ.get("PYTHONDONTWRITEBYTECODE", "") + ")"
+    else:
+        pyc_holder = tempfile.TemporaryDirectory(prefix="itsm-bench-pyc-")
+        env = pinned_env(Path(pyc_holder.name))
+        bytecode = "cached (PYTHONPYCACHEPREFIX in a temporary folder, filled by the warm-up runs)"
+    itsm_cmd = itsm_command()
+    facts = [*machine_facts(), ("bytecode", bytecode), ("load average at start", _load())]
+    progress("machine: " + "; ".join(f"{k} {v}" for k, v in facts))
+    started = time.perf_counter()
+    desks: list[DeskFacts] = []
+    results: dict[int, dict[str, Result]] = {}
+    labels: dict[str, str] = {}
+    for size in sizes:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            root, cleanup = (args.keep / f"desk-{size}").resolve(), None
+            if root.exists():
+                raise SystemExit(f"bench: {root} already exists; remove it or choose another --keep")
+        else:
+            cleanup = tempfile.TemporaryDirectory(prefix=f"itsm-bench-{size}-")
+            root = Path(cleanup.name).resolve() / "desk"
+        try:
+            progress(f"[{size}] generating the desk in {root}")
+            desk = build_desk(root, size, args.seed)
+            desks.append(desk)
+            progress(f"[{size}] generated in {desk.generate_s:.1f} s, git add+commit {desk.commit_s:.1f} s, "
+                     f"gc {desk.gc_s:.1f} s; {desk.open_count} open; show target {desk.show_ref}")
+            results[size] = {}
+            for cmd in commands(itsm_cmd, desk.show_ref):
+                labels[cmd.key] = cmd.label if cmd.key != "show" else "itsm show <5-char prefix>"
+                if cmd.key in skip.get(size, set()) | skip.get(None, set()):
+                    results[size][cmd.key] = Result("skipped")
+                    continue
+                results[size][cmd.key] = measure(cmd, root, env, args.repeat, args.timeout, f"[{size}]")
+            labels["index-update"] = "index update after one new ticket (in-process, no start-up)"
+            results[size]["index-update"] = (
+                Result("skipped") if "index-update" in skip.get(size, set()) | skip.get(None, set())
+                else measure_index_update(root, args.repeat, f"[{size}]")
+            )
+        finally:
+            if cleanup is not None:
+                cleanup.cleanup()
+    total = time.perf_counter() - started
+    facts.append(("load average at end", _load()))
+    if pyc_holder is not None:
+        pyc_holder.cleanup()
+
+    print("Machine\n")
+    print(tabulate(facts, headers=["fact", "value"], tablefmt="github"))
+    print("\nDesks (generation is not part of the measured commands)\n")
+    print(tabulate(
+        [[f"{d.size:,}", f"{d.open_count:,}", d.months, f"{d.ticket_bytes / 1e6:.1f} MB", d.pack,
+          f"{d.generate_s:.1f}", f"{d.commit_s:.1f}", f"{d.gc_s:.1f}"] for d in desks],
+        headers=["tickets", "open", "month folders", "ticket files", "git pack", "generate s",
+                 "git add+commit s", "git gc s"],
+        tablefmt="github",
+    ))
+    print(f"\nWall time per command, ms: median (min) of {args.repeat} runs after 1 warm-up; "
+          f"timeout {args.timeout:g} s\n")
+    rows = [[labels[key], *(results[size][key].cell(args.timeout) for size in sizes)] for key in COMMAND_KEYS]
+    print(tabulate(rows, headers=["command", *(f"{size:,} tickets" for size in sizes)], tablefmt="github",
+                   colalign=("left", *("right" for _ in sizes))))
+    print(f"\nTotal bench time {total / 60:.1f} min (seed {args.seed}, ITSM_NOW {NOW})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
