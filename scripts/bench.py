@@ -66,7 +66,6 @@ def commands(itsm_cmd: list[str], show_ref: str) -> list[Command]:
         Command("check", "itsm check", (*itsm_cmd, "check")),
         Command("search", 'itsm search "vpn disconnects" status:open', (*itsm_cmd, "search", "vpn disconnects", "status:open")),
         Command("diagnose", f"itsm diagnose {show_ref}", (*itsm_cmd, "diagnose", show_ref)),
-        Command("log", f'itsm log {show_ref} "bench note"', (*itsm_cmd, "log", show_ref, "bench note")),
         Command("python", "baseline: python -c pass", (py, "-c", "pass")),
         Command("import", 'baseline: python -c "import itsm.cli"', (py, "-c", "import itsm.cli")),
         # -q and --no-gpg-sign are what `itsm new` passes to its own `git commit`.
@@ -76,7 +75,7 @@ def commands(itsm_cmd: list[str], show_ref: str) -> list[Command]:
     ]
 
 
-COMMAND_KEYS = ("new", "show", "list", "list-open", "check", "search", "diagnose", "log", "index-update",
+COMMAND_KEYS = ("new", "show", "list", "list-open", "check", "search", "diagnose", "index-update",
                 "python", "import", "git-commit", "grep")
 
 

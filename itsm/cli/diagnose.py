@@ -60,7 +60,7 @@ def refresh_after_write(desk: Desk) -> None:
 
 
 def search(
-    query: Annotated[str, typer.Argument(help="Words, and field filters: status:open category:network/vpn priority:P1 type: kind: owner: group: tag:")],
+    query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Words, and field filters: status:open category:network/vpn priority:P1 type: kind: owner: group: tag: (quotes optional)")],
     kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="ticket, problem or kb (repeatable).", show_default=False)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many results.")] = 10,
     desk: DeskOpt = None,
@@ -76,7 +76,7 @@ def search(
     for value in kind or []:
         if value not in KINDS:
             raise UsageError(f"unknown kind '{value}'", hint="use ticket, problem or kb")
-    hits = fresh_index(open_desk(desk)).search(query, kinds=tuple(kind or ()), limit=limit)
+    hits = fresh_index(open_desk(desk)).search(" ".join(query), kinds=tuple(kind or ()), limit=limit)
     if as_json:
         out(render.to_json([hit.to_json() for hit in hits]))
         return
