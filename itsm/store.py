@@ -158,6 +158,7 @@ class Desk:
         `diagnose` would pay on every run)."""
         if kind in self._listing:
             return [p for rid, p in self._listing[kind].items() if _id_matches(rid, prefix, code)]
+        # Scandir order is the file system's; sort like `record_files` so messages are stable.
         base = self.folder(kind)
         if not base.is_dir():
             return []
@@ -174,7 +175,7 @@ class Desk:
                     name = entry.name
                     if name.endswith(".md") and not name.startswith(".") and _id_matches(name[:-3], prefix, code):
                         found.setdefault(name[:-3], folder / name)
-        return list(found.values())
+        return sorted(found.values(), key=lambda p: (p.parent.name, p.name))
 
     def _outside(self, path: Path) -> bool:
         """A file or folder that is a symbolic link leading out of the desk is never read.
