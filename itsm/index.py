@@ -169,7 +169,13 @@ class SearchIndex:
         ignore = self.cache / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
-        fd = os.open(self.cache / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.cache / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot open .itsm/index.lock ({exc.strerror})",
+                hint="delete .itsm/ (it is only a cache) and search again",
+            ) from None
         try:
             deadline = time.monotonic() + 120
             while True:

@@ -21,7 +21,7 @@ import yaml
 
 from itsm import actions
 from itsm.index import VERSION
-from tests.conftest import REPO, git
+from tests.conftest import REPO, RunItsm, git
 
 MONTH = "2026-11"
 META = Path(".itsm") / "index" / "itsm-index.json"
@@ -670,3 +670,28 @@ def test_whoosh_is_imported_only_by_commands_that_search(shared_desk: Path) -> N
     assert len(listing) > 50 and len(showing) > 50
     assert [line for line in listing + showing if "whoosh" in line] == []
     assert any(re.search(r"\|\s+whoosh$", line) for line in searching)
+
+
+def test_a_failing_index_never_fails_a_write_that_is_done(desk: Path, run_itsm: RunItsm) -> None:
+    """The record is written and committed before the index is touched: a cache that cannot
+    be updated (here its lock is a folder, so it cannot be opened) costs a warning, not the
+    command's success."""
+    ticket_id = run_itsm("new", "VPN drops", "-q").stdout.strip()
+    assert run_itsm("search", "vpn").returncode == 0
+    lock = desk / ".itsm" / "index.lock"
+    lock.unlink()
+    lock.mkdir()
+    head = git(desk, "rev-parse", "HEAD")
+    done = run_itsm("log", ticket_id, "Called the user")
+    assert done.returncode == 0
+    assert done.stdout == f"{ticket_id} note: Called the user [new]\n"
+    warning = ("itsm: warning: the search index was not updated: cannot open .itsm/index.lock "
+               "(Is a directory) (the next search catches up)\n")
+    assert done.stderr == warning
+    assert git(desk, "rev-parse", "HEAD") != head
+    done = run_itsm("new", "VPN drops again")
+    assert (done.returncode, done.stderr) == (0, warning)
+    assert done.stdout.strip().startswith("INC-")
+    done = run_itsm("search", "vpn")
+    assert (done.returncode, done.stderr) == (2, "itsm: error: cannot open .itsm/index.lock (Is a directory) "
+                                                 "(delete .itsm/ (it is only a cache) and search again)\n")

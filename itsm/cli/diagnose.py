@@ -52,11 +52,18 @@ def fresh_index(desk: Desk) -> SearchIndex:
 
 
 def refresh_after_write(desk: Desk) -> None:
-    """Registered as the store's after-write hook: update an index that exists."""
-    if (desk.root / CACHE_DIR / "index").exists():
-        from itsm.index import update_after_write
+    """Registered as the store's after-write hook: update an index that exists.
 
-        update_after_write(desk)
+    The record is already written and committed here, so no failure of the cache may turn
+    the command into an error: the next search rebuilds or catches up anyway."""
+    if (desk.root / CACHE_DIR / "index").exists():
+        try:
+            from itsm.index import update_after_write
+
+            update_after_write(desk)
+        except Exception as exc:  # a cache problem, never a reason to fail a done write
+            print(f"itsm: warning: the search index was not updated ({type(exc).__name__}); "
+                  "the next search catches up", file=sys.stderr)
 
 
 def search(
@@ -133,10 +140,19 @@ def diagnose(
 
 
 def print_suggestions(desk: Desk, ticket: Ticket) -> None:
-    """After `itsm new`: the top matches, on stderr so `ID=$(itsm new ...)` stays clean."""
+    """After `itsm new`: the top matches, on stderr so `ID=$(itsm new ...)` stays clean.
+    The ticket is recorded already; a search that fails only costs the suggestions."""
     from itsm.index import diagnosis
 
-    known, duplicates = diagnosis(similar_to(desk, ticket, 10), 3)
+    try:
+        hits = similar_to(desk, ticket, 10)
+    except UsageError:
+        return
+    except Exception as exc:
+        print(f"itsm: warning: no look-alikes shown ({type(exc).__name__}); try itsm diagnose {ticket.id}",
+              file=sys.stderr)
+        return
+    known, duplicates = diagnosis(hits, 3)
     shown = known + duplicates[:2]
     if not shown:
         return
