@@ -441,7 +441,7 @@ def rerank(hits: list[Hit], category: str | None) -> list[Hit]:
                 factor *= 1.5
             elif category.split("/")[0] in levels:
                 factor *= 1.2
-        ranked.append(dataclasses_replace_score(hit, hit.score * factor))
+        ranked.append(dataclasses.replace(hit, score=hit.score * factor))
     return sorted(ranked, key=lambda h: -h.score)
 
 
@@ -463,10 +463,6 @@ def diagnosis(hits: list[Hit], limit: int) -> tuple[list[Hit], list[Hit]]:
         and (h.similarity >= 0.5 * closest or (h.problem in problems and h.similarity >= 0.2 * closest))
     ][:3]
     return known, duplicates
-
-
-def dataclasses_replace_score(hit: Hit, score: float) -> Hit:
-    return dataclasses.replace(hit, score=score)
 
 
 def _hit(hit: Any, snippet: str) -> Hit:

@@ -26,7 +26,6 @@ can forge or hide a timeline entry; Markdown renders the backslash away.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
@@ -228,7 +227,3 @@ def _parse_body(body: str, first_line: int) -> tuple[str, tuple[Entry, ...]]:
             current[1].append(line)
     finish()
     return description, tuple(entries)
-
-
-def replace(record: Record, **changes: Any) -> Any:
-    return dataclasses.replace(record, **changes)

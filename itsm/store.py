@@ -98,18 +98,23 @@ class Desk:
             self._listing[kind] = found
         return self._listing[kind]
 
-    def record_files(self, kind: str) -> list[Path]:
+    def _record_folders(self, kind: str) -> list[Path]:
+        """The folders holding a kind's records (a ticket's month folders), in order; any
+        linked out of the desk is remembered so its files are never read."""
         base = self.folder(kind)
         if not base.is_dir():
             return []
         if self._outside(base):
             self._linked_out.add(base)
-        folders = [base]
-        if kind == "ticket":
-            folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
-            self._linked_out.update(folder for folder in folders if self._outside(folder))
+        if kind != "ticket":
+            return [base]
+        folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+        self._linked_out.update(folder for folder in folders if self._outside(folder))
+        return folders
+
+    def record_files(self, kind: str) -> list[Path]:
         files: list[Path] = []
-        for folder in folders:
+        for folder in self._record_folders(kind):
             with os.scandir(folder) as it:
                 files.extend(
                     Path(e.path) for e in it
@@ -159,15 +164,7 @@ class Desk:
         if kind in self._listing:
             return [p for rid, p in self._listing[kind].items() if _id_matches(rid, prefix, code)]
         # Scandir order is the file system's; sort like `record_files` so messages are stable.
-        base = self.folder(kind)
-        if not base.is_dir():
-            return []
-        if self._outside(base):
-            self._linked_out.add(base)
-        folders = [base]
-        if kind == "ticket":
-            folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
-            self._linked_out.update(folder for folder in folders if self._outside(folder))
+        folders = self._record_folders(kind)
         found: dict[str, Path] = {}
         for folder in folders:
             with os.scandir(folder) as it:
@@ -262,10 +259,7 @@ class Desk:
         Looks for the candidate's file in each folder rather than listing every record:
         about 25 month folders to probe instead of 100,000 names to read at 100k tickets.
         """
-        tickets = self.folder("ticket")
-        folders = [self.folder("problem"), self.folder("kb"), tickets]
-        if tickets.is_dir():
-            folders += [p for p in tickets.iterdir() if p.is_dir()]
+        folders = [self.folder("ticket"), *(f for kind in FOLDERS for f in self._record_folders(kind))]
         while True:
             new = ids.mint(prefix, self.config.id_length)
             if not any((folder / f"{new}.md").exists() for folder in folders):

@@ -14,7 +14,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from itsm import actions
 from itsm.errors import UsageError
 from itsm.render import FORMATS
 from itsm.store import Desk
@@ -76,10 +75,6 @@ def fail(message: str, code: int = 2) -> None:
 
 def open_desk(desk: Path | None) -> Desk:
     return Desk.discover(desk)
-
-
-def commit_wanted(desk: Desk, no_commit: bool) -> bool:
-    return actions.should_commit(desk, no_commit)
 
 
 def out(text: str) -> None:

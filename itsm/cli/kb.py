@@ -15,7 +15,6 @@ from itsm.cli.common import (
     NoCommitOpt,
     boundary,
     choose_format,
-    commit_wanted,
     edit_in_editor,
     open_desk,
     out,
@@ -56,7 +55,7 @@ def new(
         text = read_text_arg("-", "body")
     article = kb.new_article(
         the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), category=category, tags=tag,
-        links=link, body=text or "", commit=commit_wanted(the_desk, no_commit),
+        links=link, body=text or "", commit=actions.should_commit(the_desk, no_commit),
     )
     out(render.to_json(to_json(article)) if as_json else article.id)
 
@@ -112,5 +111,5 @@ def edit(article: KbArg, desk: DeskOpt = None, actor: ActorOpt = None, no_commit
     original = path.read_text(encoding="utf-8")
     edited = edit_in_editor(original, ".md")
     done = kb.edit_article(the_desk, article, edited, actor=actions.resolve_actor(the_desk, actor),
-                           original_text=original, commit=commit_wanted(the_desk, no_commit))
+                           original_text=original, commit=actions.should_commit(the_desk, no_commit))
     out(f"{path.stem}: no changes" if done is None else f"{done.id} edited")

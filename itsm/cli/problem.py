@@ -15,7 +15,6 @@ from itsm.cli.common import (
     NoCommitOpt,
     boundary,
     choose_format,
-    commit_wanted,
     open_desk,
     out,
     read_text_arg,
@@ -62,7 +61,7 @@ def new(
     problem = problems.new_problem(
         the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), category=category,
         description=read_text_arg(description, "description", "# What is known about the fault?\n") or "",
-        incidents=incident, owner=owner, commit=commit_wanted(the_desk, no_commit),
+        incidents=incident, owner=owner, commit=actions.should_commit(the_desk, no_commit),
     )
     out(render.to_json(to_json(problem)) if as_json else problem.id)
 
@@ -81,7 +80,7 @@ def link(
     """
     the_desk = open_desk(desk)
     _report(problems.link(the_desk, problem, incidents, actor=actions.resolve_actor(the_desk, actor),
-                          commit=commit_wanted(the_desk, no_commit)), as_json)
+                          commit=actions.should_commit(the_desk, no_commit)), as_json)
 
 
 def workaround(
@@ -99,7 +98,7 @@ def workaround(
     the_desk = open_desk(desk)
     body = read_text_arg(text, "workaround") or ""
     _report(problems.workaround(the_desk, problem, body, actor=actions.resolve_actor(the_desk, actor),
-                                commit=commit_wanted(the_desk, no_commit)), as_json)
+                                commit=actions.should_commit(the_desk, no_commit)), as_json)
 
 
 def resolve(
@@ -118,7 +117,7 @@ def resolve(
     the_desk = open_desk(desk)
     done, still_open = problems.resolve(the_desk, problem, fix=fix, root_cause=root_cause,
                                         actor=actions.resolve_actor(the_desk, actor),
-                                        commit=commit_wanted(the_desk, no_commit))
+                                        commit=actions.should_commit(the_desk, no_commit))
     if as_json:
         data = to_json(done)
         data["open_incidents"] = [{"id": t.id, "status": t.status, "title": t.title} for t in still_open]
@@ -142,7 +141,7 @@ def close(
     """
     the_desk = open_desk(desk)
     _report(problems.close(the_desk, problem, actor=actions.resolve_actor(the_desk, actor),
-                           commit=commit_wanted(the_desk, no_commit)), as_json)
+                           commit=actions.should_commit(the_desk, no_commit)), as_json)
 
 
 PROBLEM_COLUMNS = ("id", "status", "category", "incidents", "owner", "title")

@@ -15,7 +15,6 @@ from itsm.cli.common import (
     NoCommitOpt,
     boundary,
     choose_format,
-    commit_wanted,
     edit_in_editor,
     open_desk,
     out,
@@ -79,7 +78,7 @@ def new(
     ticket = actions.new_ticket(
         the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), type=type,
         category=category, impact=impact, urgency=urgency, reporter=reporter, channel=channel,
-        description=text, owner=owner, group=group, related=related, commit=commit_wanted(the_desk, no_commit),
+        description=text, owner=owner, group=group, related=related, commit=actions.should_commit(the_desk, no_commit),
     )
     out(render.to_json(to_json(ticket)) if as_json else ticket.id)
     if not (quiet or as_json):
@@ -226,7 +225,7 @@ def log(
     body = read_text_arg(text, "text", "# What was said or done?\n") or ""
     ticket = actions.log(
         the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind,
-        commit=commit_wanted(the_desk, no_commit),
+        commit=actions.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -247,7 +246,7 @@ def assign(
     the_desk = open_desk(desk)
     ticket = actions.assign(
         the_desk, id, owner=owner, group=group, actor=actions.resolve_actor(the_desk, actor),
-        commit=commit_wanted(the_desk, no_commit),
+        commit=actions.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -270,7 +269,7 @@ def categorise(
     the_desk = open_desk(desk)
     ticket = actions.categorise(
         the_desk, id, category=category, impact=impact, urgency=urgency, type=type,
-        actor=actions.resolve_actor(the_desk, actor), commit=commit_wanted(the_desk, no_commit),
+        actor=actions.resolve_actor(the_desk, actor), commit=actions.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -294,7 +293,7 @@ def edit(
     edited = edit_in_editor(original, ".md")
     ticket = actions.edit(
         the_desk, id, edited, actor=actions.resolve_actor(the_desk, actor),
-        commit=commit_wanted(the_desk, no_commit), original_text=original,
+        commit=actions.should_commit(the_desk, no_commit), original_text=original,
     )
     out(f"{path.stem}: no changes" if ticket is None else f"{ticket.id} edit: {ticket.timeline[-1].text}")
 

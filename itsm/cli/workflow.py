@@ -17,7 +17,6 @@ from itsm.cli.common import (
     NoCommitOpt,
     boundary,
     choose_format,
-    commit_wanted,
     open_desk,
     out,
 )
@@ -46,7 +45,7 @@ def _with_note(action: Callable[..., Ticket], doc: str) -> Callable[..., None]:
     ) -> None:
         the_desk = open_desk(desk)
         ticket = action(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                        commit=commit_wanted(the_desk, no_commit))
+                        commit=actions.should_commit(the_desk, no_commit))
         report(ticket, as_json)
 
     command.__doc__ = doc
@@ -96,7 +95,7 @@ def escalate(
         raise UsageError("escalate either functionally (--level/--group) or hierarchically (--to/--reason), not both")
     the_desk = open_desk(desk)
     who = actions.resolve_actor(the_desk, actor)
-    commit = commit_wanted(the_desk, no_commit)
+    commit = actions.should_commit(the_desk, no_commit)
     if hierarchical:
         if reason is None:
             raise UsageError("say why you escalate", hint="--reason impact, no-fix or slow")
@@ -122,7 +121,7 @@ def pend(
     """
     the_desk = open_desk(desk)
     ticket = workflow.pend(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason,
-                           commit=commit_wanted(the_desk, no_commit))
+                           commit=actions.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -145,7 +144,7 @@ def resolve(
     the_desk = open_desk(desk)
     ticket = workflow.resolve(
         the_desk, id, actor=actions.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
-        problem=problem, kb=kb, code=code, commit=commit_wanted(the_desk, no_commit),
+        problem=problem, kb=kb, code=code, commit=actions.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -167,7 +166,7 @@ def close(
     """
     the_desk = open_desk(desk)
     ticket = workflow.close(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                            commit=commit_wanted(the_desk, no_commit))
+                            commit=actions.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -185,7 +184,7 @@ def reopen(
     """
     the_desk = open_desk(desk)
     ticket = workflow.reopen(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason,
-                             commit=commit_wanted(the_desk, no_commit))
+                             commit=actions.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -205,7 +204,7 @@ def autoclose(
     """
     the_desk = open_desk(desk)
     results = workflow.autoclose(the_desk, actor=actions.resolve_actor(the_desk, actor), dry_run=dry_run,
-                                 commit=commit_wanted(the_desk, no_commit))
+                                 commit=actions.should_commit(the_desk, no_commit))
     if as_json:
         # With --dry-run, "closed" says what the real run would do.
         out(render.to_json([{"id": r.ticket_id, "closed": r.closed, "reason": r.reason} for r in results]))
