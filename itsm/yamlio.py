@@ -20,6 +20,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_YAML_BYTES = 64 * 1024
+# Deepest nesting of lists and mappings read: records need three levels, itsm.yaml four.
+MAX_DEPTH = 10
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -120,15 +122,19 @@ class Parsed:
 
 def load(text: str) -> Parsed:
     """Parse one YAML document strictly; raises YamlError with a line number."""
-    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise YamlError(f"YAML block is larger than {MAX_YAML_BYTES // 1024} KiB", 1)
     text = text.lstrip("\ufeff")
     if _FastLoader is not None and not _NEEDS_STRICT_READER.search(text):
         fast = _FastLoader(text)
         try:
             node = fast.get_single_node()
-        except yaml.YAMLError:
+        except yaml.MarkedYAMLError as exc:
+            if "maximum nesting depth" in str(exc.problem) and exc.problem_mark is not None:
+                raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", exc.problem_mark.line + 1) from None
             node = None  # the strict reader below says what is wrong, and where
+        except yaml.YAMLError:
+            node = None
         else:
             parsed = Parsed(None)
             if node is not None:
@@ -141,6 +147,10 @@ def load(text: str) -> Parsed:
         node = loader.get_single_node()
     except YamlError:
         raise
+    except RecursionError:
+        # PyYAML's composer recurses once per level: 5,000 levels of `[[[` (25 KB, under
+        # every size cap) would otherwise end the command. libyaml stops at 1,000 levels.
+        raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "invalid YAML"
         mark = exc.problem_mark or exc.context_mark
@@ -162,6 +172,8 @@ def _to_python(node: Node, path: tuple[str | int, ...], lines: dict[tuple[str | 
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, ScalarNode):
         return _scalar(node)
+    if len(path) >= MAX_DEPTH:
+        raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
     if isinstance(node, SequenceNode):
         if node.tag != _SEQ:
             raise YamlError(f"YAML tag {node.tag} is not allowed", node.start_mark.line + 1)
