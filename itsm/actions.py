@@ -7,6 +7,7 @@ commits once. A refusal (UsageError) therefore changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import getpass
@@ -16,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from itsm import check, gitio, ids, lifecycle, records, sla, timeutil
 from itsm import config as config_mod
+from itsm import gitio, ids, lifecycle, records, rules, sla, timeutil
 from itsm.errors import UsageError
 from itsm.model import (
     CHANNELS,
@@ -32,6 +33,7 @@ from itsm.model import (
     normalize_line,
     normalize_text,
     priority_for,
+    record_entry,
 )
 from itsm.store import CACHE_DIR, Desk, atomic_write, warn
 
@@ -79,10 +81,19 @@ def title_text(value: str) -> str:
     return value
 
 
-def free_text(value: str, what: str) -> str:
+# A text kept in the front-matter (a resolution, a workaround, a root cause, a fix) is at most
+# this long: the front-matter as a whole must stay under the reader's 64 KiB, however many
+# such fields and links a record gathers. Longer explanations belong in a note or KB article.
+MAX_FIELD_BYTES = 8 * 1024
+
+
+def free_text(value: str, what: str, limit: int | None = None) -> str:
     value = normalize_text(value)
     if "\x00" in value:
         raise UsageError(f"{what} holds a NUL byte")
+    if limit is not None and len(value.encode("utf-8", "surrogatepass")) > limit:
+        raise UsageError(f"{what} is longer than {limit // 1024} KiB, the limit of a field kept in the front-matter",
+                         hint="say it in a few lines, and put the details in a note (itsm log) or a KB article")
     return value
 
 
@@ -158,15 +169,16 @@ def new_ticket(
     )
     with desk.lock():
         prefix = desk.config.prefixes[type]
-        ticket = Ticket(
-            id=desk.mint_id(prefix), title=title, type=type, status="assigned" if owner else "new",
+        recorded = Ticket(
+            id=desk.mint_id(prefix), title=title, type=type, status="new",
             priority=priority, impact=impact, urgency=urgency, category=category, group=group,
-            level=level, owner=owner, reporter=reporter, channel=channel, related=links,
+            level=level, reporter=reporter, channel=channel, related=links,
             created=now, description=description,
         )
-        ticket = add_entry(ticket, new_entry(actor, "created", summary, now))
+        ticket = record_entry(None, recorded, new_entry(actor, "created", summary, now))
         if owner:
-            ticket = add_entry(ticket, new_entry(actor, "assign", f"owner (none) -> {owner}", now))
+            owned = dataclasses.replace(ticket, owner=owner, status="assigned")
+            ticket = record_entry(ticket, owned, new_entry(actor, "assign", f"owner (none) -> {owner}", now))
         ticket = sla.with_deadlines(ticket, desk.config, timeutil.parse(now))
         with desk.transaction(actor, f"{ticket.id} new: {title}", commit) as tx:
             tx.write(ticket, create=True)
@@ -199,12 +211,12 @@ def update_ticket(
     """
     config_mod.require_valid(desk.config)
     with desk.lock():
-        before, path = desk.load_ticket(ref)
+        before, path = desk.load_ticket(ref, faulty="refuse")
         status = lifecycle.next_status(action, before.id, before.status)
         now = timeutil.stamp()
         outcome = change(before, now, status)
         kind = entry_kind or action
-        after = add_entry(outcome.ticket, new_entry(actor, kind, outcome.summary, now))
+        after = record_entry(before, outcome.ticket, new_entry(actor, kind, outcome.summary, now))
         for more_kind, text in outcome.more_entries:
             after = add_entry(after, new_entry(actor, more_kind, text, now))
         after = sla.with_deadlines(after, desk.config, timeutil.parse(now))
@@ -343,9 +355,9 @@ def edit(
     """
     config_mod.require_valid(desk.config)
     with desk.lock():
-        before, path = desk.load_ticket(ref)
+        before, path = desk.load_ticket(ref, faulty="accept")
         lifecycle.next_status("edit", before.id, before.status)
-        if original_text is not None and path.read_text(encoding="utf-8") != original_text:
+        if original_text is not None and desk.read_text(path) != original_text:
             raise UsageError(
                 f"{before.id} changed while it was being edited; nothing was saved",
                 hint="run `itsm edit` again to edit the current version",
@@ -373,42 +385,51 @@ def edit(
         after = sla.with_deadlines(after, desk.config, timeutil.now())
         if after.group != before.group and after.group in desk.config.groups:
             after = dataclasses.replace(after, level=desk.config.groups[after.group].level)
-        faults = check.record_faults(after, desk.config)
-        if faults:
-            key, message = faults[0]
-            raise UsageError(f"the edited ticket is not valid: {message}", hint="nothing was saved")
         derived = ("responded", "due_response", "due_resolution")
         changed = [key for key, _, _ in changes(before, after) if key not in derived]
         if not changed:
             return None
         now = timeutil.stamp()
-        after = add_entry(after, new_entry(actor, "edit", "Edited by hand: " + ", ".join(changed), now))
+        after = record_entry(before, after, new_entry(actor, "edit", "Edited by hand: " + ", ".join(changed), now))
         after = sla.with_deadlines(after, desk.config, timeutil.parse(now))
+        # Checked with its edit entry, so the entry's set line is part of what is judged.
+        faults = rules.record_faults(after, desk.config)
+        if faults:
+            key, message = faults[0]
+            raise UsageError(f"the edited ticket is not valid: {message}", hint="nothing was saved")
         with desk.transaction(actor, f"{after.id} edit: {', '.join(changed)}", commit) as tx:
             tx.write(after, path)
     return after
 
 
 def init(path: Path, *, actor: str | None = None, commit: bool = True) -> list[str]:
-    """Make a desk: folders, itsm.yaml, .gitignore for the caches, `git init` if needed."""
+    """Make a desk: folders, itsm.yaml, .gitignore for the caches, `git init` if needed.
+
+    The folder's world is checked first (a file in the way, a repository in the middle of a
+    merge); if making it fails half-way (no permission, a full disk), what this call made
+    is removed again, so a refusal leaves nothing behind."""
     path = path.expanduser()
     if (path / config_mod.CONFIG_FILE).exists():
         raise UsageError(f"{path} is already a desk (it has itsm.yaml)")
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} exists and is not a folder")
-    done = []
-    path.mkdir(parents=True, exist_ok=True)
-    for folder in ("tickets", "problems", "kb"):
-        (path / folder).mkdir(exist_ok=True)
-        keep = path / folder / ".gitkeep"
-        if not any((path / folder).iterdir()):
-            keep.write_text("")
-    atomic_write(path / config_mod.CONFIG_FILE, config_mod.render_default(), create=True)
-    ignore = path / ".gitignore"
-    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
-    if f"{CACHE_DIR}/" not in lines:
-        atomic_write(ignore, "\n".join([*lines, f"{CACHE_DIR}/"]) + "\n")
-    done.append(f"made desk {path}")
+        raise UsageError(f"{path} exists and is not a folder", hint="choose another path")
+    for folder in ("tickets", "problems", "kb", ".gitignore"):
+        inside = path / folder
+        if inside.is_symlink() or (inside.exists() and folder != ".gitignore" and not inside.is_dir()):
+            raise UsageError(f"{inside} is in the way (a {'link' if inside.is_symlink() else 'file'})",
+                             hint="move it aside, then run itsm init again")
+    if path.exists():
+        Desk(path.resolve(), config_mod.default_config()).refuse_unfinished_git()
+    made: list[Path] = []
+    try:
+        done = _make_desk(path, made)
+    except OSError as exc:
+        for item in reversed(made):
+            with contextlib.suppress(OSError):
+                item.rmdir() if item.is_dir() and not item.is_symlink() else item.unlink()
+        where = exc.filename or path
+        raise UsageError(f"cannot make the desk at {path}: {exc.strerror} ({where}); nothing was made",
+                         hint="choose a folder you can write to") from None
     repo = gitio.find_repo(path.resolve())
     if repo is None:
         gitio.init(path)
@@ -425,3 +446,30 @@ def init(path: Path, *, actor: str | None = None, commit: bool = True) -> list[s
         except gitio.GitError as exc:
             warn(f"desk made but not committed: {exc}")
     return done
+
+
+def _make_desk(path: Path, made: list[Path]) -> list[str]:
+    """The files of a new desk; everything it makes is listed in `made` as it goes."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    made.extend(reversed(missing))
+    for folder in ("tickets", "problems", "kb"):
+        if not (path / folder).exists():
+            (path / folder).mkdir()
+            made.append(path / folder)
+        keep = path / folder / ".gitkeep"
+        if not any((path / folder).iterdir()):
+            keep.write_text("")
+            made.append(keep)
+    atomic_write(path / config_mod.CONFIG_FILE, config_mod.render_default(), create=True)
+    made.append(path / config_mod.CONFIG_FILE)
+    ignore = path / ".gitignore"
+    original = ignore.read_bytes() if ignore.exists() else None
+    lines = original.decode("utf-8", "replace").splitlines() if original is not None else []
+    # `.itsm`, not `.itsm/`: the pattern with a slash matches only a folder, so a symlink
+    # named .itsm could still be committed by a clone.
+    if CACHE_DIR not in lines and f"{CACHE_DIR}/" not in lines:
+        atomic_write(ignore, "\n".join([*lines, CACHE_DIR]) + "\n")
+        if original is None:
+            made.append(ignore)
+    return [f"made desk {path}"]

@@ -1,181 +1,30 @@
-"""Validation of a whole desk as data: one function per rule, faults returned, not raised.
+"""`itsm check`: every rule over the whole desk, faults returned as data, never raised.
 
-`itsm check` prints them as `path:line: message` and exits 1 when there are any; `itsm edit`
-refuses a hand edit whose result has any. A malformed file is one finding, never a crash.
+The rules of one record are in `itsm/rules.py`; here are the ones that need the whole desk
+(duplicate IDs, links both ways, files filed in the wrong month), the files that are not
+records at all (a FIFO or a folder named like one), and the state of the work tree: records
+with changes nobody committed and temporary files of writes that never finished are
+warnings — worth a look, but not faults that fail a CI build. `itsm check` prints
+`path:line: message` and exits 1 when there is any fault.
 """
 
 from __future__ import annotations
 
-import re
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from itsm import ids, records, timeutil
-from itsm.config import Config
+from itsm import fileio, gitio, records, timeutil
 from itsm.errors import Finding
-from itsm.model import (
-    CHANNELS,
-    LEVELS,
-    OPEN_STATUSES,
-    PROBLEM_STATUSES,
-    RESOLUTION_KINDS,
-    STATUSES,
-    SUPPORT_LEVELS,
-    TAG_RE,
-    TICKET_TYPES,
-    Article,
-    Problem,
-    Record,
-    Ticket,
-    priority_for,
-)
-from itsm.store import Desk
-
-Fault = tuple[str, str]  # (front-matter key or "", message)
-
-
-def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
-    """Faults of one ticket on its own (no other records needed)."""
-    yield from _id_faults(ticket, config, ("incident", "request"))
-    yield from _title_faults(ticket.title)
-    yield from _enum("type", ticket.type, TICKET_TYPES)
-    yield from _enum("status", ticket.status, STATUSES)
-    yield from _enum("impact", ticket.impact, LEVELS, optional=True)
-    yield from _enum("urgency", ticket.urgency, LEVELS, optional=True)
-    yield from _enum("channel", ticket.channel, CHANNELS, optional=True)
-    expected = "P1" if ticket.major else priority_for(config.matrix, ticket.impact, ticket.urgency)
-    if ticket.priority != expected:
-        if ticket.major:
-            yield "priority", f"a major incident is P1, not {ticket.priority}"
-        elif expected is None:
-            yield "priority", f"priority '{ticket.priority}' needs both impact and urgency"
-        else:
-            yield "priority", (
-                f"priority is {ticket.priority} but impact {ticket.impact} x urgency "
-                f"{ticket.urgency} gives {expected} (priority is derived, never typed)"
-            )
-    yield from _category_faults(ticket.category, config)
-    if ticket.group is not None and ticket.group not in config.groups:
-        yield "group", f"unknown group '{ticket.group}' (groups: {', '.join(config.groups)})"
-    if ticket.level is not None and ticket.level not in SUPPORT_LEVELS:
-        yield "level", f"level {ticket.level} must be 1, 2 or 3"
-    yield from _timestamp_faults(ticket, (
-        "created", "updated", "responded", "resolved", "closed",
-        "due_response", "due_resolution", "notified", "confirmed",
-    ))
-    if ticket.resolution is not None:
-        yield from _enum("resolution", ticket.resolution.kind, RESOLUTION_KINDS)
-        if not ticket.resolution.summary.strip():
-            yield "resolution", "resolution summary is empty"
-        if ticket.resolution.code is not None and ticket.resolution.code not in config.resolution_codes:
-            yield "resolution", f"resolution code '{ticket.resolution.code}' is not in resolution_codes of itsm.yaml"
-    # States the lifecycle can never produce.
-    if ticket.status in ("resolved", "closed"):
-        if ticket.resolution is None:
-            yield "status", f"status is {ticket.status} but no resolution is recorded"
-        if ticket.resolved is None:
-            yield "status", f"status is {ticket.status} but 'resolved' has no time"
-    if ticket.status == "closed" and ticket.closed is None:
-        yield "status", "status is closed but 'closed' has no time"
-    if ticket.status != "closed" and ticket.closed is not None:
-        yield "closed", f"'closed' has a time but status is {ticket.status}"
-    if ticket.status in OPEN_STATUSES and ticket.resolved is not None:
-        yield "resolved", f"'resolved' has a time but status is {ticket.status}"
-    if ticket.status in ("in_progress", "pending") and not ticket.owner:
-        yield "owner", f"status is {ticket.status} but nobody owns the ticket"
-    if ticket.status == "new" and ticket.owner:
-        yield "status", "status is new but the ticket has an owner (should be assigned)"
-    if ticket.status == "assigned" and not ticket.owner:
-        yield "owner", "status is assigned but nobody owns the ticket (should be new)"
-    if ticket.status == "closed" and ticket.notified is None:
-        yield "status", "status is closed but the user was never told ('notified' has no time)"
-    yield from _timeline_faults(ticket)
-
-
-def problem_faults(problem: Problem, config: Config) -> Iterator[Fault]:
-    yield from _id_faults(problem, config, ("problem",))
-    yield from _title_faults(problem.title)
-    yield from _enum("status", problem.status, PROBLEM_STATUSES)
-    yield from _category_faults(problem.category, config)
-    yield from _timestamp_faults(problem, ("created", "updated", "resolved", "closed"))
-    if problem.status == "known_error" and not problem.workaround:
-        yield "workaround", "a known error needs a workaround"
-    if problem.status in ("resolved", "closed") and not problem.fix:
-        yield "fix", f"status is {problem.status} but no fix is recorded"
-    yield from _timeline_faults(problem)
-
-
-def article_faults(article: Article, config: Config) -> Iterator[Fault]:
-    yield from _id_faults(article, config, ("kb",))
-    yield from _title_faults(article.title)
-    for tag in article.tags:
-        if not TAG_RE.match(tag):
-            yield "tags", f"tag '{tag}' must be a lower-case word (letters, digits, '-', '.', '_')"
-    yield from _category_faults(article.category, config)
-    yield from _timestamp_faults(article, ("created", "updated"))
-
-
-RULES: dict[str, Callable[[Record, Config], Iterator[Fault]]] = {
-    "ticket": ticket_faults,  # type: ignore[dict-item]
-    "problem": problem_faults,  # type: ignore[dict-item]
-    "kb": article_faults,  # type: ignore[dict-item]
-}
-
-
-def record_faults(record: Record, config: Config) -> list[Fault]:
-    return list(RULES[record.kind](record, config))
-
-
-def _id_faults(record: Record, config: Config, kinds: tuple[str, ...]) -> Iterator[Fault]:
-    match = ids.ID_RE.match(record.id)
-    prefixes = [config.prefixes[k] for k in kinds]
-    if not match:
-        yield "id", f"'{record.id}' is not an ID like {prefixes[0]}-7QK3F2"
-    elif match.group(1) not in prefixes:
-        yield "id", f"'{record.id}' should start with {' or '.join(prefixes)}"
-
-
-def _title_faults(title: str) -> Iterator[Fault]:
-    if not title.strip():
-        yield "title", "title is empty"
-    elif "\n" in title:
-        yield "title", "title must be one line"
-
-
-def _enum(key: str, value: object, allowed: Iterable[object], optional: bool = False) -> Iterator[Fault]:
-    allowed = tuple(allowed)
-    if value is None and optional:
-        return
-    if value not in allowed:
-        yield key, f"{key} '{value}' must be one of {', '.join(map(str, allowed))}"
-
-
-def _category_faults(category: str | None, config: Config) -> Iterator[Fault]:
-    if category is not None and category not in config.categories:
-        yield "category", f"category '{category}' is not in the taxonomy of itsm.yaml"
-
-
-def _timestamp_faults(record: Record, keys: tuple[str, ...]) -> Iterator[Fault]:
-    for key in keys:
-        value = getattr(record, key)
-        if value is not None and not timeutil.is_timestamp(value):
-            yield key, f"{key} '{value}' is not a UTC time like 2026-11-26T09:00:00Z"
-
-
-def _timeline_faults(record: Ticket | Problem) -> Iterator[Fault]:
-    previous = record.created
-    for entry in record.timeline:
-        if entry.time < previous:
-            yield "", f"timeline entry {entry.id} ({entry.time}) is earlier than the one before it"
-        previous = max(previous, entry.time)
-
-
-# -- the whole desk ---------------------------------------------------------------------
+from itsm.model import Problem, Record, Ticket
+from itsm.records import key_line
+from itsm.rules import record_faults
+from itsm.store import FOLDERS, Desk
 
 
 def check_desk(desk: Desk) -> list[Finding]:
-    """Every fault of the config and of every record, sorted by file and line."""
+    """Every fault of the config and of every record, then the warnings, sorted by file and line."""
     findings: list[Finding] = list(desk.config.findings)
     loaded: dict[str, dict[str, Record]] = {"ticket": {}, "problem": {}, "kb": {}}
     where: dict[str, Path] = {}
@@ -188,7 +37,7 @@ def check_desk(desk: Desk) -> list[Finding]:
             if isinstance(item, records.RecordError):
                 findings.append(Finding(rel, item.line, item.message))
                 continue
-            texts[path] = path.read_text(encoding="utf-8")
+            texts[path] = desk.read_text(path)
             for key, message in record_faults(item, desk.config):
                 findings.append(Finding(rel, key_line(texts[path], key), message))
             misfiled = (
@@ -208,7 +57,57 @@ def check_desk(desk: Desk) -> list[Finding]:
                 others = ", ".join(desk.relative(p) for p in paths if p != path)
                 findings.append(Finding(desk.relative(path), 2, f"duplicate ID {record_id} (also in {others})"))
     findings.extend(_reference_findings(desk, loaded, where, texts))
-    return sorted(set(findings), key=lambda f: (f.path, f.line or 0, f.message))
+    findings.extend(working_tree_warnings(desk))
+    return sorted(set(findings), key=lambda f: (f.path, f.line or 0, f.severity != "error", f.message))
+
+
+def leftover_files(desk: Desk) -> list[Path]:
+    """Temporary files of interrupted writes anywhere under tickets/, problems/ and kb/ (this
+    version makes them at the top of each; earlier ones beside the record)."""
+    found = []
+    for kind in FOLDERS:
+        base = desk.folder(kind)
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for folder in (base, *(p for p in sorted(base.iterdir()) if p.is_dir() and not p.is_symlink())):
+            found.extend(fileio.leftovers(folder))
+    return sorted(found)
+
+
+def working_tree_warnings(desk: Desk) -> Iterator[Finding]:
+    """What is not wrong with the records themselves, but with the work tree around them."""
+    for path in leftover_files(desk):
+        yield Finding(desk.relative(path), None,
+                      "a temporary file left by an interrupted write (`itsm check --fix` removes it)", "warning")
+    repo = gitio.find_repo(desk.root)
+    if repo is None:
+        return
+    scope = [str((desk.root / folder).relative_to(repo)) for folder in FOLDERS.values() if (desk.root / folder).is_dir()]
+    if not scope:
+        return
+    try:
+        changed = gitio.uncommitted_under(repo, scope)
+    except gitio.GitError:
+        return
+    for state, rel_repo in changed:
+        path = repo / rel_repo
+        if not path.name.endswith(".md") or fileio.LEFTOVER_RE.match(path.name):
+            continue
+        what = {"??": "is not committed yet"}.get(state, "has changes that are not committed")
+        if "D" in state:
+            what = "was deleted, and the deletion is not committed"
+        yield Finding(desk.relative(path), None,
+                      f"{what}; the next itsm command that changes it will refuse (commit or discard it)", "warning")
+
+
+def fix(desk: Desk) -> list[Path]:
+    """`itsm check --fix`: remove the temporary files of interrupted writes, under the desk's
+    lock (so no running write loses its own)."""
+    with desk.lock(for_writing=False):
+        removed = leftover_files(desk)
+        for path in removed:
+            os.unlink(path)
+    return removed
 
 
 def _reference_findings(
@@ -245,11 +144,3 @@ def _reference_findings(
         for kb_id in problem.kb:
             if kb_id not in articles:
                 yield at(problem, "kb", f"KB article {kb_id} does not exist")
-
-
-def key_line(text: str, key: str) -> int | None:
-    """The file line of a front-matter key (its first line if it spans several)."""
-    if not key:
-        return None
-    match = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -7,6 +7,7 @@ or key by key (`ids`, `sla`, `git`). Every wrong key or value is reported with f
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from itsm import yamlio
+from itsm import fileio, yamlio
 from itsm.errors import Finding, UsageError
 from itsm.ids import PREFIX_RE
 from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS
@@ -177,12 +178,16 @@ def default_config() -> Config:
 def load(desk_root: Path) -> Config:
     """The desk's config; faults are kept in `findings` (commands refuse, `check` lists)."""
     path = desk_root / CONFIG_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return default_config()
-    except (OSError, UnicodeDecodeError) as exc:
-        return _with_findings(default_config(), [Finding(CONFIG_FILE, None, f"cannot read: {exc}")])
+    if path.is_symlink() and not path.resolve().is_relative_to(desk_root.resolve()):
+        return _with_findings(default_config(), [Finding(CONFIG_FILE, None, "is a link out of the desk; not read")])
+    try:
+        text = fileio.read_regular(path, yamlio.MAX_YAML_BYTES).decode("utf-8")
+    except fileio.FileProblem as exc:
+        return _with_findings(default_config(), [Finding(CONFIG_FILE, None, exc.message)])
+    except UnicodeDecodeError:
+        return _with_findings(default_config(), [Finding(CONFIG_FILE, None, "not UTF-8 text")])
     try:
         parsed = yamlio.load(text)
     except yamlio.YamlError as exc:

@@ -26,17 +26,21 @@ class UsageError(Exception):
 
 
 class Finding:
-    """One fault found in a desk, as data: `path:line: message` (line may be unknown)."""
+    """One fault found in a desk, as data: `path:line: message` (line may be unknown).
 
-    __slots__ = ("line", "message", "path")
+    A `warning` is worth a look but is not a fault: `itsm check` still exits 0 for it."""
 
-    def __init__(self, path: str, line: int | None, message: str) -> None:
+    __slots__ = ("line", "message", "path", "severity")
+
+    def __init__(self, path: str, line: int | None, message: str, severity: str = "error") -> None:
         self.path = path
         self.line = line
         self.message = message
+        self.severity = severity
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{self.path}:{self.line}: {message}" if self.line else f"{self.path}: {message}"
 
     def __repr__(self) -> str:
         return f"Finding({str(self)!r})"
@@ -48,4 +52,4 @@ class Finding:
         return hash(str(self))
 
     def to_json(self) -> dict[str, object]:
-        return {"path": self.path, "line": self.line, "message": self.message}
+        return {"path": self.path, "line": self.line, "message": self.message, "severity": self.severity}

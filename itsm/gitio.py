@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsm import timeutil
+from itsm.render import for_terminal
 
 
 class GitError(RuntimeError):
@@ -43,6 +44,9 @@ def find_repo(start: Path) -> Path | None:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["LC_ALL"] = "C"
+    # Reading commands (status, diff) must not rewrite the index to refresh its stat data:
+    # a refusal leaves .git/index byte for byte as it was.
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     if os.environ.get("ITSM_NOW"):
@@ -82,6 +86,80 @@ def identity(repo: Path) -> tuple[str | None, str | None]:
     return values.get("user.name"), values.get("user.email")
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    what: str  # "a merge"
+    how: str  # how to end it
+
+
+# What git leaves in its folder while an operation waits for a person, and how to end it.
+_UNFINISHED = (
+    ("rebase-merge", "a rebase", "finish it with `git rebase --continue`, or undo it with `git rebase --abort`"),
+    ("rebase-apply/applying", "a `git am`", "finish it with `git am --continue`, or undo it with `git am --abort`"),
+    ("rebase-apply", "a rebase", "finish it with `git rebase --continue`, or undo it with `git rebase --abort`"),
+    ("MERGE_HEAD", "a merge", "resolve the conflicts and finish with `git merge --continue` (or `git commit`), "
+                              "or undo it with `git merge --abort`"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "finish it with `git cherry-pick --continue`, or undo it with "
+                                          "`git cherry-pick --abort`"),
+    ("REVERT_HEAD", "a revert", "finish it with `git revert --continue`, or undo it with `git revert --abort`"),
+)
+
+
+def git_dir(repo: Path) -> Path:
+    """The repository's git folder: `.git`, or where a worktree's `.git` file points."""
+    dot_git = repo / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            return (repo / text[len("gitdir:"):].strip()).resolve()
+    return dot_git
+
+
+def unfinished_operation(repo: Path) -> Unfinished | None:
+    """A merge, rebase, cherry-pick or revert waiting for a person, or unmerged paths left by
+    one (a `git stash pop` that conflicted): a commit now would take the other side's half-
+    merged changes with it, under this actor's name."""
+    folder = git_dir(repo)
+    for name, what, how in _UNFINISHED:
+        if (folder / name).exists():
+            return Unfinished(what, how)
+    unmerged = run(repo, "ls-files", "--unmerged", "-z")
+    if unmerged:
+        paths = sorted({item.split(b"\t", 1)[1].decode("utf-8", "replace") for item in unmerged.split(b"\0") if b"\t" in item})
+        shown = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
+        return Unfinished(f"a conflict ({shown} unmerged)",
+                          "resolve the conflicts and `git add` the files, or `git checkout -- <file>` to drop them")
+    return None
+
+
+def uncommitted(repo: Path, paths: list[Path]) -> list[tuple[str, str]]:
+    """(status, path) for each of `paths` that differs from HEAD, in the index or the work
+    tree, or is not tracked at all; `git status --porcelain` codes (` M`, `M `, `??`, `UU`)."""
+    return uncommitted_under(repo, [str(p.relative_to(repo)) for p in paths])
+
+
+def uncommitted_under(repo: Path, scope: list[str]) -> list[tuple[str, str]]:
+    """Like `uncommitted`, for every file under the repository-relative paths of `scope`."""
+    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *scope)
+    return [(item[:2].decode(), item[3:].decode("utf-8", "surrogateescape")) for item in out.split(b"\0") if len(item) > 3]
+
+
+SUBJECT_LIMIT = 200  # a structured change (categorise with six keys) fits; a pasted log does not
+
+
+def subject_of(message: str, limit: int = 0) -> str:
+    """A commit subject of at most SUBJECT_LIMIT characters (or `limit`), cut at a word: the
+    whole text of a 120 KB note is in the record, not in every `git log --oneline`."""
+    limit = limit or SUBJECT_LIMIT
+    # Shown raw by `git log` in a terminal: control characters are escaped here as well.
+    line = for_terminal(" ".join(message.split("\n", 1)[0].split()), one_line=True)
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 3]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "..."
+
+
 def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
     """Commit exactly `paths` (new or changed), authored by `actor`."""
     name, email = identity(repo)
@@ -96,7 +174,7 @@ def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
         try:
             run(repo, "add", "--", *relative, env=env)
             run(
-                repo, "commit", "-q", "--no-gpg-sign", "-m", message,
+                repo, "commit", "-q", "--no-gpg-sign", "-m", subject_of(message),
                 f"--author={actor} <{author_email}>", "--", *relative, env=env,
             )
             return

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.lang import porter2
 
-from itsm import gitio, records
+from itsm import fileio, gitio, records
 from itsm.errors import UsageError
 from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_sections
 from itsm.store import CACHE_DIR, FOLDERS, Desk, warn
@@ -165,12 +166,9 @@ class SearchIndex:
     # of waiting); held while the index is written, so concurrent commands queue.
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        self.cache.mkdir(exist_ok=True)
-        ignore = self.cache / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
+        self.desk.cache_dir()
         try:
-            fd = os.open(self.cache / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.cache / "index.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
             raise UsageError(
                 f"cannot open .itsm/index.lock ({exc.strerror})",
@@ -186,9 +184,29 @@ class SearchIndex:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
                         raise UsageError("the search index is busy", hint="try again in a moment") from None
                     time.sleep(0.02)
+            self._remove_leftovers()
             yield
         finally:
             os.close(fd)
+
+    def _remove_leftovers(self) -> None:
+        """Half-built or half-removed indexes of processes that were killed (`index.new-PID`,
+        `index.old-PID`): only the lock's holder may touch them, and only when that PID is gone."""
+        for entry in os.scandir(self.cache):
+            match = _LEFTOVER_RE.match(entry.name)
+            if match and int(match.group(1)) != os.getpid() and not fileio.process_alive(int(match.group(1))):
+                _remove(Path(entry.path))
+
+    def _index_is_sound(self) -> bool:
+        """The index folder is a real folder holding only real files: a symbolic link in the
+        cache (from a committed `.itsm/` of another clone) is never followed, it is replaced."""
+        try:
+            if not stat.S_ISDIR(os.lstat(self.folder).st_mode):
+                return False
+            return not any(entry.is_symlink() or not entry.is_file(follow_symlinks=False)
+                           for entry in os.scandir(self.folder))
+        except OSError:
+            return False
 
     def _read_meta(self) -> dict[str, Any] | None:
         try:
@@ -225,6 +243,7 @@ class SearchIndex:
     def open_fresh(self, progress: Progress | None = None) -> SearchIndex:
         """Open the index, first rebuilding it if it is missing or broken and bringing it up
         to date with the files."""
+        self.desk.cache_dir()
         for attempt in range(2):
             try:
                 self._sync(progress)
@@ -240,10 +259,10 @@ class SearchIndex:
         return self
 
     def _sync(self, progress: Progress | None) -> None:
-        meta = self._read_meta()
+        meta = self._read_meta() if self._index_is_sound() else None
         if meta is None or not whoosh_index.exists_in(str(self.folder)):
             with self._lock():
-                meta = self._read_meta()
+                meta = self._read_meta() if self._index_is_sound() else None
                 if meta is None or not whoosh_index.exists_in(str(self.folder)):
                     self._rebuild(progress)
                     meta = self._read_meta()
@@ -302,9 +321,9 @@ class SearchIndex:
 
     def _rebuild(self, progress: Progress | None) -> None:
         """Build a whole new index aside, then swap it in."""
-        self.cache.mkdir(exist_ok=True)
+        self.desk.cache_dir()
         fresh = self.cache / f"{INDEX_DIR}.new-{os.getpid()}"
-        shutil.rmtree(fresh, ignore_errors=True)
+        _remove(fresh)
         fresh.mkdir()
         head, dirty = self._state()
         ix = whoosh_index.create_in(str(fresh), _schema())
@@ -319,10 +338,10 @@ class SearchIndex:
         writer.commit()
         self._write_meta({"version": VERSION, "commit": head, "dirty": dirty}, fresh)
         old = self.cache / f"{INDEX_DIR}.old-{os.getpid()}"
-        if self.folder.exists():
+        if os.path.lexists(self.folder):
             os.replace(self.folder, old)
         os.replace(fresh, self.folder)
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """`itsm reindex`: rebuild from the files, whatever state the index is in."""
@@ -519,6 +538,18 @@ def _filter_query(filters: list[tuple[str, str]], kinds: tuple[str, ...]) -> wq.
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
 
+_LEFTOVER_RE = re.compile(rf"^{INDEX_DIR}\.(?:new|old)-(\d+)$")
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a link (never what it points to) or a folder tree."""
+    if path.is_symlink() or path.is_file():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _stamp(path: Path) -> list[int]:
     try:
         st = path.stat()
@@ -530,6 +561,8 @@ def _stamp(path: Path) -> list[int]:
 def update_after_write(desk: Desk) -> None:
     """After a command wrote records: bring an existing index up to date (cheap: only what
     changed). A desk that never searched has no index, and none is built here."""
+    if desk.cache_dir(create=False) is None:
+        return
     index = SearchIndex(desk)
     if not (index.folder / META_FILE).exists():
         return

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from itsm import check, records, timeutil
 from itsm import config as config_mod
+from itsm import records, rules, timeutil
 from itsm.actions import category_name, free_text, title_text
 from itsm.errors import UsageError
 from itsm.model import TAG_RE, Article, article_parts, normalize_line
@@ -66,9 +66,9 @@ def edit_article(
     """Apply a hand edit of an article, after checking it; None when nothing changed."""
     config_mod.require_valid(desk.config)
     with desk.lock():
-        before, path = desk.load(ref, ("kb",))
+        before, path = desk.load(ref, ("kb",), faulty="accept")
         assert isinstance(before, Article)
-        if original_text is not None and path.read_text(encoding="utf-8") != original_text:
+        if original_text is not None and desk.read_text(path) != original_text:
             raise UsageError(f"{before.id} changed while it was being edited; nothing was saved",
                              hint="run `itsm kb edit` again to edit the current version")
         try:
@@ -81,7 +81,7 @@ def edit_article(
                 raise UsageError(f"the edit changes '{key}', which cannot be edited by hand")
         after = dataclasses.replace(after, title=normalize_line(after.title), body=free_text(after.body, "the body"),
                                     updated=before.updated)
-        faults = check.record_faults(after, desk.config)
+        faults = rules.record_faults(after, desk.config)
         if faults:
             raise UsageError(f"the edited article is not valid: {faults[0][1]}", hint="nothing was saved")
         if after == before:

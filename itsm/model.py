@@ -38,9 +38,14 @@ class Entry:
     actor: str
     kind: str
     text: str = ""
+    # The front-matter keys this entry set, with their new values, in the record's key order:
+    # the machine-readable half of the entry. Folding them in time order gives the record's
+    # state, which is how `itsm check` proves the front-matter tells what the timeline did.
+    changes: tuple[tuple[str, Any], ...] = ()
 
-    def to_json(self) -> dict[str, str]:
-        return dataclasses.asdict(self)
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "time": self.time, "actor": self.actor, "kind": self.kind,
+                "text": self.text, "changes": dict(self.changes)}
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,13 @@ FIELDS: dict[str, tuple[tuple[str, FieldType], ...]] = {
     "ticket": TICKET_FIELDS, "problem": PROBLEM_FIELDS, "kb": ARTICLE_FIELDS,
 }
 REQUIRED = ("id", "title", "created")
+# Front-matter keys a timeline entry records when it changes them. The rest are identity
+# (`id`, `created`) or derived from the timeline itself (`updated`, `responded`, deadlines).
+UNTRACKED = ("id", "created", "updated", "responded", "due_response", "due_resolution")
+TRACKED: dict[str, tuple[str, ...]] = {
+    kind: tuple(key for key, _ in fields if key not in UNTRACKED)
+    for kind, fields in (("ticket", TICKET_FIELDS), ("problem", PROBLEM_FIELDS))
+}
 
 ARTICLE_SECTIONS = ("symptoms", "cause", "resolution", "workaround", "script")
 
@@ -191,6 +203,41 @@ TimelineRecord = TypeVar("TimelineRecord", Ticket, Problem)
 def add_entry(record: TimelineRecord, entry: Entry) -> TimelineRecord:
     """The record with one more timeline entry, and `updated` set to the entry's time."""
     return dataclasses.replace(record, timeline=(*record.timeline, entry), updated=entry.time)
+
+
+def empty_value(key: str, kind: str) -> Any:
+    """A tracked key's value before any entry set it: an empty list, false or nothing."""
+    field_type = dict(FIELDS[kind])[key]
+    return [] if field_type == "str_list" else (False if field_type == "bool" else None)
+
+
+def tracked_changes(before: Record | None, after: Record) -> tuple[tuple[str, Any], ...]:
+    """The tracked front-matter keys whose values differ, with the new values (plain data).
+    With no `before`, every key that is not empty: what a record's first entry sets."""
+    new = front_matter(after)
+    old = front_matter(before) if before is not None else {}
+    return tuple(
+        (key, new[key]) for key in TRACKED.get(after.kind, ())
+        if new[key] != old.get(key, empty_value(key, after.kind))
+    )
+
+
+def record_entry(before: TimelineRecord | None, after: TimelineRecord, entry: Entry) -> TimelineRecord:
+    """`after` with `entry` appended, the entry carrying what changed since `before`."""
+    return add_entry(after, dataclasses.replace(entry, changes=tracked_changes(before, after)))
+
+
+def timeline_state(record: Ticket | Problem) -> dict[str, tuple[Any, Entry]]:
+    """What the timeline says each tracked key is now: (value, the entry that set it last).
+
+    Entries are folded in time order (the file's order breaks ties), so a merged timeline
+    of two clones gives the later change of a key both changed."""
+    state: dict[str, tuple[Any, Entry]] = {}
+    ordered = sorted(enumerate(record.timeline), key=lambda pair: (pair[1].time, pair[0]))
+    for _, entry in ordered:
+        for key, value in entry.changes:
+            state[key] = (value, entry)
+    return state
 
 
 def changes(before: Record, after: Record) -> list[tuple[str, Any, Any]]:

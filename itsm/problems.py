@@ -14,10 +14,10 @@ from pathlib import Path
 
 from itsm import config as config_mod
 from itsm import lifecycle, timeutil
-from itsm.actions import category_name, free_text, new_entry, title_text
+from itsm.actions import MAX_FIELD_BYTES, category_name, free_text, new_entry, title_text
 from itsm.errors import UsageError
 from itsm.lifecycle import PROBLEM_TRANSITIONS
-from itsm.model import Problem, Record, Ticket, add_entry
+from itsm.model import Problem, Record, Ticket, record_entry
 from itsm.store import Desk
 
 
@@ -33,7 +33,7 @@ def _linked_tickets(
     linked: list[tuple[Ticket, Path, bool]] = []
     seen: set[str] = set()
     for ref in refs:
-        ticket, path = desk.load_ticket(ref)
+        ticket, path = desk.load_ticket(ref, faulty="refuse")
         if ticket.id in seen:
             continue
         seen.add(ticket.id)
@@ -44,7 +44,7 @@ def _linked_tickets(
             raise UsageError(f"{ticket.id} is already linked to {ticket.problem}",
                              hint=f"a ticket has one problem; unlink it from {ticket.problem} first by hand")
         entry = new_entry(actor, "link", f"Linked to problem {problem_id}.", now)
-        linked.append((add_entry(dataclasses.replace(ticket, problem=problem_id), entry), path, True))
+        linked.append((record_entry(ticket, dataclasses.replace(ticket, problem=problem_id), entry), path, True))
     return linked
 
 
@@ -67,7 +67,7 @@ def new_problem(
             id=problem_id, title=title, category=category, owner=owner or actor, incidents=ids,
             created=now, description=description,
         )
-        problem = add_entry(problem, new_entry(actor, "created", text, now))
+        problem = record_entry(None, problem, new_entry(actor, "created", text, now))
         with desk.transaction(actor, f"{problem_id} new: {title}", commit) as tx:
             tx.write(problem, create=True)
             for ticket, path, changed in tickets:
@@ -82,12 +82,12 @@ Change = Callable[[Problem, str, str], tuple[Problem, str, list[tuple[Record, Pa
 def _update(desk: Desk, ref: str, action: str, actor: str, commit: bool, change: Change) -> Problem:
     config_mod.require_valid(desk.config)
     with desk.lock():
-        record, path = desk.load(ref, ("problem",))
+        record, path = desk.load(ref, ("problem",), faulty="refuse")
         assert isinstance(record, Problem)
         status = lifecycle.next_status(action, record.id, record.status, PROBLEM_TRANSITIONS)
         now = timeutil.stamp()
         after, summary, also = change(record, now, status)
-        after = add_entry(after, new_entry(actor, action, summary, now))
+        after = record_entry(record, after, new_entry(actor, action, summary, now))
         with desk.transaction(actor, f"{after.id} {action}: {summary.splitlines()[0]}", commit) as tx:
             tx.write(after, path)
             for other, other_path in also:
@@ -117,7 +117,7 @@ def link(desk: Desk, ref: str, incidents: list[str], *, actor: str, commit: bool
 
 def workaround(desk: Desk, ref: str, text: str, *, actor: str, commit: bool = True) -> Problem:
     """Record how to restore service while the cause stays: the problem is a known error."""
-    text = free_text(text, "the workaround")
+    text = free_text(text, "the workaround", MAX_FIELD_BYTES)
     if not text:
         raise UsageError("the workaround is empty", hint="say what restores service, step by step")
 
@@ -132,10 +132,10 @@ def resolve(
 ) -> tuple[Problem, list[Ticket]]:
     """The cause is removed. Returns the problem and its linked incidents still open, so
     they can be resolved too."""
-    fix = free_text(fix, "the fix")
+    fix = free_text(fix, "the fix", MAX_FIELD_BYTES)
     if not fix:
         raise UsageError("the fix is empty", hint="say what removed the cause")
-    cause = free_text(root_cause, "the root cause") if root_cause else None
+    cause = free_text(root_cause, "the root cause", MAX_FIELD_BYTES) if root_cause else None
 
     def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
         updated = dataclasses.replace(
@@ -148,7 +148,7 @@ def resolve(
     still_open = []
     for ticket_id in problem.incidents:
         try:
-            ticket, _ = desk.load_ticket(ticket_id)
+            ticket, _ = desk.load_ticket(ticket_id, faulty="accept")
         except UsageError:
             continue  # a missing or broken ticket: `itsm check` names it
         if ticket.is_open:

@@ -19,19 +19,28 @@ A ticket or problem file looks like this::
 
     Recorded from phone.
 
-Lines of free text that would read as the timeline heading or an entry heading are written
-with a leading backslash (one more for each one already there), so no description or note
-can forge or hide a timeline entry; Markdown renders the backslash away.
+An entry that changes front-matter keys carries them on the line after its heading, as JSON
+in an HTML comment (`<!-- set {"owner": "Carla Diaz", "status": "assigned"} -->`), invisible
+when the Markdown is rendered: folding these in time order gives the front-matter, which is
+how `itsm check` tells a hand-forged status from one the timeline really reached.
+
+Lines of free text that would read as the timeline heading, an entry heading or one of git's
+conflict markers are written with a leading backslash (one more for each one already there),
+so no description or note can forge or hide a timeline entry or pass for an unfinished
+merge; Markdown renders the backslash away. A file holding git's conflict markers
+(`<<<<<<<`, `=======`, `>>>>>>>` in that order) is refused as a whole: it is the middle of a
+merge, and neither side's timeline can be trusted until a person (or the merge driver) ends it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
-from itsm import yamlio
+from itsm import timeutil, yamlio
 from itsm.model import (
     FIELDS,
     REQUIRED,
@@ -46,12 +55,20 @@ from itsm.model import (
 )
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_YAML_BYTES = yamlio.MAX_YAML_BYTES
 TIMELINE_HEADING = "## Timeline"
 ENTRY_RE = re.compile(
     r"^### (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) · ([a-z][a-z0-9_-]*) · (.+?) <!-- ([0-9A-Z]{8}) -->$"
 )
-_RESERVED_RE = re.compile(r"^(\\*)(## Timeline[ \t]*$|### \d{4}-\d\d-\d\dT)")
-_ESCAPED_RE = re.compile(r"^\\(\\*(?:## Timeline[ \t]*$|### \d{4}-\d\d-\d\dT))")
+SET_RE = re.compile(r"^<!-- set (\{.*\}) -->$")
+# git's conflict markers, as `git merge` writes them at the start of a line.
+_MARKER = r"<{7}(?: |$)|={7}$|>{7}(?: |$)|\|{7}(?: |$)"
+_RESERVED = rf"## Timeline[ \t]*$|### \d{{4}}-\d\d-\d\dT|{_MARKER}"
+_RESERVED_RE = re.compile(rf"^(\\*)({_RESERVED})")
+_ESCAPED_RE = re.compile(rf"^\\(\\*(?:{_RESERVED}))")
+_MARKER_RE = re.compile(rf"^(\\*)({_MARKER})")
+_MARKER_ESCAPED_RE = re.compile(rf"^\\(\\*(?:{_MARKER}))")
+_CONFLICT_MARK_RE = re.compile(r"^(?:(<{7})(?: .*)?|(={7})|(>{7})(?: .*)?)$", re.MULTILINE)
 # python-frontmatter's own definition of the '---' fences, so files stay readable by it.
 _FM_BOUNDARY: re.Pattern[str] = YAMLHandler.FM_BOUNDARY
 _CLASSES: dict[str, type[Ticket] | type[Problem] | type[Article]] = {
@@ -78,15 +95,39 @@ def render(record: Record) -> str:
     return "---\n" + yamlio.dump(front_matter(record)) + "---\n" + _render_body(record)
 
 
+def size_problem(text: str) -> str | None:
+    """Why a record file's text would be refused by the reader, if it would: what `itsm`
+    writes, it must be able to read back (input limits equal read limits)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return f"the record would be {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit of a record file"
+    front = text[4 : text.index("\n---\n", 3) + 1] if text.startswith("---\n") else ""
+    front_size = len(front.encode("utf-8", "surrogatepass"))
+    if front_size > MAX_YAML_BYTES:
+        return (f"its front-matter would be {front_size // 1024} KiB, over the {MAX_YAML_BYTES // 1024} KiB "
+                "limit; long text belongs in the body (a note), not in a front-matter field")
+    return None
+
+
 def _render_body(record: Record) -> str:
     if isinstance(record, Article):
-        return f"\n{record.body}\n" if record.body else ""
+        return f"\n{escape_markers(record.body)}\n" if record.body else ""
     parts = [escape(record.description)] if record.description else []
     parts.append(TIMELINE_HEADING)
     for entry in record.timeline:
         heading = f"### {entry.time} · {entry.kind} · {entry.actor} <!-- {entry.id} -->"
+        if entry.changes:
+            heading += f"\n<!-- set {_changes_json(entry.changes)} -->"
         parts.append(f"{heading}\n\n{escape(entry.text)}" if entry.text else heading)
     return "\n" + "\n\n".join(parts) + "\n"
+
+
+def _changes_json(changes: tuple[tuple[str, Any], ...]) -> str:
+    text = json.dumps(dict(changes), ensure_ascii=False, separators=(", ", ": "))
+    # One line that cannot end the HTML comment early or be split by a YAML-style line break.
+    for raw, escaped in ((">", "\\u003e"), ("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
 
 
 def escape(text: str) -> str:
@@ -95,6 +136,30 @@ def escape(text: str) -> str:
 
 def unescape(text: str) -> str:
     return "\n".join(_ESCAPED_RE.sub(r"\1", line) for line in text.split("\n"))
+
+
+def escape_markers(text: str) -> str:
+    """A KB body is Markdown as written; only lines that would pass for git's conflict
+    markers get a backslash (Markdown renders `\\=======` as the text)."""
+    return "\n".join(_MARKER_RE.sub(r"\\\1\2", line) for line in text.split("\n"))
+
+
+def unescape_markers(text: str) -> str:
+    return "\n".join(_MARKER_ESCAPED_RE.sub(r"\1", line) for line in text.split("\n"))
+
+
+def conflict_line(text: str) -> int | None:
+    """The line of the first unresolved git conflict (`<<<<<<<` ... `=======` ... `>>>>>>>`)."""
+    start, middle = None, False
+    for match in _CONFLICT_MARK_RE.finditer(text):
+        ours, between, theirs = match.groups()
+        if ours:
+            start, middle = (match.start() if start is None else start), False
+        elif between and start is not None:
+            middle = True
+        elif theirs and middle and start is not None:
+            return text.count("\n", 0, start) + 1
+    return None
 
 
 def parse(text: str, kind: str, path: str | None = None) -> Record:
@@ -110,6 +175,13 @@ def _parse(text: str, kind: str) -> Record:
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise RecordError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    conflict = conflict_line(text)
+    if conflict is not None:
+        raise RecordError(
+            "unfinished merge: git's conflict markers (<<<<<<< ======= >>>>>>>) are in the file; "
+            "keep both sides' timeline entries, delete the marker lines, then `git add` the file",
+            conflict,
+        )
     parts = _FM_BOUNDARY.split(text, 2)
     if len(parts) != 3 or parts[0].strip():
         raise RecordError("no YAML front-matter: the file must start with a '---' line", 1)
@@ -141,7 +213,7 @@ def _parse(text: str, kind: str) -> Record:
 
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
     if kind == "kb":
-        values["body"] = body.strip("\n")
+        values["body"] = unescape_markers(body.strip("\n"))
     else:
         values["description"], values["timeline"] = _parse_body(body, body_line)
     return _CLASSES[kind](**values)
@@ -200,20 +272,32 @@ def _parse_body(body: str, first_line: int) -> tuple[str, tuple[Entry, ...]]:
     current: tuple[re.Match[str], list[str]] | None = None
     seen: set[str] = set()
 
+    changes: tuple[tuple[str, Any], ...] = ()
+
     def finish() -> None:
         if current is not None:
             match, text_lines = current
             time, kind, actor, entry_id = match.groups()
-            entries.append(Entry(entry_id, time, actor, kind, unescape("\n".join(text_lines)).strip("\n")))
+            text = unescape("\n".join(text_lines)).strip("\n")
+            entries.append(Entry(entry_id, time, actor, kind, text, changes))
 
+    after_heading = False
     for offset, line in enumerate(lines[start + 1 :], start=start + 1):
         match = ENTRY_RE.match(line)
-        if match:
+        set_match = SET_RE.match(line) if after_heading else None
+        after_heading = False
+        if set_match:
+            changes = _parse_changes(set_match.group(1), first_line + offset)
+        elif match:
+            if not timeutil.is_timestamp(match.group(1)):
+                raise RecordError(f"timeline entry time {match.group(1)} is not a real moment", first_line + offset)
             finish()
             if match.group(4) in seen:
                 raise RecordError(f"timeline entry id {match.group(4)} appears twice", first_line + offset)
             seen.add(match.group(4))
             current = (match, [])
+            changes = ()
+            after_heading = True
         elif _RESERVED_RE.match(line) and not line.startswith("\\"):
             raise RecordError(
                 "malformed timeline entry heading; expected "
@@ -227,3 +311,21 @@ def _parse_body(body: str, first_line: int) -> tuple[str, tuple[Entry, ...]]:
             current[1].append(line)
     finish()
     return description, tuple(entries)
+
+
+def _parse_changes(text: str, line: int) -> tuple[tuple[str, Any], ...]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise RecordError("the entry's '<!-- set ... -->' line is not valid JSON", line) from None
+    if not isinstance(data, dict):
+        raise RecordError("the entry's '<!-- set ... -->' line must hold a JSON object", line)
+    return tuple(data.items())
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The file line of a front-matter key (its first line if it spans several)."""
+    if not key:
+        return None
+    match = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -1,9 +1,13 @@
 """The desk on disk: finding it, finding records, reading them, and writing them safely.
 
-Writes are atomic (a temporary file in the same folder, fsync, then rename), new files are
-created exclusively (never overwriting a record minted at the same moment), and one lock per
-desk is held across read-modify-write and the git commit, so parallel `itsm` processes never
-lose an update or trip over git's `index.lock`.
+Writes are atomic (a temporary file, fsync, then rename), new files are created exclusively
+(never overwriting a record minted at the same moment), and one lock per desk is held across
+read-modify-write and the git commit, so parallel `itsm` processes never lose an update or
+trip over git's `index.lock`.
+
+A write first checks the world it writes into, and refuses (changing nothing) when it is not
+what it seems: a folder on the way that is a symbolic link, a repository in the middle of a
+merge, a record with someone's uncommitted edit, a result the readers would refuse.
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import gitio, ids, records
+from itsm import fileio, gitio, ids, records, rules
 from itsm.config import Config
 from itsm.errors import UsageError
+from itsm.fileio import atomic_write as atomic_write
 from itsm.model import Article, Problem, Record, Ticket
 
 FOLDERS = {"ticket": "tickets", "problem": "problems", "kb": "kb"}
@@ -31,7 +36,9 @@ LOCK_TIMEOUT_SECONDS = 60.0
 
 
 def warn(message: str) -> None:
-    print(f"itsm: warning: {message}", file=sys.stderr)
+    from itsm.render import for_terminal  # the one place output is made safe for a terminal
+
+    print(f"itsm: warning: {for_terminal(message, one_line=True)}", file=sys.stderr)
 
 
 @dataclass
@@ -129,6 +136,7 @@ class Desk:
         if prefix is not None:
             kind = self.config.kind_of_prefix(prefix)
             if kind is None:
+                config_mod.require_valid(self.config)  # a broken itsm.yaml may be why: say so
                 known = ", ".join(sorted(set(self.config.prefixes.values())))
                 raise UsageError(f"'{ref}': unknown ID prefix '{prefix}'", hint=f"this desk uses {known}")
             if kind not in kinds:
@@ -196,14 +204,24 @@ class Desk:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read(self, path: Path, kind: str) -> Record:
-        """Parse one record file; raises RecordError naming the file and line."""
+    def read_text(self, path: Path) -> str:
+        """A record file's text; RecordError (naming the file) for anything that is not a
+        regular UTF-8 file inside the desk of at most MAX_FILE_BYTES."""
         if self._outside(path):
             raise records.RecordError("is a link out of the desk; not read", None, self.relative(path))
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise records.RecordError("not UTF-8 text", None, self.relative(path)) from None
+            data = fileio.read_regular(path, records.MAX_FILE_BYTES)
+        except fileio.FileProblem as exc:
+            raise records.RecordError(exc.message, None, self.relative(path)) from None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise records.RecordError("not UTF-8 text", line, self.relative(path)) from None
+
+    def read(self, path: Path, kind: str) -> Record:
+        """Parse one record file; raises RecordError naming the file and line."""
+        text = self.read_text(path)
         record = records.parse(text, kind, self.relative(path))
         if record.id != path.stem:
             raise records.RecordError(
@@ -211,16 +229,32 @@ class Desk:
             )
         return record
 
-    def load(self, ref: str, kinds: tuple[str, ...] = ("ticket", "problem", "kb")) -> tuple[Record, Path]:
-        """The record a user named; a malformed file is a refusal naming file and line."""
+    def load(self, ref: str, kinds: tuple[str, ...] = ("ticket", "problem", "kb"),
+             faulty: str = "warn") -> tuple[Record, Path]:
+        """The record a user named; a malformed file is a refusal naming file and line.
+
+        A record with a value readers would misread (`status: bogus`) is shown with a
+        warning (`faulty="warn"`), refused for a change (`"refuse"`: the lifecycle cannot
+        move a status it does not know), or taken as it is (`"accept"`: `itsm edit`, which
+        is how such a value is mended)."""
         kind, path = self.resolve(ref, kinds)
         try:
-            return self.read(path, kind), path
+            record = self.read(path, kind)
         except records.RecordError as exc:
             raise UsageError(str(exc), hint="fix the file by hand (`itsm check` lists every fault)") from None
+        if faulty == "refuse":
+            faults = rules.shape_faults(record)
+            if faults:
+                key, message = faults[0]
+                line = records.key_line(self.read_text(path), key)
+                where = f"{self.relative(path)}:{line}" if line else self.relative(path)
+                raise UsageError(f"{where}: {message}", hint="mend the file first (`itsm edit`, or by hand)")
+        elif faulty == "warn":
+            self.warn_shape(record, path)
+        return record, path
 
-    def load_ticket(self, ref: str) -> tuple[Ticket, Path]:
-        record, path = self.load(ref, ("ticket",))
+    def load_ticket(self, ref: str, faulty: str = "warn") -> tuple[Ticket, Path]:
+        record, path = self.load(ref, ("ticket",), faulty)
         assert isinstance(record, Ticket)
         return record, path
 
@@ -231,18 +265,33 @@ class Desk:
                 yield path, self.read(path, kind)
             except records.RecordError as exc:
                 yield path, exc
-            except OSError as exc:
-                yield path, records.RecordError(f"cannot read: {exc.strerror}", None, self.relative(path))
 
     def records(self, kind: str) -> list[Record]:
-        """Every readable record of a kind; a malformed file is skipped with a warning."""
+        """Every readable record of a kind; a malformed file is skipped with a warning, and
+        one with a value a reader would misread (`status: bogus`) is kept, with a warning:
+        no record is ever left out silently."""
         result = []
-        for _, item in self.iter_records(kind):
+        for path, item in self.iter_records(kind):
             if isinstance(item, records.RecordError):
                 warn(f"skipping {item} (run `itsm check`)")
             else:
+                self.warn_shape(item, path)
                 result.append(item)
         return result
+
+    def warn_shape(self, record: Record, path: Path) -> None:
+        """One warning for a record whose values a reader would misread, naming file and line."""
+        faults = rules.shape_faults(record)
+        if not faults:
+            return
+        key, message = faults[0]
+        try:
+            line = records.key_line(self.read_text(path), key)
+        except records.RecordError:
+            line = None
+        where = f"{self.relative(path)}:{line}" if line else self.relative(path)
+        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+        warn(f"{where}: {message}{more} (run `itsm check`)")
 
     def tickets(self) -> list[Ticket]:
         return [r for r in self.records("ticket") if isinstance(r, Ticket)]
@@ -268,12 +317,17 @@ class Desk:
     # -- writing ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, for_writing: bool = True) -> Iterator[None]:
         """The desk's one writer lock, held across read-modify-write and the git commit.
 
         It is a `flock` on the desk folder itself: no lock file to create (a refused
-        command leaves nothing behind) and none left stale when a process dies.
+        command leaves nothing behind) and none left stale when a process dies. A writer
+        is refused at once while git is in the middle of a merge, rebase, cherry-pick or
+        revert: a commit then would take the other side's half-merged changes with it, and
+        a rollback would unstage them.
         """
+        if for_writing:
+            self.refuse_unfinished_git()
         fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
             deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
@@ -294,7 +348,90 @@ class Desk:
             os.close(fd)
 
     def transaction(self, actor: str, message: str, commit: bool = True) -> Transaction:
-        return Transaction(self, actor, message, commit)
+        """Writes that land together (inside `lock()`, which looked at git's state)."""
+        return Transaction(self, actor, message, commit, gitio.find_repo(self.root))
+
+    def refuse_unfinished_git(self) -> None:
+        repo = gitio.find_repo(self.root)
+        if repo is None:
+            return
+        unfinished = gitio.unfinished_operation(repo)
+        if unfinished is not None:
+            raise UsageError(f"{unfinished.what} is in progress in this repository; itsm writes nothing until it ends",
+                             hint=unfinished.how)
+
+    # -- the world a write goes into --------------------------------------------------------
+
+    def check_writable(self, path: Path) -> None:
+        """Refuse a write whose way from the desk down to `path` passes a symbolic link (it
+        would land wherever the link points, maybe outside the desk, and git cannot commit
+        through it) or whose target is not a regular file."""
+        current = self.root
+        for part in path.relative_to(self.root).parts:
+            current = current / part
+            try:
+                info = os.lstat(current)
+            except FileNotFoundError:
+                return  # from here on, the write makes real folders
+            rel = self.relative(current)
+            if stat.S_ISLNK(info.st_mode):
+                raise UsageError(
+                    f"{rel} is a symbolic link; itsm writes only into real folders and files of the desk",
+                    hint=f"replace {rel} by a real folder (or remove the link), then try again",
+                )
+            if current != path and not stat.S_ISDIR(info.st_mode):
+                raise UsageError(f"{rel} is a {fileio.kind_of(info.st_mode)}, not a folder",
+                                 hint=f"move {rel} out of the way, then try again")
+            if current == path and not stat.S_ISREG(info.st_mode):
+                raise UsageError(f"{rel} is a {fileio.kind_of(info.st_mode)}, not a record file",
+                                 hint=f"move {rel} out of the way, then try again")
+
+    def cache_dir(self, create: bool = True) -> Path | None:
+        """`.itsm/`, the caches' folder: a real folder inside the desk, made by itsm (None if
+        there is none yet and `create` is false).
+
+        A clone can receive a committed symlink named `.itsm` (`.gitignore` cannot stop a
+        forced add): following it would let a cache rebuild move and delete a folder anywhere
+        the link points. So a link, a file or anything else there is a refusal."""
+        path = self.root / CACHE_DIR
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            if not create:
+                return None
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                return self.cache_dir(create)
+            except OSError as exc:
+                raise UsageError(f"cannot make {CACHE_DIR}/: {exc.strerror}",
+                                 hint="the desk folder must be writable for the caches") from None
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(path / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write("*\n")  # the caches are never committed, whatever .gitignore says
+            return path
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(
+                f"{CACHE_DIR} is a symbolic link; the caches live only in a real folder inside the desk",
+                hint=f"remove the link (rm {CACHE_DIR}; it is only a cache) and run the command again",
+            )
+        if not stat.S_ISDIR(info.st_mode):
+            raise UsageError(
+                f"{CACHE_DIR} is a {fileio.kind_of(info.st_mode)}, not the caches' folder",
+                hint=f"remove it (rm {CACHE_DIR}; itsm makes the folder itself) and run the command again",
+            )
+        return path
+
+    def leftover_files(self) -> list[Path]:
+        """Temporary files of writes that never finished (their process is gone): they are
+        made at the top of tickets/, problems/ and kb/, so three small folders tell."""
+        found = []
+        for kind in FOLDERS:
+            folder = self.folder(kind)
+            if folder.is_dir() and not folder.is_symlink():
+                found.extend(fileio.leftovers(folder))
+        return found
 
 
 # Called after every successful write of records (the CLI registers the search index here,
@@ -307,27 +444,88 @@ def after_write(hook: Callable[[Desk], None]) -> None:
         _AFTER_WRITE.append(hook)
 
 
+def _os_hint(exc: OSError) -> str:
+    return {
+        errno.ENOSPC: "free some disk space and try again",
+        errno.EDQUOT: "free some of your disk quota and try again",
+        errno.EROFS: "the file system is read-only; work in a writable clone",
+        errno.EACCES: "check the permissions of the desk's folders",
+        errno.EPERM: "check the permissions of the desk's folders",
+    }.get(exc.errno or 0, "check the desk's folder and try again")
+
+
 class Transaction:
     """Writes that land together: files replaced atomically, then one commit.
 
-    If the commit fails, every file is put back as it was, so a failed command changes
-    nothing. Use inside `Desk.lock()`.
+    Every write is checked first: what the readers would refuse (size), a symbolic link on
+    the way, a record with changes nobody committed. If anything fails — a check, the disk,
+    the commit — every file is put back as it was, by renaming the original (kept aside as
+    a hard link, so even a full disk cannot stop it), so a failed command changes nothing.
+    Use inside `Desk.lock()`.
     """
 
-    def __init__(self, desk: Desk, actor: str, message: str, commit: bool) -> None:
+    def __init__(self, desk: Desk, actor: str, message: str, commit: bool, repo: Path | None = None) -> None:
         self.desk = desk
         self.actor = actor
         self.message = message
         self.commit = commit
-        self._originals: dict[Path, bytes | None] = {}
+        self.repo = repo
+        # path -> None (made by this transaction), a kept-aside link, or the original bytes.
+        self._originals: dict[Path, Path | bytes | None] = {}
+        self._swept = False
 
     def write(self, record: Record, path: Path | None = None, create: bool = False) -> Path:
         path = path or self.desk.path_for(record)
-        original = None if create else path.read_bytes()
-        atomic_write(path, records.render(record), create=create)
+        rel = self.desk.relative(path)
+        text = records.render(record)
+        problem = records.size_problem(text)
+        if problem is not None:
+            raise UsageError(f"{record.id} not saved: {problem}",
+                             hint="keep long logs and dumps outside the record (a file share) and note where they are")
+        self.desk.check_writable(path)
+        if self.commit and self.repo is not None and not create and path not in self._originals:
+            self._refuse_uncommitted(path, rel)
+        temp_dir = self.desk.folder(record.kind)
+        original: Path | bytes | None = None
+        try:
+            if not self._swept:
+                self._sweep()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not create and path not in self._originals:
+                original = fileio.keep_aside(path, temp_dir) or path.read_bytes()
+            fileio.atomic_write(path, text, create=create, temp_dir=temp_dir)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            if isinstance(original, Path):
+                with contextlib.suppress(OSError):
+                    os.unlink(original)
+            raise UsageError(f"cannot write {rel}: {exc.strerror}; nothing was changed", hint=_os_hint(exc)) from None
         # Registered only once written: a create that lost a race must not delete the winner.
         self._originals.setdefault(path, original)
         return path
+
+    def _refuse_uncommitted(self, path: Path, rel: str) -> None:
+        """A record someone changed by hand (or a crashed command left behind) and did not
+        commit would be swept into this commit, under this actor's name: refuse instead."""
+        try:
+            found = gitio.uncommitted(self.repo, [path]) if self.repo is not None else []
+        except gitio.GitError as exc:
+            raise UsageError(f"git status failed: {exc}", hint="fix the repository and try again") from None
+        if found:
+            state = "is not committed yet" if found[0][0] == "??" else "has changes that are not committed"
+            raise UsageError(
+                f"{rel} {state}; itsm will not commit someone else's edit under {self.actor}'s name",
+                hint=f"commit it (git commit -- {rel}) or discard it (git checkout -- {rel}), "
+                     "or use --no-commit",
+            )
+
+    def _sweep(self) -> None:
+        """Remove what killed or crashed writes left behind (their processes are gone)."""
+        self._swept = True
+        for leftover in self.desk.leftover_files():
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
     def __enter__(self) -> Transaction:
         return self
@@ -337,6 +535,7 @@ class Transaction:
             self.rollback()
             return
         self._commit()
+        self._discard_kept()
         if self._originals:
             for hook in _AFTER_WRITE:
                 hook(self.desk)
@@ -344,7 +543,7 @@ class Transaction:
     def _commit(self) -> None:
         if not self.commit or not self._originals:
             return
-        repo = gitio.find_repo(self.desk.root)
+        repo = self.repo
         if repo is None:
             warn("the desk is not in a git repository: changes are not committed (run `git init`)")
             return
@@ -352,55 +551,46 @@ class Transaction:
         try:
             gitio.commit(repo, paths, self.message, self.actor)
         except gitio.GitError as exc:
-            self.rollback()
+            problems = self.rollback()
             with contextlib.suppress(gitio.GitError):
                 gitio.unstage(repo, paths)
             hint = "fix the repository (or use --no-commit) and try again"
             if "index.lock" in exc.stderr:
                 hint = "another git command is running, or one crashed: if none runs, delete .git/index.lock"
+            if problems:
+                raise UsageError(f"git commit failed: {exc}; {problems}", hint=hint) from None
             raise UsageError(f"git commit failed, nothing was changed: {exc}", hint=hint) from None
 
-    def rollback(self) -> None:
+    def rollback(self) -> str:
+        """Put every written file back; returns what could not be put back (or "")."""
+        failed = []
         for path, original in self._originals.items():
-            if original is None:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            try:
+                if original is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                    with contextlib.suppress(OSError):
+                        path.parent.rmdir()  # only if the write made it and it is empty
+                elif isinstance(original, Path):
+                    os.replace(original, path)
+                else:
+                    atomic_write(path, original.decode("utf-8"))
+            except OSError as exc:
+                failed.append(f"{self.desk.relative(path)} ({exc.strerror})")
+        self._originals.clear()
+        if not failed:
+            return ""
+        message = f"could not put back {', '.join(failed)}: restore with git checkout -- <file>"
+        warn(message)
+        return message
+
+    def _discard_kept(self) -> None:
+        for original in self._originals.values():
+            if isinstance(original, Path):
                 with contextlib.suppress(OSError):
-                    path.parent.rmdir()  # only if the write made it and it is empty
-            else:
-                atomic_write(path, original.decode("utf-8"))
+                    os.unlink(original)
 
 
 def _id_matches(record_id: str, prefix: str | None, code: str) -> bool:
     head, _, tail = record_id.partition("-")
     return tail.startswith(code) and (prefix is None or head == prefix)
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, text: str, create: bool = False) -> None:
-    """Replace `path` with `text` atomically; with `create`, fail if it already exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if create:
-            os.link(tmp, path)  # fails with FileExistsError instead of overwriting
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from datetime import UTC, datetime, timedelta
 
 from itsm.errors import UsageError
 
-_TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+# A stored time: UTC, to the second, with months, days, hours, minutes and seconds in range
+# (days past 28 are checked against the month apart).
+_REAL_TS_RE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$")
 _DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 
 
@@ -34,7 +37,11 @@ def parse_user_time(text: str) -> datetime:
 
 
 def is_timestamp(text: object) -> bool:
-    return isinstance(text, str) and _TS_RE.match(text) is not None
+    """A stored time: the exact format, and a moment that exists (not 2026-13-45T99:00:00Z)."""
+    if not isinstance(text, str) or _REAL_TS_RE.match(text) is None:
+        return False
+    day = text[8:10]
+    return day <= "28" or int(day) <= calendar.monthrange(int(text[0:4]), int(text[5:7]))[1]
 
 
 def parse(text: str) -> datetime:

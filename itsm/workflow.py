@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from itsm import timeutil
-from itsm.actions import Outcome, choice, free_text, group_name, new_entry, person, update_ticket
+from itsm import config as config_mod
+from itsm import rules, timeutil
+from itsm.actions import MAX_FIELD_BYTES, Outcome, choice, free_text, group_name, new_entry, person, update_ticket
 from itsm.config import Config
 from itsm.errors import UsageError
-from itsm.model import Problem, Record, Resolution, Ticket, add_entry
+from itsm.model import Problem, Record, Resolution, Ticket, record_entry
 from itsm.store import Desk, warn
 
 ESCALATION_REASONS = {
@@ -170,7 +171,7 @@ def resolve(
     if (workaround is None) == (fix is None):
         raise UsageError("say how it was resolved: give exactly one of --workaround TEXT or --fix TEXT")
     kind = "workaround" if workaround is not None else "fix"
-    summary_text = free_text(workaround if workaround is not None else fix or "", f"the {kind}")
+    summary_text = free_text(workaround if workaround is not None else fix or "", f"the {kind}", MAX_FIELD_BYTES)
     if not summary_text:
         raise UsageError(f"the {kind} is empty", hint="say in a sentence what restored the service")
     choice(code, desk.config.resolution_codes, "resolution code")
@@ -187,8 +188,8 @@ def resolve(
             record = desk.read(problem_path, "problem")
             assert isinstance(record, Problem)
             if ticket.id not in record.incidents:
-                record = add_entry(
-                    dataclasses.replace(record, incidents=(*record.incidents, ticket.id)),
+                record = record_entry(
+                    record, dataclasses.replace(record, incidents=(*record.incidents, ticket.id)),
                     new_entry(actor, "link", f"Linked {ticket.id}: {ticket.title}", now),
                 )
                 also.append((record, problem_path))
@@ -313,9 +314,12 @@ class AutocloseResult:
 def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = True) -> list[AutocloseResult]:
     """Close every resolved ticket whose user was told and stayed silent for the configured
     days (never a major incident). One commit per ticket; `dry_run` changes nothing."""
+    config_mod.require_valid(desk.config)  # a wrong autoclose_days must close nothing
     now = timeutil.stamp()
     results = []
     for ticket in desk.tickets():
+        if not rules.clocks_readable(ticket):
+            continue  # warned about by the reader; its times cannot be read
         if ticket.status != "resolved" or ticket.confirmed is not None or ticket.notified is None:
             continue
         due = autoclose_at(ticket, desk.config)

@@ -71,6 +71,12 @@ def git(desk: Path, *args: str) -> str:
     ).stdout
 
 
+def commit_all(desk: Path, message: str = "edited by hand") -> None:
+    """What a person does after editing record files by hand: commit them."""
+    git(desk, "add", "-A")
+    git(desk, "commit", "-q", "-m", message)
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under the desk (git's objects too), to prove a refusal changed nothing."""
     return {

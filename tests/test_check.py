@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunItsm
+from tests.conftest import RunItsm, commit_all, git
 
 MONTH = "2026-11"
 PRB = "PRB-2M9XD0"
@@ -89,7 +89,11 @@ def good(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory
     return Good(desk, ticket_id, path)
 
 
-def run_check(run_itsm: RunItsm) -> tuple[int, str, str]:
+def run_check(run_itsm: RunItsm, desk: Path | None = None) -> tuple[int, str, str]:
+    """`itsm check` on what was committed, as CI runs it (uncommitted edits are only warnings,
+    tested on their own)."""
+    if desk is not None and git(desk, "status", "--porcelain"):
+        commit_all(desk, "a broken record, committed")
     done = run_itsm("check")
     return done.returncode, done.stdout, done.stderr
 
@@ -98,16 +102,17 @@ def test_clean_desk_passes(good: Good, run_itsm: RunItsm) -> None:
     assert run_itsm("assign", good.id, "--owner", "Bob Stone").returncode == 0
     assert run_itsm("log", good.id, "Looking at the quota", "--actor", "Bob Stone").returncode == 0
     assert run_itsm("new", "Printer jams", "--owner", "Carla Diaz", "-t", "request").returncode == 0
-    # A problem and an incident that link each other both ways.
-    (good.root / "problems" / f"{PRB}.md").write_text(problem_text([good.id]))
-    good.edit("\nproblem:\n", f"\nproblem: {PRB}\n")
-    assert run_check(run_itsm) == (0, "", "itsm check: ok (2 tickets, 1 problems, 0 KB articles)\n")
+    # A problem (written by hand, with no timeline yet) and an incident that link each other both ways.
+    (good.root / "problems" / f"{PRB}.md").write_text(problem_text([]))
+    commit_all(good.root)
+    assert run_itsm("problem", "link", PRB, good.id).returncode == 0
+    assert run_check(run_itsm, good.root) == (0, "", "itsm check: ok (2 tickets, 1 problems, 0 KB articles)\n")
     done = run_itsm("check", "--json")
     assert (done.returncode, json.loads(done.stdout), done.stderr) == (0, [], "")
 
 
 def test_empty_desk_passes(desk: Path, run_itsm: RunItsm) -> None:
-    assert run_check(run_itsm) == (0, "", "itsm check: ok (0 tickets, 0 problems, 0 KB articles)\n")
+    assert run_check(run_itsm, desk) == (0, "", "itsm check: ok (0 tickets, 0 problems, 0 KB articles)\n")
 
 
 def _resolved_without_resolution(g: Good) -> None:
@@ -127,41 +132,62 @@ class Fault:
     breaks: Callable[[Good], None]
     key: str
     message: Callable[[Good], str]
+    # The keys the hand edit also set without a timeline entry: (key, as written, as the timeline says).
+    disagreements: tuple[tuple[str, str, str], ...] = ()
+
+
+def created_entry(g: Good) -> str:
+    """`entry <ID> (created, <time>)` of the good ticket, read straight from its file."""
+    heading = next(line for line in g.path.read_text().split("\n") if " · created · " in line)
+    time, entry_id = heading.split(" ")[1], heading.rsplit("<!-- ", 1)[1][:8]
+    return f"entry {entry_id} (created, {time})"
+
+
+def disagreement(g: Good, key: str, written: str, said: str) -> str:
+    source = created_entry(g) if said != "empty" else "no entry ever set it"
+    return (f"{key} is {written} but the timeline says {said} ({source}); "
+            "the front-matter must tell what the timeline did")
 
 
 FAULTS: dict[str, Fault] = {
     "priority-disagrees-with-matrix": Fault(
         lambda g: g.edit("\npriority: P3\n", "\npriority: P1\n"), "priority",
-        lambda g: "priority is P1 but impact medium x urgency medium gives P3 (priority is derived, never typed)"),
+        lambda g: "priority is P1 but impact medium x urgency medium gives P3 (priority is derived, never typed)",
+        (("priority", "P1", "P3"),)),
     "priority-without-impact": Fault(
         lambda g: g.edit("\nimpact: medium\n", "\nimpact:\n"), "priority",
-        lambda g: "priority 'P3' needs both impact and urgency"),
+        lambda g: "priority 'P3' needs both impact and urgency", (("impact", "empty", "medium"),)),
     "unknown-status": Fault(
         lambda g: g.edit("\nstatus: new\n", "\nstatus: frozen\n"), "status",
-        lambda g: "status 'frozen' must be one of new, assigned, in_progress, pending, resolved, closed"),
+        lambda g: "status 'frozen' must be one of new, assigned, in_progress, pending, resolved, closed",
+        (("status", "frozen", "new"),)),
     "resolved-without-resolution": Fault(
-        _resolved_without_resolution, "status", lambda g: "status is resolved but no resolution is recorded"),
+        _resolved_without_resolution, "status", lambda g: "status is resolved but no resolution is recorded",
+        (("status", "resolved", "new"), ("resolved", "2026-11-26T10:00:00Z", "empty"))),
     "closed-without-closed-time": Fault(
-        _closed_without_time, "status", lambda g: "status is closed but 'closed' has no time"),
+        _closed_without_time, "status", lambda g: "status is closed but 'closed' has no time",
+        (("status", "closed", "new"), ("resolved", "2026-11-26T10:00:00Z", "empty"),
+         ("resolution", "kind: fix, summary: Quota raised", "empty"), ("notified", "2026-11-26T10:05:00Z", "empty"))),
     "in-progress-without-owner": Fault(
         lambda g: g.edit("\nstatus: new\n", "\nstatus: in_progress\n"), "owner",
-        lambda g: "status is in_progress but nobody owns the ticket"),
+        lambda g: "status is in_progress but nobody owns the ticket", (("status", "in_progress", "new"),)),
     "new-with-owner": Fault(
         lambda g: g.edit("\nowner:\n", "\nowner: Bob Stone\n"), "status",
-        lambda g: "status is new but the ticket has an owner (should be assigned)"),
+        lambda g: "status is new but the ticket has an owner (should be assigned)", (("owner", "Bob Stone", "empty"),)),
     "unknown-category": Fault(
         lambda g: g.edit("\ncategory: email/mailbox\n", "\ncategory: email/pigeon\n"), "category",
-        lambda g: "category 'email/pigeon' is not in the taxonomy of itsm.yaml"),
+        lambda g: "category 'email/pigeon' is not in the taxonomy of itsm.yaml",
+        (("category", "email/pigeon", "email/mailbox"),)),
     "unknown-group": Fault(
         lambda g: g.edit("\ngroup: messaging\n", "\ngroup: wizards\n"), "group",
         lambda g: "unknown group 'wizards' (groups: service-desk, identity, network, desktop-support, messaging, "
-                  "applications, infrastructure, suppliers)"),
+                  "applications, infrastructure, suppliers)", (("group", "wizards", "messaging"),)),
     "bad-timestamp": Fault(
         lambda g: g.edit("\nupdated: 2026-11-26T09:00:00Z\n", "\nupdated: yesterday\n"), "updated",
         lambda g: "updated 'yesterday' is not a UTC time like 2026-11-26T09:00:00Z"),
     "problem-does-not-exist": Fault(
         lambda g: g.edit("\nproblem:\n", "\nproblem: PRB-ZZZZZZ\n"), "problem",
-        lambda g: "problem PRB-ZZZZZZ does not exist"),
+        lambda g: "problem PRB-ZZZZZZ does not exist", (("problem", "PRB-ZZZZZZ", "empty"),)),
     "malformed-yaml": Fault(
         lambda g: g.edit("\ntitle: Mail slow\n", "\ntitle: Mail: slow\n"), "title",
         lambda g: "mapping values are not allowed here"),
@@ -174,18 +200,20 @@ FAULTS: dict[str, Fault] = {
 def test_each_ticket_fault_is_reported_at_its_line(good: Good, run_itsm: RunItsm, name: str) -> None:
     fault = FAULTS[name]
     fault.breaks(good)
-    line = line_of(good.path, fault.key)
-    code, out, err = run_check(run_itsm)
-    assert out == f"{good.rel}:{line}: {fault.message(good)}\n"
+    expected = [(line_of(good.path, fault.key), fault.message(good))]
+    expected += [(line_of(good.path, key), disagreement(good, key, written, said))
+                 for key, written, said in fault.disagreements]
+    code, out, err = run_check(run_itsm, good.root)
+    assert out == "".join(f"{good.rel}:{line}: {message}\n" for line, message in sorted(expected))
     assert code == 1
-    assert err == "itsm check: 1 faults in 1 files (1 tickets, 0 problems, 0 KB articles)\n"
+    assert err == f"itsm check: {len(expected)} faults in 1 files (1 tickets, 0 problems, 0 KB articles)\n"
 
 
 def test_ticket_filed_in_the_wrong_month(good: Good, run_itsm: RunItsm) -> None:
     moved = good.root / "tickets" / "2026-10" / good.path.name
     moved.parent.mkdir()
     good.path.rename(moved)
-    code, out, _ = run_check(run_itsm)
+    code, out, _ = run_check(run_itsm, good.root)
     assert out == f"tickets/2026-10/{good.id}.md:19: filed under 2026-10/ but created in 2026-11\n"
     assert code == 1
 
@@ -194,7 +222,7 @@ def test_duplicate_id_in_two_month_folders(good: Good, run_itsm: RunItsm) -> Non
     copy = good.root / "tickets" / "2026-10" / good.path.name
     copy.parent.mkdir()
     copy.write_text(good.path.read_text().replace("\ncreated: 2026-11-26T09:00:00Z\n", "\ncreated: 2026-10-15T09:00:00Z\n"))
-    code, out, err = run_check(run_itsm)
+    code, out, err = run_check(run_itsm, good.root)
     assert out == (
         f"tickets/2026-10/{good.id}.md:2: duplicate ID {good.id} (also in {good.rel})\n"
         f"{good.rel}:2: duplicate ID {good.id} (also in tickets/2026-10/{good.id}.md)\n"
@@ -206,7 +234,7 @@ def test_duplicate_id_in_two_month_folders(good: Good, run_itsm: RunItsm) -> Non
 def test_id_that_does_not_match_the_file_name(good: Good, run_itsm: RunItsm) -> None:
     other = good.path.with_name("INC-ZZZZZZ.md")
     other.write_text(good.path.read_text())
-    code, out, _ = run_check(run_itsm)
+    code, out, _ = run_check(run_itsm, good.root)
     assert out == f"tickets/{MONTH}/INC-ZZZZZZ.md:2: id '{good.id}' does not match the file name\n"
     assert code == 1
 
@@ -214,7 +242,7 @@ def test_id_that_does_not_match_the_file_name(good: Good, run_itsm: RunItsm) -> 
 def test_problem_listing_an_incident_that_does_not_link_back(good: Good, run_itsm: RunItsm) -> None:
     problem = good.root / "problems" / f"{PRB}.md"
     problem.write_text(problem_text([good.id]))
-    code, out, err = run_check(run_itsm)
+    code, out, err = run_check(run_itsm, good.root)
     assert out == f"problems/{PRB}.md:{line_of(problem, 'incidents')}: lists {good.id}, but {good.id} links no problem\n"
     assert line_of(problem, "incidents") == 7
     assert code == 1
@@ -224,14 +252,15 @@ def test_problem_listing_an_incident_that_does_not_link_back(good: Good, run_its
 def test_ticket_linking_a_problem_that_does_not_list_it(good: Good, run_itsm: RunItsm) -> None:
     (good.root / "problems" / f"{PRB}.md").write_text(problem_text([]))
     good.edit("\nproblem:\n", f"\nproblem: {PRB}\n")
-    code, out, _ = run_check(run_itsm)
-    assert out == f"{good.rel}:16: links {PRB}, but {PRB} does not list {good.id}\n"
+    code, out, _ = run_check(run_itsm, good.root)
+    assert out == (f"{good.rel}:16: links {PRB}, but {PRB} does not list {good.id}\n"
+                   f"{good.rel}:16: {disagreement(good, 'problem', PRB, 'empty')}\n")
     assert code == 1
 
 
 def test_problem_listing_a_missing_incident(good: Good, run_itsm: RunItsm) -> None:
     (good.root / "problems" / f"{PRB}.md").write_text(problem_text(["INC-ZZZZZZ"]))
-    code, out, _ = run_check(run_itsm)
+    code, out, _ = run_check(run_itsm, good.root)
     assert out == f"problems/{PRB}.md:7: incident INC-ZZZZZZ does not exist\n"
     assert code == 1
 
@@ -244,26 +273,35 @@ def test_several_faults_sorted_by_file_and_line_and_json(good: Good, run_itsm: R
     broken.write_text(broken.read_text().replace("\ntitle: Printer jams\n", "\ntitle: Printer: jams\n"))
     expected = sorted(
         [
+            {"path": good.rel, "line": 5, "message": disagreement(good, "status", "in_progress", "new")},
+            {"path": good.rel, "line": 6, "message": disagreement(good, "priority", "P5", "P3")},
             {"path": good.rel, "line": 6,
              "message": "priority is P5 but impact medium x urgency medium gives P3 (priority is derived, never typed)"},
             {"path": good.rel, "line": 12, "message": "status is in_progress but nobody owns the ticket"},
             {"path": f"tickets/{MONTH}/{second}.md", "line": 3, "message": "mapping values are not allowed here"},
         ],
-        key=lambda f: (str(f["path"]), int(str(f["line"]))),
+        key=lambda f: (str(f["path"]), int(str(f["line"])), str(f["message"])),
     )
-    code, out, err = run_check(run_itsm)
+    code, out, err = run_check(run_itsm, good.root)
     assert code == 1
     assert out == "".join(f"{f['path']}:{f['line']}: {f['message']}\n" for f in expected)
-    assert err == "itsm check: 3 faults in 2 files (2 tickets, 0 problems, 0 KB articles)\n"
+    assert err == "itsm check: 5 faults in 2 files (2 tickets, 0 problems, 0 KB articles)\n"
     done = run_itsm("check", "--json")
     assert done.returncode == 1
     assert done.stderr == ""
-    assert json.loads(done.stdout) == expected
+    assert json.loads(done.stdout) == [{**f, "severity": "error"} for f in expected]
 
 
 def test_closed_without_the_user_told_is_an_impossible_state(good: Good, run_itsm: RunItsm) -> None:
     _closed_without_time(good)
     good.edit("\nnotified: 2026-11-26T10:05:00Z\n", "\nnotified:\n")
     good.edit("\nclosed:\n", "\nclosed: 2026-11-26T11:00:00Z\n")
-    code, out, _ = run_check(run_itsm)
-    assert (code, out) == (1, f"tickets/2026-11/{good.id}.md:5: status is closed but the user was never told ('notified' has no time)\n")
+    code, out, _ = run_check(run_itsm, good.root)
+    rel = f"tickets/2026-11/{good.id}.md"
+    assert (code, out) == (1, "".join(f"{rel}:{line}: {message}\n" for line, message in [
+        (5, disagreement(good, "status", "closed", "new")),
+        (5, "status is closed but the user was never told ('notified' has no time)"),
+        (22, disagreement(good, "resolved", "2026-11-26T10:00:00Z", "empty")),
+        (23, disagreement(good, "closed", "2026-11-26T11:00:00Z", "empty")),
+        (26, disagreement(good, "resolution", "kind: fix, summary: Quota raised", "empty")),
+    ]))

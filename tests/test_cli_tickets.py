@@ -141,6 +141,9 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",
             "text": "Recorded from phone for maria@example.org: P2 (impact high, urgency medium); "
                     "routed to network (level 2).",
+            "changes": {"title": "VPN drops", "type": "incident", "status": "new", "priority": "P2",
+                        "impact": "high", "urgency": "medium", "category": "network/vpn", "group": "network",
+                        "level": 2, "reporter": "maria@example.org", "channel": "phone"},
         }],
     }
     shown = show_json(run_itsm, ticket_id)
@@ -315,17 +318,11 @@ def _build_five(desk: Path, run_itsm: RunItsm) -> dict[str, str]:
     done = run_itsm("log", t["wifi"], "Rebooted the access point", "--actor", "Carla Diaz",
                     env={"ITSM_NOW": "2026-11-26T09:30:00Z"})
     assert done.returncode == 0, done.stderr
-    # No command declares a major incident or resolves yet: write those states by hand.
-    path = ticket_file(desk, t["password"])
-    path.write_text(path.read_text().replace("\nmajor: false\n", "\nmajor: true\n")
-                    .replace("\npriority: P3\n", "\npriority: P1\n"))
-    path = ticket_file(desk, t["mail"])
-    path.write_text(
-        path.read_text()
-        .replace("\nstatus: assigned\n", "\nstatus: resolved\n")
-        .replace("\nresolved:\n", "\nresolved: 2026-11-26T10:00:00Z\n")
-        .replace("\nresolution:\n", "\nresolution:\n  kind: fix\n  summary: Mailbox quota raised\n")
-    )
+    done = run_itsm("escalate", t["password"], "--to", "Priya Raman", "--reason", "impact", "--major",
+                    env={"ITSM_NOW": "2026-11-26T09:40:00Z"})
+    assert done.returncode == 0, done.stderr
+    done = run_itsm("resolve", t["mail"], "--fix", "Mailbox quota raised", env={"ITSM_NOW": "2026-11-26T10:00:00Z"})
+    assert done.returncode == 0, done.stderr
     assert run_itsm("check").returncode == 0
     return t
 
@@ -355,7 +352,7 @@ def test_list_filters(five: dict[str, str], run_itsm: RunItsm) -> None:
         (("--open", "--group", "network", "--owner", "Carla Diaz"), [wifi]),
         (("--sort", "created"), [vpn, laptop, wifi, password, mail]),
         (("--sort", "created", "--reverse"), [mail, password, wifi, laptop, vpn]),
-        (("--sort", "updated"), [vpn, laptop, password, mail, wifi]),
+        (("--sort", "updated"), [vpn, laptop, wifi, password, mail]),
         (("--sort", "status"), [vpn, password, laptop, wifi, mail]),
         (("--sort", "id"), by_id),
         (("--limit", "2"), [password, vpn]),

@@ -135,9 +135,9 @@ def test_several_config_faults_are_all_listed_and_the_refusal_counts_them(desk: 
     as_json = run_itsm("check", "--json")
     assert (as_json.returncode, as_json.stderr) == (1, "")
     assert json.loads(as_json.stdout) == [
-        {"path": "itsm.yaml", "line": 1, "message": "autoclose_days: '-1' must be a whole number of days"},
-        {"path": "itsm.yaml", "line": 2, "message": f"unknown key 'escalation' (known: {KNOWN})"},
-        {"path": "itsm.yaml", "line": 4, "message": "git.commit: 'maybe' must be true or false"},
+        {"path": "itsm.yaml", "line": 1, "message": "autoclose_days: '-1' must be a whole number of days", "severity": "error"},
+        {"path": "itsm.yaml", "line": 2, "message": f"unknown key 'escalation' (known: {KNOWN})", "severity": "error"},
+        {"path": "itsm.yaml", "line": 4, "message": "git.commit: 'maybe' must be true or false", "severity": "error"},
     ]
     done = run_itsm("new", "Disk full")
     assert done.returncode == 2

@@ -100,10 +100,15 @@ def entries(path: Path) -> list[tuple[str, str, str, str]]:
 
 
 def entries_of_text(text: str) -> list[tuple[str, str, str, str]]:
+    """Each entry's text is what follows its heading and, when the entry changed keys, the
+    `<!-- set {...} -->` line right under the heading."""
     found = list(ENTRY_RE.finditer(text))
-    return [(m.group(1), m.group(2), m.group(3),
-             text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)].strip())
-            for i, m in enumerate(found)]
+    blocks = [text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)] for i, m in enumerate(found)]
+    return [(m.group(1), m.group(2), m.group(3), SET_LINE_RE.sub("", block, count=1).strip())
+            for m, block in zip(found, blocks, strict=True)]
+
+
+SET_LINE_RE = re.compile(r"\A\n<!-- set \{.*\} -->$", re.MULTILINE)
 
 
 def head(root: Path) -> str:

@@ -23,7 +23,7 @@ import pytest
 
 from itsm import actions, check, records
 from itsm.lifecycle import PROBLEM_TRANSITIONS
-from itsm.model import Problem, Ticket
+from itsm.model import Article, Problem, Ticket
 from itsm.store import Desk
 from tests.conftest import NOW, RunItsm, git, snapshot
 
@@ -242,6 +242,8 @@ def test_new_links_both_sides_in_one_commit(desk: Path, run_itsm: RunItsm, b: Bu
         "## Timeline\n"
         "\n"
         f"### {LATER} · created · Alice Moreau <!-- ENTRY -->\n"
+        '<!-- set {"title": "VPN tunnel drops on home routers", "status": "open", "category": "network/vpn", '
+        f'"owner": "Alice Moreau", "incidents": ["{b.new}", "{b.assigned}"]}} -->\n'
         "\n"
         f"Problem recorded, from {b.new}, {b.assigned}.\n"
     )
@@ -276,7 +278,9 @@ def test_new_description_dash_reads_stdin_and_json_prints_the_record(desk: Path,
         "workaround": None, "root_cause": None, "fix": None, "created": NOW, "updated": NOW,
         "resolved": None, "closed": None, "description": "The tunnel stops\n\nwhen the gateway restarts.",
         "timeline": [{"id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",
-                      "text": f"Problem recorded, from {b.closed}."}],
+                      "text": f"Problem recorded, from {b.closed}.",
+                      "changes": {"title": "Old VPN outages", "status": "open", "category": "network/vpn",
+                                  "owner": "Alice Moreau", "incidents": [b.closed]}}],
     }
     assert read_problem(desk, problem_id).description == "The tunnel stops\n\nwhen the gateway restarts."
     # Decision: a closed ticket can be linked (problem management looks back at past incidents).
@@ -652,39 +656,63 @@ def test_itsm_check_is_clean_on_the_built_desk(run_itsm: RunItsm, b: Built) -> N
     )
 
 
+def disagreement(path: Path, kind: str, key: str, written: str, said: str) -> str:
+    """check's message for a key edited by hand: the timeline entry that set it last says otherwise."""
+    record = records.parse(path.read_text(encoding="utf-8"), kind)
+    assert not isinstance(record, Article)
+    entry = [e for e in record.timeline if key in dict(e.changes)][-1]
+    return (f"{key} is {written} but the timeline says {said} (entry {entry.id} ({entry.kind}, {entry.time})); "
+            "the front-matter must tell what the timeline did")
+
+
 def test_check_flags_a_ticket_that_dropped_its_problem(desk: Path, run_itsm: RunItsm, b: Built) -> None:
     problem_id = b.problems["known_error"]
-    edit_file(ticket_path(desk, b.wifi2), f"problem: {problem_id}\n", "problem:\n")
+    ticket = ticket_path(desk, b.wifi2)
+    edit_file(ticket, f"problem: {problem_id}\n", "problem:\n")
+    git(desk, "commit", "-qam", "hand edit")
     done = run_itsm("check")
     line = line_of(problem_path(desk, problem_id), "incidents")
     assert (done.returncode, done.stdout, done.stderr) == (
-        1, f"problems/{problem_id}.md:{line}: lists {b.wifi2}, but {b.wifi2} links no problem\n", SUMMARY_ONE,
+        1,
+        f"problems/{problem_id}.md:{line}: lists {b.wifi2}, but {b.wifi2} links no problem\n"
+        f"tickets/{MONTH}/{b.wifi2}.md:{line_of(ticket, 'problem')}: "
+        f"{disagreement(ticket, 'ticket', 'problem', 'empty', problem_id)}\n",
+        "itsm check: 2 faults in 2 files (7 tickets, 4 problems, 0 KB articles)\n",
     )
 
 
 def test_check_flags_a_problem_that_dropped_its_ticket(desk: Path, run_itsm: RunItsm, b: Built) -> None:
     problem_id = b.problems["known_error"]
-    edit_file(problem_path(desk, problem_id), f"- {b.wifi2}\n", "")
+    problem = problem_path(desk, problem_id)
+    edit_file(problem, f"- {b.wifi2}\n", "")
+    git(desk, "commit", "-qam", "hand edit")
     done = run_itsm("check")
     line = line_of(ticket_path(desk, b.wifi2), "problem")
     assert (done.returncode, done.stdout, done.stderr) == (
-        1, f"tickets/{MONTH}/{b.wifi2}.md:{line}: links {problem_id}, but {problem_id} does not list {b.wifi2}\n",
-        SUMMARY_ONE,
+        1,
+        f"problems/{problem_id}.md:{line_of(problem, 'incidents')}: "
+        f"{disagreement(problem, 'problem', 'incidents', b.wifi1, f'{b.wifi1}, {b.wifi2}')}\n"
+        f"tickets/{MONTH}/{b.wifi2}.md:{line}: links {problem_id}, but {problem_id} does not list {b.wifi2}\n",
+        "itsm check: 2 faults in 2 files (7 tickets, 4 problems, 0 KB articles)\n",
     )
 
 
 def test_check_flags_a_ticket_pointing_at_another_problem(desk: Path, run_itsm: RunItsm, b: Built) -> None:
     first, second = b.problems["open"], b.problems["known_error"]
-    edit_file(ticket_path(desk, b.linked), f"problem: {first}\n", f"problem: {second}\n")
+    ticket = ticket_path(desk, b.linked)
+    edit_file(ticket, f"problem: {first}\n", f"problem: {second}\n")
+    git(desk, "commit", "-qam", "hand edit")
     done = run_itsm("check")
     assert done.returncode == 1
     assert done.stdout == (
         f"problems/{first}.md:{line_of(problem_path(desk, first), 'incidents')}: "
         f"lists {b.linked}, but {b.linked} links {second}\n"
-        f"tickets/{MONTH}/{b.linked}.md:{line_of(ticket_path(desk, b.linked), 'problem')}: "
+        f"tickets/{MONTH}/{b.linked}.md:{line_of(ticket, 'problem')}: "
         f"links {second}, but {second} does not list {b.linked}\n"
+        f"tickets/{MONTH}/{b.linked}.md:{line_of(ticket, 'problem')}: "
+        f"{disagreement(ticket, 'ticket', 'problem', second, first)}\n"
     )
-    assert done.stderr == "itsm check: 2 faults in 2 files (7 tickets, 4 problems, 0 KB articles)\n"
+    assert done.stderr == "itsm check: 3 faults in 2 files (7 tickets, 4 problems, 0 KB articles)\n"
 
 
 @pytest.mark.parametrize("side", ["problem side missing", "ticket side missing"])

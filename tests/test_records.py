@@ -56,10 +56,17 @@ Since this morning the VPN drops every few minutes when I work from home.
 ## Timeline
 
 ### 2026-11-26T09:00:00Z · created · Alice Moreau <!-- APX51W3W -->
+<!-- set {"title": "VPN: drops every few minutes", "type": "incident", "status": "new", "priority": "P2", "impact": "medium", "urgency": "high", "category": "network/vpn", "group": "network", "level": 2, "reporter": "maria.gonzalez@example.org", "channel": "phone"} -->
 
 Recorded from phone for maria.gonzalez@example.org: P2 (impact medium, urgency high); routed to network (level 2).
 
+### 2026-11-26T09:02:00Z · assign · Alice Moreau <!-- K2M4P8RT -->
+<!-- set {"status": "assigned", "owner": "Carla Diaz"} -->
+
+owner (none) -> Carla Diaz
+
 ### 2026-11-26T09:05:00Z · call · Carla Diaz <!-- 0T55S9QH -->
+<!-- set {"status": "in_progress"} -->
 
 Called Maria: drops started after her router was swapped.
 """
@@ -89,9 +96,15 @@ GOLDEN_TICKET = Ticket(
             "APX51W3W", "2026-11-26T09:00:00Z", "Alice Moreau", "created",
             "Recorded from phone for maria.gonzalez@example.org: P2 (impact medium, urgency high); "
             "routed to network (level 2).",
+            (("title", "VPN: drops every few minutes"), ("type", "incident"), ("status", "new"),
+             ("priority", "P2"), ("impact", "medium"), ("urgency", "high"), ("category", "network/vpn"),
+             ("group", "network"), ("level", 2), ("reporter", "maria.gonzalez@example.org"),
+             ("channel", "phone")),
         ),
+        Entry("K2M4P8RT", "2026-11-26T09:02:00Z", "Alice Moreau", "assign", "owner (none) -> Carla Diaz",
+              (("status", "assigned"), ("owner", "Carla Diaz"))),
         Entry("0T55S9QH", "2026-11-26T09:05:00Z", "Carla Diaz", "call",
-              "Called Maria: drops started after her router was swapped."),
+              "Called Maria: drops started after her router was swapped.", (("status", "in_progress"),)),
     ),
 )
 
@@ -310,7 +323,7 @@ def test_a_hand_written_escape_reads_as_the_text_it_shows() -> None:
     )
     parsed = records.parse(text, "ticket")
     assert parsed.description == "## Timeline\n\\### 2026-01-01T00:00:00Z · x · y <!-- ABCDEFGH -->"
-    assert len(parsed.timeline) == 2
+    assert len(parsed.timeline) == 3
     assert records.render(parsed) == text
 
 
@@ -634,6 +647,19 @@ def test_to_json_gives_the_timeline_as_a_list_of_entries() -> None:
             "kind": "created",
             "text": "Recorded from phone for maria.gonzalez@example.org: P2 (impact medium, urgency high); "
             "routed to network (level 2).",
+            "changes": {
+                "title": "VPN: drops every few minutes", "type": "incident", "status": "new", "priority": "P2",
+                "impact": "medium", "urgency": "high", "category": "network/vpn", "group": "network", "level": 2,
+                "reporter": "maria.gonzalez@example.org", "channel": "phone",
+            },
+        },
+        {
+            "id": "K2M4P8RT",
+            "time": "2026-11-26T09:02:00Z",
+            "actor": "Alice Moreau",
+            "kind": "assign",
+            "text": "owner (none) -> Carla Diaz",
+            "changes": {"status": "assigned", "owner": "Carla Diaz"},
         },
         {
             "id": "0T55S9QH",
@@ -641,6 +667,7 @@ def test_to_json_gives_the_timeline_as_a_list_of_entries() -> None:
             "actor": "Carla Diaz",
             "kind": "call",
             "text": "Called Maria: drops started after her router was swapped.",
+            "changes": {"status": "in_progress"},
         },
     ]
     assert data["kind"] == "ticket"
@@ -659,6 +686,7 @@ def test_to_json_of_a_full_ticket() -> None:
     assert [entry["id"] for entry in data["timeline"]] == ["APX51W3W", "0T55S9QH", "ZZZZZZZZ", "00000000"]
     assert data["timeline"][1] == {
         "id": "0T55S9QH", "time": "2026-11-26T09:05:00Z", "actor": "Carla Diaz", "kind": "call", "text": "",
+        "changes": {},
     }
-    assert all(set(entry) == {"id", "time", "actor", "kind", "text"} for entry in data["timeline"])
+    assert all(set(entry) == {"id", "time", "actor", "kind", "text", "changes"} for entry in data["timeline"])
     json.dumps(data)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunItsm, git, snapshot
+from tests.conftest import RunItsm, commit_all, git, snapshot
 
 MONTH = "2026-11"
 ID_HINT = "(an ID looks like INC-7QK3F2; any unique start of it will do, e.g. inc-7qk)"
@@ -27,11 +27,6 @@ def new(run_itsm: RunItsm, *args: str) -> str:
 
 def ticket_file(desk: Path, ticket_id: str) -> Path:
     return desk / "tickets" / MONTH / f"{ticket_id}.md"
-
-
-def commit_all(desk: Path, message: str) -> None:
-    git(desk, "add", "-A")
-    git(desk, "commit", "-q", "-m", message)
 
 
 def assert_refused(desk: Path, before: dict[str, bytes], done: subprocess.CompletedProcess[str],

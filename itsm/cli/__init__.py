@@ -10,6 +10,7 @@ import typer
 
 from itsm import __version__, store
 from itsm.cli import desk, diagnose, kb, problem, tickets, workflow
+from itsm.render import for_terminal
 
 app = typer.Typer(
     name="itsm",
@@ -49,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: a usage error is one line on stderr with exit code 2."""
     # `itsm list | head` should end quietly, as other Unix tools do, not with a traceback.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    for arg in sys.argv[1:] if argv is None else argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = for_terminal(arg, one_line=True)
+            print(f"itsm: error: the argument '{shown}' is not UTF-8 text (set the terminal to UTF-8, "
+                  "or convert the text first)", file=sys.stderr)
+            return 2
     try:
         result = app(args=argv, prog_name="itsm", standalone_mode=False)
     except typer.Exit as exc:
@@ -60,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
         where = f"'{ctx.command_path} --help'" if ctx is not None else "'itsm --help'"
-        print(f"itsm: error: {message} (see {where})", file=sys.stderr)
+        print(f"itsm: error: {for_terminal(message, one_line=True)} (see {for_terminal(where, one_line=True)})",
+              file=sys.stderr)
         return int(getattr(exc, "exit_code", 2) or 2)
     except KeyboardInterrupt:
         return 130

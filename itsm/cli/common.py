@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import shlex
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from itsm import config as config_mod
+from itsm import fileio, records
 from itsm.errors import UsageError
-from itsm.render import FORMATS
-from itsm.store import Desk
+from itsm.render import FORMATS, for_terminal
+from itsm.store import Desk, warn
 
 DeskOpt = Annotated[
     Path | None,
@@ -56,9 +60,13 @@ def boundary(func: F) -> F:
             fail("interrupted", 130)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except OSError as exc:
+            # The user's environment, not a bug: a full disk, a read-only file system, a
+            # path that cannot be made. Writes roll back before this is reached.
+            _debug_traceback()
+            fail(environment_message(exc))
         except Exception as exc:  # an itsm bug: say so plainly, keep personal data out
-            if os.environ.get("ITSM_DEBUG"):
-                raise
+            _debug_traceback()
             fail(
                 f"internal error: {type(exc).__name__}: {exc} "
                 "(this is a bug in itsm; rerun with ITSM_DEBUG=1 for details and report it)",
@@ -68,17 +76,57 @@ def boundary(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _debug_traceback() -> None:
+    """With ITSM_DEBUG set, the traceback goes to stderr; the exit code stays what it is."""
+    if os.environ.get("ITSM_DEBUG"):
+        traceback.print_exc()
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some disk space and try again",
+    errno.EDQUOT: "free some of your disk quota and try again",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "check the permissions",
+    errno.EPERM: "check the permissions",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENOENT: "check the path",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
+def environment_message(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    hint = _OS_HINTS.get(exc.errno or 0, "check the path and the file system")
+    return f"cannot use{where}: {exc.strerror or exc} ({hint})"
+
+
 def fail(message: str, code: int = 2) -> None:
-    print(f"itsm: error: {message}", file=sys.stderr)
+    err(f"itsm: error: {for_terminal(message, one_line=True)}")
     raise typer.Exit(code)
 
 
-def open_desk(desk: Path | None) -> Desk:
-    return Desk.discover(desk)
+def open_desk(desk: Path | None, config: str = "require") -> Desk:
+    """The desk, and what a faulty itsm.yaml means for this command: `require` refuses (a
+    command that writes, or whose answer depends on the configuration: chase, autoclose);
+    `warn` goes on with one warning naming the file and line (a command that only reads
+    records and can honestly work without it); `report` is `itsm check`, which lists them."""
+    the_desk = Desk.discover(desk)
+    if config == "require":
+        config_mod.require_valid(the_desk.config)
+    elif config == "warn" and the_desk.config.findings:
+        first = the_desk.config.findings[0]
+        more = f" (and {len(the_desk.config.findings) - 1} more)" if len(the_desk.config.findings) > 1 else ""
+        warn(f"{first}{more}; going on with the defaults for it (`itsm check` lists every fault)")
+    return the_desk
 
 
 def out(text: str) -> None:
-    print(text)
+    """Print for a person (or a pipe): stored text is escaped, never sent to a terminal raw."""
+    print(for_terminal(text))
+
+
+def err(text: str) -> None:
+    print(for_terminal(text), file=sys.stderr)
 
 
 def choose_format(fmt: str, as_json: bool) -> str:
@@ -92,7 +140,7 @@ def choose_format(fmt: str, as_json: bool) -> str:
 def read_text_arg(value: str | None, what: str, template: str = "") -> str | None:
     """`-` reads stdin; None on a terminal opens $EDITOR; otherwise the value as given."""
     if value == "-":
-        return sys.stdin.read()
+        return read_stdin(what)
     if value is None and sys.stdin.isatty() and sys.stdout.isatty():
         text = edit_in_editor(template, ".md")
         lines = [line for line in text.splitlines() if not line.startswith("#")]
@@ -100,16 +148,48 @@ def read_text_arg(value: str | None, what: str, template: str = "") -> str | Non
     return value
 
 
+def read_stdin(what: str) -> str:
+    """Standard input as UTF-8 text, read only up to the size of a record file: what could
+    never be saved is refused before it is all in memory."""
+    limit = records.MAX_FILE_BYTES
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(f"{what} on stdin is larger than {limit // (1024 * 1024)} MiB, the limit of a record file",
+                         hint="attach or link large logs instead of pasting them")
+    return _utf8(data, f"{what} on stdin")
+
+
+def _utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} is not UTF-8 text (byte {exc.start + 1} is {data[exc.start]:#04x})",
+                         hint="convert it first, e.g. iconv -f latin1 -t utf-8") from None
+
+
 def edit_in_editor(text: str, suffix: str) -> str:
     """Open $VISUAL / $EDITOR on a temporary copy of `text` and return what was saved."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        command = shlex.split(editor)
+    except ValueError as exc:
+        raise UsageError(f"cannot read $EDITOR '{editor}': {exc}", hint="set $EDITOR, e.g. EDITOR=nano") from None
+    if not command:
+        raise UsageError("$EDITOR is empty", hint="set $EDITOR, e.g. EDITOR=nano")
     with tempfile.TemporaryDirectory(prefix="itsm-edit-") as folder:
         path = Path(folder) / f"record{suffix}"
         path.write_text(text, encoding="utf-8")
         try:
-            done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            done = subprocess.run([*command, str(path)], check=False)
         except FileNotFoundError:
             raise UsageError(f"editor '{editor}' not found", hint="set $EDITOR, e.g. EDITOR=nano") from None
+        except OSError as exc:
+            raise UsageError(f"cannot run the editor '{editor}': {exc.strerror}",
+                             hint="set $EDITOR to a program you can run, e.g. EDITOR=nano") from None
         if done.returncode != 0:
             raise UsageError(f"the editor exited with status {done.returncode}; nothing was saved")
-        return path.read_text(encoding="utf-8")
+        try:
+            data = fileio.read_regular(path, records.MAX_FILE_BYTES)
+        except fileio.FileProblem as exc:
+            raise UsageError(f"the edited file cannot be read: {exc.message}; nothing was saved") from None
+        return _utf8(data, "the edited file")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from itsm import actions, check, render
-from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, open_desk, out
+from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out
 from itsm.errors import EXIT_FINDINGS
 
 
@@ -31,15 +30,24 @@ def init(
         out(line)
 
 
-def check_cmd(desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
+def check_cmd(
+    fix: Annotated[bool, typer.Option("--fix", help="First remove the temporary files of interrupted writes.")] = False,
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Validate every record and the config; print `path:line: message` per fault.
 
-    Exit 1 when anything is wrong, so CI can run it.
+    Exit 1 when anything is wrong, so CI can run it. Warnings (records with changes nobody
+    committed, temporary files of interrupted writes) are printed too but do not fail it.
 
     Example: itsm check --json
     """
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="report")
+    if fix:
+        for path in check.fix(the_desk):
+            err(f"itsm check: removed {the_desk.relative(path)}")
     findings = check.check_desk(the_desk)
+    faults = [f for f in findings if f.severity == "error"]
     if as_json:
         out(render.to_json([f.to_json() for f in findings]))
     else:
@@ -47,11 +55,11 @@ def check_cmd(desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
             out(str(finding))
         counts = {kind: len(the_desk.record_files(kind)) for kind in ("ticket", "problem", "kb")}
         summary = f"{counts['ticket']} tickets, {counts['problem']} problems, {counts['kb']} KB articles"
-        faulty = len({f.path for f in findings})
-        print(
-            f"itsm check: {len(findings)} faults in {faulty} files ({summary})" if findings
-            else f"itsm check: ok ({summary})",
-            file=sys.stderr,
-        )
-    if findings:
+        warnings = len(findings) - len(faults)
+        if warnings:
+            summary += f"; {warnings} warning{'s' if warnings > 1 else ''}"
+        faulty = len({f.path for f in faults})
+        err(f"itsm check: {len(faults)} faults in {faulty} files ({summary})" if faults
+            else f"itsm check: ok ({summary})")
+    if faults:
         raise typer.Exit(EXIT_FINDINGS)

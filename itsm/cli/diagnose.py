@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm import render
-from itsm.cli.common import DeskOpt, JsonOpt, boundary, open_desk, out
+from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out
 from itsm.cli.tickets import IdArg
 from itsm.errors import UsageError
 from itsm.model import Ticket
-from itsm.store import CACHE_DIR, Desk
+from itsm.render import for_terminal
+from itsm.store import Desk, warn
 
 if TYPE_CHECKING:
     from itsm.index import Hit, SearchIndex
@@ -56,14 +57,17 @@ def refresh_after_write(desk: Desk) -> None:
 
     The record is already written and committed here, so no failure of the cache may turn
     the command into an error: the next search rebuilds or catches up anyway."""
-    if (desk.root / CACHE_DIR / "index").exists():
-        try:
-            from itsm.index import update_after_write
+    try:
+        cache = desk.cache_dir(create=False)
+        if cache is None or not (cache / "index").exists():
+            return
+        from itsm.index import update_after_write
 
-            update_after_write(desk)
-        except Exception as exc:  # a cache problem, never a reason to fail a done write
-            print(f"itsm: warning: the search index was not updated ({type(exc).__name__}); "
-                  "the next search catches up", file=sys.stderr)
+        update_after_write(desk)
+    except UsageError as exc:
+        warn(f"the search index was not updated: {exc.one_line()}")
+    except Exception as exc:  # a cache problem, never a reason to fail a done write
+        warn(f"the search index was not updated ({type(exc).__name__}); the next search catches up")
 
 
 def search(
@@ -83,7 +87,7 @@ def search(
     for value in kind or []:
         if value not in KINDS:
             raise UsageError(f"unknown kind '{value}'", hint="use ticket, problem or kb")
-    hits = fresh_index(open_desk(desk)).search(" ".join(query), kinds=tuple(kind or ()), limit=limit)
+    hits = fresh_index(open_desk(desk, config="warn")).search(" ".join(query), kinds=tuple(kind or ()), limit=limit)
     if as_json:
         out(render.to_json([hit.to_json() for hit in hits]))
         return
@@ -112,7 +116,7 @@ def diagnose(
 
     Example: itsm diagnose inc-7qk
     """
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     ticket, _ = the_desk.load_ticket(id)
     from itsm.index import diagnosis
 
@@ -149,18 +153,17 @@ def print_suggestions(desk: Desk, ticket: Ticket) -> None:
     except UsageError:
         return
     except Exception as exc:
-        print(f"itsm: warning: no look-alikes shown ({type(exc).__name__}); try itsm diagnose {ticket.id}",
-              file=sys.stderr)
+        warn(f"no look-alikes shown ({type(exc).__name__}); try itsm diagnose {ticket.id}")
         return
     known, duplicates = diagnosis(hits, 3)
     shown = known + duplicates[:2]
     if not shown:
         return
-    print("looks like:", file=sys.stderr)
+    err("looks like:")
     for hit in shown:
         what = "possible duplicate" if not hit.actionable else (hit.answer.splitlines()[0] if hit.answer else "")
-        print(f"  {hit.id}  {hit.title}  -- {what[:100]}", file=sys.stderr)
-    print(f"  (itsm diagnose {ticket.id} for more)", file=sys.stderr)
+        err(f"  {hit.id}  {hit.title}  -- {for_terminal(what[:100], one_line=True)}")
+    err(f"  (itsm diagnose {ticket.id} for more)")
 
 
 def reindex(desk: DeskOpt = None) -> None:
@@ -170,7 +173,7 @@ def reindex(desk: DeskOpt = None) -> None:
     """
     from itsm.index import SearchIndex
 
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     started = time.perf_counter()
     count = SearchIndex(the_desk).rebuild(progress_bar())  # type: ignore[arg-type]
     out(f"indexed {count} records in {time.perf_counter() - started:.1f} s")

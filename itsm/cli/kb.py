@@ -76,7 +76,7 @@ def list_articles(
     """
     chosen = choose_format(fmt, as_json)
     articles = [
-        a for a in open_desk(desk).articles()
+        a for a in open_desk(desk, config="warn").articles()
         if (category is None or (a.category or "") == category or (a.category or "").startswith(category + "/"))
         and (tag is None or tag.lower() in a.tags)
     ]
@@ -90,7 +90,7 @@ def show(article: KbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None
 
     Example: itsm kb show kb-h4w
     """
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     record, path = the_desk.load(article, ("kb",))
     assert isinstance(record, Article)
     if as_json:
@@ -107,8 +107,8 @@ def edit(article: KbArg, desk: DeskOpt = None, actor: ActorOpt = None, no_commit
     Example: itsm kb edit kb-h4w
     """
     the_desk = open_desk(desk)
-    _, path = the_desk.load(article, ("kb",))
-    original = path.read_text(encoding="utf-8")
+    _, path = the_desk.load(article, ("kb",), faulty="accept")
+    original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
     done = kb.edit_article(the_desk, article, edited, actor=actions.resolve_actor(the_desk, actor),
                            original_text=original, commit=actions.should_commit(the_desk, no_commit))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, problems, render
+from itsm import actions, gitio, problems, render
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -19,7 +19,7 @@ from itsm.cli.common import (
     out,
     read_text_arg,
 )
-from itsm.cli.tickets import format_record
+from itsm.cli.tickets import CONFIRMATION_LIMIT, format_record
 from itsm.errors import UsageError
 from itsm.model import PROBLEM_STATUSES, Problem, to_json
 
@@ -39,7 +39,7 @@ def _report(problem: Problem, as_json: bool) -> None:
         out(render.to_json(to_json(problem)))
     else:
         entry = problem.timeline[-1]
-        out(f"{problem.id} {entry.kind}: {entry.text.splitlines()[0] if entry.text else ''} [{problem.status}]")
+        out(f"{problem.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{problem.status}]")
 
 
 def new(
@@ -163,7 +163,7 @@ def list_problems(
         if value not in PROBLEM_STATUSES:
             raise UsageError(f"unknown status '{value}'", hint=f"use one of: {', '.join(PROBLEM_STATUSES)}")
     rows = [
-        p for p in open_desk(desk).problems()
+        p for p in open_desk(desk, config="warn").problems()
         if (not status or p.status in status)
         and (category is None or (p.category or "") == category or (p.category or "").startswith(category + "/"))
     ]
@@ -182,7 +182,7 @@ def show(problem: PrbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> Non
 
     Example: itsm problem show prb-2m9
     """
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     record, path = the_desk.load(problem, ("problem",))
     if as_json:
         data = to_json(record)

@@ -92,7 +92,7 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: itsm show inc-7qk
     """
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     record, path = the_desk.load(id)
     if as_json:
         data = to_json(record)
@@ -178,7 +178,7 @@ def list_tickets(
     for value in priority or []:
         if value not in PRIORITIES:
             raise UsageError(f"unknown priority '{value}'", hint=f"use one of: {', '.join(PRIORITIES)}")
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     tickets = [
         t for t in the_desk.tickets()
         if (not status or t.status in status)
@@ -288,8 +288,8 @@ def edit(
     Example: EDITOR=nano itsm edit inc-7qk
     """
     the_desk = open_desk(desk)
-    _, path = the_desk.load_ticket(id)
-    original = path.read_text(encoding="utf-8")
+    _, path = the_desk.load_ticket(id, faulty="accept")
+    original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
     ticket = actions.edit(
         the_desk, id, edited, actor=actions.resolve_actor(the_desk, actor),
@@ -303,7 +303,7 @@ def history_cmd(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> No
 
     Example: itsm history inc-7qk
     """
-    the_desk = open_desk(desk)
+    the_desk = open_desk(desk, config="warn")
     kind, path = the_desk.resolve(id)
     repo = gitio.find_repo(the_desk.root)
     if repo is None:
@@ -325,9 +325,13 @@ def history_cmd(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> No
                 out(f"    {history.describe(change)}")
 
 
+# The one-line confirmation of a change quotes its entry, up to this many characters.
+CONFIRMATION_LIMIT = 300
+
+
 def report(ticket: Ticket, as_json: bool) -> None:
     if as_json:
         out(render.to_json(to_json(ticket)))
     else:
         entry = ticket.timeline[-1]
-        out(f"{ticket.id} {entry.kind}: {entry.text.splitlines()[0] if entry.text else ''} [{ticket.status}]")
+        out(f"{ticket.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{ticket.status}]")

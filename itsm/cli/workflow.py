@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, chase, render, timeutil, workflow
+from itsm import actions, chase, render, rules, timeutil, workflow
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -237,7 +237,8 @@ def chase_cmd(
     the_desk = open_desk(desk)
     if group is not None:
         actions.group_name(the_desk, group)
-    rows = chase.slipping(the_desk.tickets(), the_desk.config, timeutil.now(), group=group, owner=owner)
+    tickets = [t for t in the_desk.tickets() if rules.clocks_readable(t)]
+    rows = chase.slipping(tickets, the_desk.config, timeutil.now(), group=group, owner=owner)
     data = [row.to_json() for row in rows]
     for row in data:
         row["priority"] = ("MAJOR " if row["major"] else "") + (row["priority"] or "")
