@@ -351,6 +351,33 @@ class Desk:
         """Writes that land together (inside `lock()`, which looked at git's state)."""
         return Transaction(self, actor, message, commit, gitio.find_repo(self.root))
 
+    def check_before_change(self, path: Path, actor: str, commit: bool) -> None:
+        """Everything a change of `path` will be refused for, checked up front — for a
+        command that asks a person for input first (`itsm edit`), so no work is lost."""
+        self.refuse_unfinished_git()
+        self.check_writable(path)
+        if commit:
+            self.refuse_uncommitted(path, actor)
+
+    def refuse_uncommitted(self, path: Path, actor: str) -> None:
+        """A record someone changed by hand (or a crashed command left behind) and did not
+        commit would be swept into this commit, under this actor's name: refuse instead."""
+        repo = gitio.find_repo(self.root)
+        if repo is None:
+            return
+        try:
+            found = gitio.uncommitted(repo, [path])
+        except gitio.GitError as exc:
+            raise UsageError(f"git status failed: {exc}", hint="fix the repository and try again") from None
+        if found:
+            rel = self.relative(path)
+            state = "is not committed yet" if found[0][0] == "??" else "has changes that are not committed"
+            raise UsageError(
+                f"{rel} {state}; itsm will not commit someone else's edit under {actor}'s name",
+                hint=f"commit it (git commit -- {rel}) or discard it (git checkout -- {rel}), "
+                     "or use --no-commit",
+            )
+
     def refuse_unfinished_git(self) -> None:
         repo = gitio.find_repo(self.root)
         if repo is None:
@@ -483,8 +510,8 @@ class Transaction:
             raise UsageError(f"{record.id} not saved: {problem}",
                              hint="keep long logs and dumps outside the record (a file share) and note where they are")
         self.desk.check_writable(path)
-        if self.commit and self.repo is not None and not create and path not in self._originals:
-            self._refuse_uncommitted(path, rel)
+        if self.commit and not create and path not in self._originals:
+            self.desk.refuse_uncommitted(path, self.actor)
         temp_dir = self.desk.folder(record.kind)
         original: Path | bytes | None = None
         try:
@@ -504,21 +531,6 @@ class Transaction:
         # Registered only once written: a create that lost a race must not delete the winner.
         self._originals.setdefault(path, original)
         return path
-
-    def _refuse_uncommitted(self, path: Path, rel: str) -> None:
-        """A record someone changed by hand (or a crashed command left behind) and did not
-        commit would be swept into this commit, under this actor's name: refuse instead."""
-        try:
-            found = gitio.uncommitted(self.repo, [path]) if self.repo is not None else []
-        except gitio.GitError as exc:
-            raise UsageError(f"git status failed: {exc}", hint="fix the repository and try again") from None
-        if found:
-            state = "is not committed yet" if found[0][0] == "??" else "has changes that are not committed"
-            raise UsageError(
-                f"{rel} {state}; itsm will not commit someone else's edit under {self.actor}'s name",
-                hint=f"commit it (git commit -- {rel}) or discard it (git checkout -- {rel}), "
-                     "or use --no-commit",
-            )
 
     def _sweep(self) -> None:
         """Remove what killed or crashed writes left behind (their processes are gone)."""

@@ -229,6 +229,20 @@ def test_an_uncommitted_hand_edit_is_never_swept_into_an_itsm_commit(desk: Path,
     assert "noted, not committed" in path.read_text() and "edited by Bob" in path.read_text()
 
 
+def test_edit_is_refused_before_the_editor_opens(desk: Path, run_itsm: RunItsm) -> None:
+    """The person must not spend time in the editor on an edit that cannot be saved."""
+    ticket_id = new(run_itsm, "VPN drops")
+    opened = desk.parent / "editor-opened"
+    editor = desk.parent / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {opened}\n")
+    editor.chmod(0o755)
+    path = ticket_file(desk, ticket_id)
+    path.write_text(path.read_text().replace("title: VPN drops\n", "title: VPN drops (by hand)\n"))
+    refused_and_unchanged(desk, lambda *a, input=None: run_itsm(*a, input=input, env={"EDITOR": str(editor)}),
+                          "edit", ticket_id, message="has changes that are not committed")
+    assert not opened.exists()
+
+
 def test_an_untracked_record_is_not_committed_by_the_next_command(desk: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "VPN drops", "--no-commit")
     refused_and_unchanged(desk, run_itsm, "log", ticket_id, "hello",

@@ -108,8 +108,9 @@ def edit(article: KbArg, desk: DeskOpt = None, actor: ActorOpt = None, no_commit
     """
     the_desk = open_desk(desk)
     _, path = the_desk.load(article, ("kb",), faulty="accept")
+    who, commit = actions.resolve_actor(the_desk, actor), actions.should_commit(the_desk, no_commit)
+    the_desk.check_before_change(path, who, commit)  # before the person spends time in the editor
     original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
-    done = kb.edit_article(the_desk, article, edited, actor=actions.resolve_actor(the_desk, actor),
-                           original_text=original, commit=actions.should_commit(the_desk, no_commit))
+    done = kb.edit_article(the_desk, article, edited, actor=who, original_text=original, commit=commit)
     out(f"{path.stem}: no changes" if done is None else f"{done.id} edited")

@@ -289,12 +289,11 @@ def edit(
     """
     the_desk = open_desk(desk)
     _, path = the_desk.load_ticket(id, faulty="accept")
+    who, commit = actions.resolve_actor(the_desk, actor), actions.should_commit(the_desk, no_commit)
+    the_desk.check_before_change(path, who, commit)  # before the person spends time in the editor
     original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
-    ticket = actions.edit(
-        the_desk, id, edited, actor=actions.resolve_actor(the_desk, actor),
-        commit=actions.should_commit(the_desk, no_commit), original_text=original,
-    )
+    ticket = actions.edit(the_desk, id, edited, actor=who, commit=commit, original_text=original)
     out(f"{path.stem}: no changes" if ticket is None else f"{ticket.id} edit: {ticket.timeline[-1].text}")
 
 
