@@ -35,7 +35,7 @@ from itsm.model import (
     priority_for,
     record_entry,
 )
-from itsm.store import CACHE_DIR, Desk, atomic_write, warn
+from itsm.store import CACHE_DIR, Desk, atomic_write, refuse_unfinished_git, warn
 
 MAX_LINE = 200
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -419,7 +419,7 @@ def init(path: Path, *, actor: str | None = None, commit: bool = True) -> list[s
             raise UsageError(f"{inside} is in the way (a {'link' if inside.is_symlink() else 'file'})",
                              hint="move it aside, then run itsm init again")
     if path.exists():
-        Desk(path.resolve(), config_mod.default_config()).refuse_unfinished_git()
+        refuse_unfinished_git(path.resolve())
     made: list[Path] = []
     try:
         done = _make_desk(path, made)

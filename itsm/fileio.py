@@ -68,6 +68,23 @@ def read_regular(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
+_OS_HINTS = {
+    errno.ENOSPC: "free some disk space and try again",
+    errno.EDQUOT: "free some of your disk quota and try again",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "check the permissions",
+    errno.EPERM: "check the permissions",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENOENT: "check the path",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
+def os_hint(exc: OSError) -> str:
+    """How to fix what the file system said: the environment, never a bug of itsm's."""
+    return _OS_HINTS.get(exc.errno or 0, "check the path and the file system")
+
+
 def kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
                        (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),

@@ -242,15 +242,12 @@ class Desk:
             record = self.read(path, kind)
         except records.RecordError as exc:
             raise UsageError(str(exc), hint="fix the file by hand (`itsm check` lists every fault)") from None
-        if faulty == "refuse":
-            faults = rules.shape_faults(record)
-            if faults:
-                key, message = faults[0]
-                line = records.key_line(self.read_text(path), key)
-                where = f"{self.relative(path)}:{line}" if line else self.relative(path)
-                raise UsageError(f"{where}: {message}", hint="mend the file first (`itsm edit`, or by hand)")
-        elif faulty == "warn":
-            self.warn_shape(record, path)
+        if faulty != "accept":
+            problem = self.shape_problem(record, path)
+            if problem is not None and faulty == "refuse":
+                raise UsageError(problem, hint="mend the file first (`itsm edit`, or by hand)")
+            if problem is not None:
+                warn(f"{problem} (run `itsm check`)")
         return record, path
 
     def load_ticket(self, ref: str, faulty: str = "warn") -> tuple[Ticket, Path]:
@@ -275,15 +272,17 @@ class Desk:
             if isinstance(item, records.RecordError):
                 warn(f"skipping {item} (run `itsm check`)")
             else:
-                self.warn_shape(item, path)
+                problem = self.shape_problem(item, path)
+                if problem is not None:
+                    warn(f"{problem} (run `itsm check`)")
                 result.append(item)
         return result
 
-    def warn_shape(self, record: Record, path: Path) -> None:
-        """One warning for a record whose values a reader would misread, naming file and line."""
+    def shape_problem(self, record: Record, path: Path) -> str | None:
+        """`path:line: message` for a record whose values a reader would misread, if it has any."""
         faults = rules.shape_faults(record)
         if not faults:
-            return
+            return None
         key, message = faults[0]
         try:
             line = records.key_line(self.read_text(path), key)
@@ -291,7 +290,7 @@ class Desk:
             line = None
         where = f"{self.relative(path)}:{line}" if line else self.relative(path)
         more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
-        warn(f"{where}: {message}{more} (run `itsm check`)")
+        return f"{where}: {message}{more}"
 
     def tickets(self) -> list[Ticket]:
         return [r for r in self.records("ticket") if isinstance(r, Ticket)]
@@ -379,13 +378,7 @@ class Desk:
             )
 
     def refuse_unfinished_git(self) -> None:
-        repo = gitio.find_repo(self.root)
-        if repo is None:
-            return
-        unfinished = gitio.unfinished_operation(repo)
-        if unfinished is not None:
-            raise UsageError(f"{unfinished.what} is in progress in this repository; itsm writes nothing until it ends",
-                             hint=unfinished.how)
+        refuse_unfinished_git(self.root)
 
     # -- the world a write goes into --------------------------------------------------------
 
@@ -471,14 +464,16 @@ def after_write(hook: Callable[[Desk], None]) -> None:
         _AFTER_WRITE.append(hook)
 
 
-def _os_hint(exc: OSError) -> str:
-    return {
-        errno.ENOSPC: "free some disk space and try again",
-        errno.EDQUOT: "free some of your disk quota and try again",
-        errno.EROFS: "the file system is read-only; work in a writable clone",
-        errno.EACCES: "check the permissions of the desk's folders",
-        errno.EPERM: "check the permissions of the desk's folders",
-    }.get(exc.errno or 0, "check the desk's folder and try again")
+def refuse_unfinished_git(folder: Path) -> None:
+    """Refuse while the repository holding `folder` waits for a person to finish a merge,
+    rebase, cherry-pick or revert, saying how to finish or undo it."""
+    repo = gitio.find_repo(folder)
+    if repo is None:
+        return
+    unfinished = gitio.unfinished_operation(repo)
+    if unfinished is not None:
+        raise UsageError(f"{unfinished.what} is in progress in this repository; itsm writes nothing until it ends",
+                         hint=unfinished.how)
 
 
 class Transaction:
@@ -527,7 +522,8 @@ class Transaction:
             if isinstance(original, Path):
                 with contextlib.suppress(OSError):
                     os.unlink(original)
-            raise UsageError(f"cannot write {rel}: {exc.strerror}; nothing was changed", hint=_os_hint(exc)) from None
+            raise UsageError(f"cannot write {rel}: {exc.strerror}; nothing was changed",
+                             hint=fileio.os_hint(exc)) from None
         # Registered only once written: a create that lost a race must not delete the winner.
         self._originals.setdefault(path, original)
         return path

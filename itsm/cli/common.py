@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
 import shlex
@@ -82,22 +81,9 @@ def _debug_traceback() -> None:
         traceback.print_exc()
 
 
-_OS_HINTS = {
-    errno.ENOSPC: "free some disk space and try again",
-    errno.EDQUOT: "free some of your disk quota and try again",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "check the permissions",
-    errno.EPERM: "check the permissions",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.ENOENT: "check the path",
-    errno.ENAMETOOLONG: "use a shorter path",
-}
-
-
 def environment_message(exc: OSError) -> str:
     where = f" {exc.filename}" if exc.filename else ""
-    hint = _OS_HINTS.get(exc.errno or 0, "check the path and the file system")
-    return f"cannot use{where}: {exc.strerror or exc} ({hint})"
+    return f"cannot use{where}: {exc.strerror or exc} ({fileio.os_hint(exc)})"
 
 
 def fail(message: str, code: int = 2) -> None:
