@@ -22,8 +22,8 @@ from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS
 from itsm.timeutil import parse_duration
 
 CONFIG_FILE = "itsm.yaml"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*$")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\Z")
+CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*\Z")
 
 DEFAULTS: dict[str, Any] = {
     "ids": {"incident": "INC", "request": "REQ", "problem": "PRB", "kb": "KB", "length": 6},
@@ -81,7 +81,7 @@ DEFAULTS: dict[str, Any] = {
 }
 _MERGED_KEYWISE = ("ids", "sla", "git", "chase")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z")
 
 _COMMENTS = {
     "ids": "ID prefixes per record kind, and how many code characters a new ID gets (docs/ids.md).",
@@ -180,7 +180,7 @@ def load(desk_root: Path) -> Config:
     path = desk_root / CONFIG_FILE
     if not os.path.lexists(path):
         return default_config()
-    if path.is_symlink() and not path.resolve().is_relative_to(desk_root.resolve()):
+    if path.is_symlink() and not _leads_inside(path, desk_root):
         return _with_findings(default_config(), [Finding(CONFIG_FILE, None, "is a link out of the desk; not read")])
     try:
         text = fileio.read_regular(path, yamlio.MAX_YAML_BYTES).decode("utf-8")
@@ -205,6 +205,13 @@ def load(desk_root: Path) -> Config:
         else:
             merged[key] = value
     return _build(merged, parsed, CONFIG_FILE)
+
+
+def _leads_inside(link: Path, root: Path) -> bool:
+    try:
+        return link.resolve().is_relative_to(root.resolve())
+    except (RuntimeError, OSError):  # a link that loops leads nowhere
+        return False
 
 
 def require_valid(config: Config) -> Config:

@@ -24,7 +24,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 # `.INC-7QK3F2.md.4242.k3j9x2.tmp` (this version) or `.INC-7QK3F2.md.k3j9x2.tmp` (earlier ones).
-LEFTOVER_RE = re.compile(r"^\..+?\.md\.(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp$")
+LEFTOVER_RE = re.compile(r"^\..+?\.md\.(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp\Z")
 
 
 class FileProblem(ValueError):

@@ -111,7 +111,10 @@ def git_dir(repo: Path) -> Path:
     if dot_git.is_file():
         text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
         if text.startswith("gitdir:"):
-            return (repo / text[len("gitdir:"):].strip()).resolve()
+            try:
+                return (repo / text[len("gitdir:"):].strip()).resolve()
+            except (RuntimeError, OSError):
+                return dot_git
     return dot_git
 
 
@@ -128,7 +131,7 @@ def unfinished_operation(repo: Path) -> Unfinished | None:
         paths = sorted({item.split(b"\t", 1)[1].decode("utf-8", "replace") for item in unmerged.split(b"\0") if b"\t" in item})
         shown = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
         return Unfinished(f"a conflict ({shown} unmerged)",
-                          "resolve the conflicts and `git add` the files, or `git checkout -- <file>` to drop them")
+                          "resolve the conflicts and `git add` the files, or `git checkout HEAD -- <file>` to drop them")
     return None
 
 

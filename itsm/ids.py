@@ -18,11 +18,11 @@ from itsm.errors import UsageError
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _DECODE = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
-PREFIX_RE = re.compile(r"^[A-Z]{1,8}$")
-CODE_RE = re.compile(rf"^[{ALPHABET}]+$")
-ID_RE = re.compile(rf"^([A-Z]{{1,8}})-([{ALPHABET}]{{4,16}})$")
+PREFIX_RE = re.compile(r"^[A-Z]{1,8}\Z")
+CODE_RE = re.compile(rf"^[{ALPHABET}]+\Z")
+ID_RE = re.compile(rf"^([A-Z]{{1,8}})-([{ALPHABET}]{{4,16}})\Z")
 # What a user may type: an optional prefix, then at least two characters of a code.
-_REF_RE = re.compile(r"^(?:([A-Za-z]{1,8})-)?([0-9A-Za-z]{2,16})$")
+_REF_RE = re.compile(r"^(?:([A-Za-z]{1,8})-)?([0-9A-Za-z]{2,16})\Z")
 
 
 def mint(prefix: str, length: int) -> str:

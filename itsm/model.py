@@ -273,7 +273,7 @@ def article_sections(body: str) -> dict[str, str]:
     return sections
 
 
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*\Z")
 
 
 def resolution_mapping(resolution: Resolution) -> dict[str, str]:

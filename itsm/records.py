@@ -101,8 +101,8 @@ def size_problem(text: str) -> str | None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
         return f"the record would be {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit of a record file"
-    front = text[4 : text.index("\n---\n", 3) + 1] if text.startswith("---\n") else ""
-    front_size = len(front.encode("utf-8", "surrogatepass"))
+    split = _split(text)  # exactly the block the reader will measure
+    front_size = len(split[0].encode("utf-8", "surrogatepass")) if split is not None else 0
     if front_size > MAX_YAML_BYTES:
         return (f"its front-matter would be {front_size // 1024} KiB, over the {MAX_YAML_BYTES // 1024} KiB "
                 "limit; long text belongs in the body (a note), not in a front-matter field")
@@ -182,11 +182,10 @@ def _parse(text: str, kind: str) -> Record:
             "keep both sides' timeline entries, delete the marker lines, then `git add` the file",
             conflict,
         )
-    parts = _FM_BOUNDARY.split(text, 2)
-    if len(parts) != 3 or parts[0].strip():
+    split = _split(text)
+    if split is None:
         raise RecordError("no YAML front-matter: the file must start with a '---' line", 1)
-    _, front_text, body = parts
-    first_yaml_line = text[: text.index(front_text, 3) if front_text else 3].count("\n")
+    front_text, first_yaml_line, body = split
     try:
         parsed = yamlio.load(front_text)
     except yamlio.YamlError as exc:
@@ -217,6 +216,21 @@ def _parse(text: str, kind: str) -> Record:
     else:
         values["description"], values["timeline"] = _parse_body(body, body_line)
     return _CLASSES[kind](**values)
+
+
+def _split(text: str) -> tuple[str, int, str] | None:
+    """(the YAML between the `---` lines, the file line before its first line, the body).
+
+    The YAML is measured against MAX_YAML_BYTES by the reader and by the writer alike, so it
+    starts after the opening line's newline: 64 KiB of YAML between the fences is read."""
+    parts = _FM_BOUNDARY.split(text, 2)
+    if len(parts) != 3 or parts[0].strip():
+        return None
+    _, front, body = parts
+    first_line = text[: text.index(front, 3) if front else 3].count("\n")
+    if front.startswith("\n"):
+        front, first_line = front[1:], first_line + 1
+    return front, first_line, body
 
 
 def _typed(value: Any, field_type: FieldType) -> Any:
@@ -315,12 +329,37 @@ def _parse_body(body: str, first_line: int) -> tuple[str, tuple[Entry, ...]]:
 
 def _parse_changes(text: str, line: int) -> tuple[tuple[str, Any], ...]:
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise RecordError("the entry's '<!-- set ... -->' line is not valid JSON", line) from None
     if not isinstance(data, dict):
         raise RecordError("the entry's '<!-- set ... -->' line must hold a JSON object", line)
+    for key, value in data.items():
+        if not _is_front_matter_value(value, 2):
+            raise RecordError(f"the entry's '<!-- set ... -->' line gives '{key}' a value no front-matter key holds",
+                              line)
     return tuple(data.items())
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_front_matter_value(value: Any, depth: int) -> bool:
+    """Text, a whole number, true/false, nothing, or (two levels at most) lists and
+    mappings of these: the shapes of front-matter values."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return not isinstance(value, str) or value.isascii() or not _SURROGATE_RE.search(value)
+    if depth == 0:
+        return False
+    if isinstance(value, list):
+        return all(_is_front_matter_value(item, depth - 1) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_front_matter_value(v, depth - 1) for k, v in value.items())
+    return False
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def key_line(text: str, key: str) -> int | None:

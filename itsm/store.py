@@ -55,7 +55,7 @@ class Desk:
         """`--desk`, else `$ITSM_DESK`, else the nearest folder upward with itsm.yaml or tickets/."""
         chosen = explicit or (Path(os.environ["ITSM_DESK"]) if os.environ.get("ITSM_DESK") else None)
         if chosen is not None:
-            root = chosen.expanduser().resolve()
+            root = resolved(chosen.expanduser()) or chosen
             if not root.is_dir():
                 raise UsageError(f"desk folder '{chosen}' does not exist", hint="run `itsm init PATH` to make one")
             if not (root / config_mod.CONFIG_FILE).is_file() and not (root / "tickets").is_dir():
@@ -191,7 +191,8 @@ class Desk:
         if path.parent in self._linked_out:
             return True
         if path.is_symlink():
-            return not path.resolve().is_relative_to(self._real_root)
+            target = resolved(path)
+            return target is None or not target.is_relative_to(self._real_root)
         return False
 
     @property
@@ -370,12 +371,14 @@ class Desk:
             raise UsageError(f"git status failed: {exc}", hint="fix the repository and try again") from None
         if found:
             rel = self.relative(path)
-            state = "is not committed yet" if found[0][0] == "??" else "has changes that are not committed"
-            raise UsageError(
-                f"{rel} {state}; itsm will not commit someone else's edit under {actor}'s name",
-                hint=f"commit it (git commit -- {rel}) or discard it (git checkout -- {rel}), "
-                     "or use --no-commit",
-            )
+            if found[0][0] == "??":
+                state, fix = "is not committed yet", f"commit it (git add {rel} && git commit) or remove it"
+            else:
+                # `checkout HEAD --` puts back the index too: a staged change is discarded as well.
+                state = "has changes that are not committed"
+                fix = f"commit it (git commit -- {rel}) or discard it (git checkout HEAD -- {rel})"
+            raise UsageError(f"{rel} {state}; itsm will not commit someone else's edit under {actor}'s name",
+                             hint=f"{fix}, or use --no-commit")
 
     def refuse_unfinished_git(self) -> None:
         refuse_unfinished_git(self.root)
@@ -462,6 +465,14 @@ _AFTER_WRITE: list[Callable[[Desk], None]] = []
 def after_write(hook: Callable[[Desk], None]) -> None:
     if hook not in _AFTER_WRITE:
         _AFTER_WRITE.append(hook)
+
+
+def resolved(path: Path) -> Path | None:
+    """Where a path leads, or None for a link that loops (Path.resolve raises RuntimeError)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
 
 
 def refuse_unfinished_git(folder: Path) -> None:
@@ -588,7 +599,7 @@ class Transaction:
         self._originals.clear()
         if not failed:
             return ""
-        message = f"could not put back {', '.join(failed)}: restore with git checkout -- <file>"
+        message = f"could not put back {', '.join(failed)}: restore with git checkout HEAD -- <file>"
         warn(message)
         return message
 

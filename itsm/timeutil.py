@@ -11,8 +11,8 @@ from itsm.errors import UsageError
 
 # A stored time: UTC, to the second, with months, days, hours, minutes and seconds in range
 # (days past 28 are checked against the month apart).
-_REAL_TS_RE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$")
-_DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
+_REAL_TS_RE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ\Z")
+_DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)\Z")
 
 
 def now() -> datetime:

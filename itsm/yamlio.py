@@ -103,6 +103,10 @@ else:  # pragma: no cover - PyYAML built without libyaml
     _FastLoader = None  # type: ignore[assignment, misc]
 
 _NEEDS_STRICT_READER = re.compile(r"[&*!]")
+# What the YAML reader refuses outright: C0 controls but tab, newline and CR, DEL, C1 but NEL,
+# and surrogates; the same set PyYAML's reader checks, found here with the line it is on.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -125,24 +129,36 @@ def load(text: str) -> Parsed:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise YamlError(f"YAML block is larger than {MAX_YAML_BYTES // 1024} KiB", 1)
     text = text.lstrip("\ufeff")
-    if _FastLoader is not None and not _NEEDS_STRICT_READER.search(text):
+    control = _CONTROL_RE.search(text)
+    if control is not None:
+        # YAML allows no raw control characters (PyYAML's reader would raise before parsing).
+        char = control.group()
+        raise YamlError(f"control character {char!r} is not allowed in YAML; write it as an escape in a "
+                        'double-quoted string (e.g. "\\e")', text.count("\n", 0, control.start()) + 1)
+    if _FastLoader is not None:
         fast = _FastLoader(text)
         try:
             node = fast.get_single_node()
         except yaml.MarkedYAMLError as exc:
+            # libyaml stops at 1,000 levels at once; the pure reader would take its time.
             if "maximum nesting depth" in str(exc.problem) and exc.problem_mark is not None:
                 raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", exc.problem_mark.line + 1) from None
             node = None  # the strict reader below says what is wrong, and where
         except yaml.YAMLError:
             node = None
         else:
-            parsed = Parsed(None)
-            if node is not None:
-                parsed.value = _to_python(node, (), parsed.lines)
-            return parsed
+            # Text with anchors, aliases or tags is judged by the strict reader below.
+            if not _NEEDS_STRICT_READER.search(text):
+                parsed = Parsed(None)
+                if node is not None:
+                    parsed.value = _to_python(node, (), parsed.lines)
+                return parsed
         finally:
             fast.dispose()
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0]) from None
     try:
         node = loader.get_single_node()
     except YamlError:
@@ -198,8 +214,13 @@ def _to_python(node: Node, path: tuple[str | int, ...], lines: dict[tuple[str | 
 def _scalar(node: ScalarNode) -> Any:
     value = node.value
     if node.tag == _STR:
+        # `"\udcff"` is a valid YAML escape but not text: it could not be written as UTF-8.
+        if not value.isascii() and _SURROGATE_RE.search(value):
+            raise YamlError("a lone surrogate (\\ud800-\\udfff) is not text", node.start_mark.line + 1)
         return value
     if node.tag == _INT:
+        if len(value) > 100:  # Python refuses to read more than 4,300 digits; no field needs 100
+            raise YamlError(f"a number of {len(value)} digits is not a usable value", node.start_mark.line + 1)
         return int(value)
     if node.tag == _BOOL:
         return value.lower() == "true"

@@ -220,7 +220,7 @@ def test_an_uncommitted_hand_edit_is_never_swept_into_an_itsm_commit(desk: Path,
     refused_and_unchanged(
         desk, run_itsm, "log", ticket_id, "called the user",
         message=(f"{rel} has changes that are not committed; itsm will not commit someone else's edit under "
-                 f"Alice Moreau's name (commit it (git commit -- {rel}) or discard it (git checkout -- {rel}), "
+                 f"Alice Moreau's name (commit it (git commit -- {rel}) or discard it (git checkout HEAD -- {rel}), "
                  "or use --no-commit)"),
     )
     # --no-commit writes without committing, which is the person's own choice.
@@ -245,8 +245,11 @@ def test_edit_is_refused_before_the_editor_opens(desk: Path, run_itsm: RunItsm) 
 
 def test_an_untracked_record_is_not_committed_by_the_next_command(desk: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "VPN drops", "--no-commit")
+    rel = f"tickets/{MONTH}/{ticket_id}.md"
     refused_and_unchanged(desk, run_itsm, "log", ticket_id, "hello",
-                          message=f"tickets/{MONTH}/{ticket_id}.md is not committed yet;")
+                          message=f"{rel} is not committed yet; itsm will not commit someone else's edit under "
+                                  f"Alice Moreau's name (commit it (git add {rel} && git commit) or remove it, "
+                                  "or use --no-commit)")
 
 
 def test_check_warns_about_uncommitted_records_and_leftover_temp_files(desk: Path, run_itsm: RunItsm) -> None:
@@ -779,7 +782,7 @@ def test_a_killed_write_leaves_no_half_record(desk: Path, run_itsm: RunItsm) -> 
         process.wait()
         records.parse(path.read_text(), "ticket")  # whole, whatever the moment
         if git(desk, "status", "--porcelain", "--", str(path)):
-            git(desk, "checkout", "--", str(path))  # killed between write and commit: the person discards it
+            git(desk, "checkout", "HEAD", "--", str(path))  # killed between write and commit: discarded
         lock = desk / ".git" / "index.lock"
         if lock.exists():
             lock.unlink()  # killed inside git itself
