@@ -25,6 +25,12 @@ class UsageError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class StateRefusal(UsageError):
+    """A refusal because of the record's own state (a transition the lifecycle does not
+    allow, a close whose checklist is not met) — not because of the desk or the input.
+    `autoclose` reports these per ticket and goes on; any other refusal stops it."""
+
+
 class Finding:
     """One fault found in a desk, as data: `path:line: message` (line may be unknown).
 

@@ -7,12 +7,13 @@ a message that starts with the record's ID and the action.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from itsm import timeutil
+from itsm import fileio, timeutil
 from itsm.render import for_terminal
 
 
@@ -164,7 +165,15 @@ def subject_of(message: str, limit: int = 0) -> str:
 
 
 def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
-    """Commit exactly `paths` (new or changed), authored by `actor`."""
+    """Commit exactly `paths` (new or changed), authored by `actor`, touching git's index
+    only if the commit is made.
+
+    git's own protocol: whoever holds `.git/index.lock` owns the index. itsm takes it, stages
+    and commits in a copy of the index, and only when the commit is made puts the copy in
+    place (a rename). When git refuses (a hook, a full disk), the copy is dropped and the
+    index stays byte for byte as it was; the person's own staged work is never committed
+    (the commit takes only `paths`) nor unstaged.
+    """
     name, email = identity(repo)
     author_email = email if (email and actor == name) else ""
     env = _env()
@@ -173,30 +182,60 @@ def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
         env.setdefault("GIT_COMMITTER_NAME", actor)
         env.setdefault("GIT_COMMITTER_EMAIL", author_email)
     relative = [str(p.relative_to(repo)) for p in paths]
+    folder = git_dir(repo)
+    index, lock = folder / "index", folder / "index.lock"
+    lock_fd = _take_index_lock(lock)
+    work = folder / f"{_WORK_INDEX}{os.getpid()}"
+    _remove_dead_work_indexes(folder)
+    try:
+        try:
+            shutil.copyfile(index, work)
+        except FileNotFoundError:
+            work.unlink(missing_ok=True)  # no index yet: git makes one
+        env["GIT_INDEX_FILE"] = str(work)
+        run(repo, "add", "--", *relative, env=env)
+        run(repo, "commit", "-q", "--no-gpg-sign", "-m", subject_of(message),
+            f"--author={actor} <{author_email}>", "--", *relative, env=env)
+        with open(work, "rb") as source:
+            os.write(lock_fd, source.read())
+        os.fsync(lock_fd)
+        os.close(lock_fd)
+        lock_fd = -1
+        os.replace(lock, index)
+    finally:
+        if lock_fd != -1:
+            os.close(lock_fd)
+            lock.unlink(missing_ok=True)
+        work.unlink(missing_ok=True)
+        Path(f"{work}.lock").unlink(missing_ok=True)
+
+
+_WORK_INDEX = "itsm-index."
+
+
+def _remove_dead_work_indexes(folder: Path) -> None:
+    """The index copies of itsm processes that were killed in the middle of a commit."""
+    for leftover in folder.glob(f"{_WORK_INDEX}*"):
+        pid = leftover.name[len(_WORK_INDEX):].split(".", 1)[0]
+        if pid.isdigit() and not fileio.process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _take_index_lock(lock: Path) -> int:
+    """Create `.git/index.lock` (exclusively, as git does). itsm's own lock keeps itsm
+    processes apart; a person's `git commit` or an editor's git integration may still hold it
+    for a moment, so wait up to two seconds before saying so."""
     for attempt in range(20):
         try:
-            run(repo, "add", "--", *relative, env=env)
-            run(
-                repo, "commit", "-q", "--no-gpg-sign", "-m", subject_of(message),
-                f"--author={actor} <{author_email}>", "--", *relative, env=env,
-            )
-            return
-        except GitError as exc:
-            # itsm's own lock keeps itsm processes apart; a person's `git commit` or an
-            # editor's git integration may still hold index.lock for a moment.
-            if "index.lock" not in exc.stderr or attempt == 19:
-                raise
+            return os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            if attempt == 19:
+                raise GitError(
+                    f"fatal: Unable to create '{lock}': File exists (another git process seems to be running)",
+                    f"Unable to create '{lock}': File exists. index.lock",
+                ) from None
             time.sleep(0.1)
-
-
-def unstage(repo: Path, paths: list[Path]) -> None:
-    """Put the index back as HEAD has it for `paths` (after a failed commit)."""
-    relative = [str(p.relative_to(repo)) for p in paths]
-    try:
-        run(repo, "reset", "-q", "--", *relative)
-    except GitError:
-        # No HEAD yet (first commit failed): drop the paths from the index instead.
-        run(repo, "rm", "-q", "--cached", "--ignore-unmatch", "--", *relative)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def file_history(repo: Path, path: Path) -> list[tuple[Commit, str | None]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itsm.errors import UsageError
+from itsm.errors import StateRefusal
 from itsm.model import OPEN_STATUSES, STATUSES
 
 _OPEN = {status: status for status in OPEN_STATUSES}
@@ -54,12 +54,12 @@ def next_status(action: str, record_id: str, status: str, table: dict[str, dict[
     if after is not None:
         return after
     if status == "closed" and table is TRANSITIONS:
-        raise UsageError(
+        raise StateRefusal(
             f"{record_id} is closed; a closed ticket is final",
             hint=f'open a new ticket that points back to it: itsm new "..." --related {record_id}',
         )
     if status == "closed":
-        raise UsageError(f"{record_id} is closed; a closed problem is final", hint="open a new problem record")
+        raise StateRefusal(f"{record_id} is closed; a closed problem is final", hint="open a new problem record")
     allowed = ", ".join(allowed_from(action, table))
     said = SAID_AS.get(action, action)
-    raise UsageError(f"cannot {said} {record_id}: it is {status}; {said} is allowed when {allowed}")
+    raise StateRefusal(f"cannot {said} {record_id}: it is {status}; {said} is allowed when {allowed}")

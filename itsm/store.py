@@ -505,7 +505,6 @@ class Transaction:
         self.repo = repo
         # path -> None (made by this transaction), a kept-aside link, or the original bytes.
         self._originals: dict[Path, Path | bytes | None] = {}
-        self._swept = False
 
     def write(self, record: Record, path: Path | None = None, create: bool = False) -> Path:
         path = path or self.desk.path_for(record)
@@ -521,8 +520,6 @@ class Transaction:
         temp_dir = self.desk.folder(record.kind)
         original: Path | bytes | None = None
         try:
-            if not self._swept:
-                self._sweep()
             path.parent.mkdir(parents=True, exist_ok=True)
             if not create and path not in self._originals:
                 original = fileio.keep_aside(path, temp_dir) or path.read_bytes()
@@ -540,8 +537,8 @@ class Transaction:
         return path
 
     def _sweep(self) -> None:
-        """Remove what killed or crashed writes left behind (their processes are gone)."""
-        self._swept = True
+        """Remove what killed or crashed writes left behind (their processes are gone) — only
+        once this command's own change is done: a refusal changes nothing, garbage included."""
         for leftover in self.desk.leftover_files():
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -556,6 +553,7 @@ class Transaction:
         self._commit()
         self._discard_kept()
         if self._originals:
+            self._sweep()
             for hook in _AFTER_WRITE:
                 hook(self.desk)
 
@@ -571,14 +569,17 @@ class Transaction:
             gitio.commit(repo, paths, self.message, self.actor)
         except gitio.GitError as exc:
             problems = self.rollback()
-            with contextlib.suppress(gitio.GitError):
-                gitio.unstage(repo, paths)
             hint = "fix the repository (or use --no-commit) and try again"
             if "index.lock" in exc.stderr:
                 hint = "another git command is running, or one crashed: if none runs, delete .git/index.lock"
             if problems:
                 raise UsageError(f"git commit failed: {exc}; {problems}", hint=hint) from None
             raise UsageError(f"git commit failed, nothing was changed: {exc}", hint=hint) from None
+        except OSError as exc:  # itsm's own part of the commit (the index copy) met the disk
+            problems = self.rollback()
+            what = f"cannot commit ({exc.filename}: {exc.strerror})"
+            raise UsageError(f"{what}; {problems}" if problems else f"{what}; nothing was changed",
+                             hint=fileio.os_hint(exc)) from None
 
     def rollback(self) -> str:
         """Put every written file back; returns what could not be put back (or "")."""

@@ -16,7 +16,7 @@ from itsm import config as config_mod
 from itsm import rules, timeutil
 from itsm.actions import MAX_FIELD_BYTES, Outcome, choice, free_text, group_name, new_entry, person, update_ticket
 from itsm.config import Config
-from itsm.errors import UsageError
+from itsm.errors import StateRefusal, UsageError
 from itsm.model import Problem, Record, Resolution, Ticket, record_entry
 from itsm.store import Desk, warn
 
@@ -272,7 +272,7 @@ def close(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
         missing = missing_for_close(ticket, desk.config, now)
         if missing:
-            raise UsageError(f"cannot close {ticket.id}: " + "; ".join(missing))
+            raise StateRefusal(f"cannot close {ticket.id}: " + "; ".join(missing))
         if ticket.confirmed is not None:
             summary = "closed: the user agreed"
         else:
@@ -315,6 +315,8 @@ def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = T
     """Close every resolved ticket whose user was told and stayed silent for the configured
     days (never a major incident). One commit per ticket; `dry_run` changes nothing."""
     config_mod.require_valid(desk.config)  # a wrong autoclose_days must close nothing
+    if not dry_run:
+        desk.refuse_unfinished_git()  # the same answer for every ticket: say it once, as a refusal
     now = timeutil.stamp()
     results = []
     for ticket in desk.tickets():
@@ -335,7 +337,7 @@ def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = T
         if not dry_run:
             try:
                 close(desk, ticket.id, actor=actor, commit=commit)
-            except UsageError as exc:  # changed meanwhile by someone else: report, go on
+            except StateRefusal as exc:  # changed meanwhile by someone else: report, go on
                 results.append(AutocloseResult(ticket.id, False, exc.message))
                 continue
         results.append(AutocloseResult(ticket.id, True, f"user silent since {ticket.notified}"))

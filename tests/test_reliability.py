@@ -44,7 +44,8 @@ def git_state(desk: Path) -> tuple[str, str, str, bytes]:
     """What a refusal must leave exactly as it was: status, the index (stages too), HEAD."""
     head = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=desk, capture_output=True,
                           text=True, check=False).stdout
-    return (git(desk, "status", "--porcelain"), git(desk, "ls-files", "-s"), head,
+    # --no-optional-locks: the test's own `git status` must not refresh (rewrite) the index.
+    return (git(desk, "--no-optional-locks", "status", "--porcelain"), git(desk, "ls-files", "-s"), head,
             (desk / ".git" / "index").read_bytes())
 
 
@@ -64,6 +65,10 @@ def refused_and_unchanged(desk: Path, run: RunItsm, *args: str, message: str | N
     assert git_state(desk) == state
     assert snapshot(desk) == before
     return done
+
+
+def without_objects(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {path: data for path, data in files.items() if not path.startswith(".git/objects/")}
 
 
 def unshare_available() -> bool:
@@ -467,6 +472,27 @@ def test_autoclose_with_a_wrong_autoclose_days_closes_nothing(desk: Path, run_it
     assert ticket_id not in done.stderr
 
 
+def test_autoclose_stops_with_a_refusal_when_every_close_would_be_refused(desk: Path, run_itsm: RunItsm) -> None:
+    """A cron job must not read "every ticket left open: the commit failed" as success."""
+    ticket_id = new(run_itsm, "VPN drops", "-c", "network/vpn")
+    for args in (("resolve", ticket_id, "--fix", "Router replaced"), ("notify", ticket_id)):
+        assert run_itsm(*args).returncode == 0
+    hook = desk / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    later = {"ITSM_NOW": "2026-12-02T09:00:00Z"}
+    before, state = snapshot(desk), git_state(desk)
+    done = run_itsm("autoclose", env=later)
+    assert_refusal(done, "git commit failed, nothing was changed")
+    # All as it was, .git/index byte for byte; only the objects git wrote before its hook said
+    # no remain, unreachable, as after git's own refused commit.
+    assert git_state(desk) == state
+    assert without_objects(snapshot(desk)) == without_objects(before)
+    hook.unlink()
+    done = run_itsm("autoclose", env=later)
+    assert (done.returncode, done.stdout) == (0, f"{ticket_id} closed: user silent since {NOW}\n")
+
+
 # -- 9. a value edited in by hand is warned about, never dropped silently -----------------------------
 
 
@@ -781,13 +807,14 @@ def test_a_killed_write_leaves_no_half_record(desk: Path, run_itsm: RunItsm) -> 
         process.send_signal(signal.SIGKILL)
         process.wait()
         records.parse(path.read_text(), "ticket")  # whole, whatever the moment
-        if git(desk, "status", "--porcelain", "--", str(path)):
-            git(desk, "checkout", "HEAD", "--", str(path))  # killed between write and commit: discarded
         lock = desk / ".git" / "index.lock"
         if lock.exists():
-            lock.unlink()  # killed inside git itself
+            lock.unlink()  # killed while holding git's index lock: as after a killed `git commit`
+        if git(desk, "status", "--porcelain", "--", str(path)):
+            git(desk, "checkout", "HEAD", "--", str(path))  # killed between write and commit: discarded
     assert run_itsm("log", ticket_id, "after the kills").returncode == 0
     assert not list((desk / "tickets").glob(".*.tmp"))
+    assert not list((desk / ".git").glob("itsm-index.*"))
     assert run_itsm("check").returncode == 0
 
 
