@@ -57,8 +57,10 @@ from itsm.model import (
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_YAML_BYTES = yamlio.MAX_YAML_BYTES
 TIMELINE_HEADING = "## Timeline"
+# The time must be a real moment: months, days, hours in range (a day past 28 is checked apart).
 ENTRY_RE = re.compile(
-    r"^### (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) · ([a-z][a-z0-9_-]*) · (.+?) <!-- ([0-9A-Z]{8}) -->$"
+    r"^### (\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ) · "
+    r"([a-z][a-z0-9_-]*) · (.+?) <!-- ([0-9A-Z]{8}) -->$"
 )
 SET_RE = re.compile(r"^<!-- set (\{.*\}) -->$")
 # git's conflict markers, as `git merge` writes them at the start of a line.
@@ -150,6 +152,8 @@ def unescape_markers(text: str) -> str:
 
 def conflict_line(text: str) -> int | None:
     """The line of the first unresolved git conflict (`<<<<<<<` ... `=======` ... `>>>>>>>`)."""
+    if "<<<<<<<" not in text:  # the common case, at the cost of one substring search
+        return None
     start, middle = None, False
     for match in _CONFLICT_MARK_RE.finditer(text):
         ours, between, theirs = match.groups()
@@ -303,7 +307,7 @@ def _parse_body(body: str, first_line: int) -> tuple[str, tuple[Entry, ...]]:
         if set_match:
             changes = _parse_changes(set_match.group(1), first_line + offset)
         elif match:
-            if not timeutil.is_timestamp(match.group(1)):
+            if match.group(1)[8:10] > "28" and not timeutil.is_timestamp(match.group(1)):
                 raise RecordError(f"timeline entry time {match.group(1)} is not a real moment", first_line + offset)
             finish()
             if match.group(4) in seen:

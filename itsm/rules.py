@@ -186,10 +186,11 @@ def agreement_faults(record: Ticket | Problem) -> Iterator[Fault]:
             if key not in tracked:
                 yield "", f"timeline entry {entry.id} sets '{key}', which is not a key a timeline records"
     state = timeline_state(record)
-    written = front_matter(record)
     # A record whose first entry set it up says every key's story; one made without set
     # lines (by hand, by an earlier tool) is held to the keys its later entries set.
-    for key in tracked if complete else [k for k in tracked if k in state]:
+    keys = tracked if complete else [k for k in tracked if k in state]
+    written = front_matter(record) if keys else {}
+    for key in keys:
         said, by = state.get(key, (empty_value(key, record.kind), None))
         if written[key] != said:
             source = f"entry {by.id} ({by.kind}, {by.time})" if by else "no entry ever set it"
