@@ -15,7 +15,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 import tempfile
 from pathlib import Path
@@ -154,7 +153,7 @@ def keep_aside(path: Path, folder: Path) -> Path | None:
     """A hard link to `path`'s current content under a temporary name in `folder`: putting it
     back later is a rename, which needs no free space (a full disk cannot stop a rollback).
     None where the file system has no hard links."""
-    aside = folder / f"{temp_prefix(path)}{secrets.token_hex(4)}.tmp"
+    aside = folder / f"{temp_prefix(path)}{os.urandom(4).hex()}.tmp"
     try:
         os.link(path, aside)
     except OSError:

@@ -9,8 +9,6 @@ carries them as JSON escapes (`\u001b`), so a script gets the stored text back e
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Sequence
@@ -60,6 +58,9 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> st
     if fmt == "json":
         return to_json(list(data))
     if fmt == "csv":
+        import csv  # only CSV output needs it: kept off every command's start-up
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
