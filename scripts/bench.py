@@ -56,10 +56,11 @@ class Command:
     ok_codes: tuple[int, ...] = (0,)
 
 
-def commands(itsm_cmd: list[str], show_ref: str) -> list[Command]:
+def commands(itsm_cmd: list[str], show_ref: str, log_ref: str = "") -> list[Command]:
     py = sys.executable
     return [
         Command("new", 'itsm new "Bench ticket" -c network/vpn', (*itsm_cmd, "new", "Bench ticket", "-c", "network/vpn")),
+        Command("log", 'itsm log <open ticket> "Bench note"', (*itsm_cmd, "log", log_ref, "Bench note")),
         Command("show", f"itsm show {show_ref}", (*itsm_cmd, "show", show_ref)),
         Command("list", "itsm list --limit 20", (*itsm_cmd, "list", "--limit", "20")),
         Command("list-open", "itsm list --open --json > /dev/null", (*itsm_cmd, "list", "--open", "--json")),
@@ -75,7 +76,7 @@ def commands(itsm_cmd: list[str], show_ref: str) -> list[Command]:
     ]
 
 
-COMMAND_KEYS = ("new", "show", "list", "list-open", "check", "search", "diagnose", "index-update",
+COMMAND_KEYS = ("new", "log", "show", "list", "list-open", "check", "search", "diagnose", "index-update",
                 "python", "import", "git-commit", "grep")
 
 
@@ -354,6 +355,7 @@ class DeskFacts:
     commit_s: float
     gc_s: float
     pack: str
+    log_ref: str = ""
 
 
 def git(root: Path, *args: str) -> str:
@@ -419,8 +421,10 @@ def build_desk(root: Path, size: int, seed: int) -> DeskFacts:
     ordered = sorted(generated, key=lambda t: t.created)
     middle = ordered[len(ordered) // 2 :] + ordered[: len(ordered) // 2]
     target = next(t for t in middle if prefixes[t.id.split("-", 1)[1][:5]] == 1)
+    # An open ticket for the write path that changes an existing record (`itsm log`).
+    worked_on = next(t for t in middle if t.status in ("assigned", "in_progress", "new"))
     return DeskFacts(size, root, target.id.split("-", 1)[1][:5].lower(), open_count, len(made_dirs),
-                     total_bytes, generate_s, commit_s, gc_s, pack)
+                     total_bytes, generate_s, commit_s, gc_s, pack, worked_on.id)
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -563,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"[{size}] generated in {desk.generate_s:.1f} s, git add+commit {desk.commit_s:.1f} s, "
                      f"gc {desk.gc_s:.1f} s; {desk.open_count} open; show target {desk.show_ref}")
             results[size] = {}
-            for cmd in commands(itsm_cmd, desk.show_ref):
+            for cmd in commands(itsm_cmd, desk.show_ref, desk.log_ref):
                 labels[cmd.key] = cmd.label if cmd.key != "show" else "itsm show <5-char prefix>"
                 if cmd.key in skip.get(size, set()) | skip.get(None, set()):
                     results[size][cmd.key] = Result("skipped")
