@@ -195,6 +195,7 @@ class Outcome:
     more_entries: tuple[tuple[str, str], ...] = ()  # (kind, text)
     also: tuple[tuple[Record, Path], ...] = ()
     subject: str | None = None  # commit subject when it should differ from the summary
+    warnings: tuple[str, ...] = ()  # said once the change is done (a refusal says one line only)
 
 
 Change = Callable[[Ticket, str, str], Outcome]
@@ -225,6 +226,8 @@ def update_ticket(
             tx.write(after, path)
             for record, other_path in outcome.also:
                 tx.write(record, other_path)
+    for message in outcome.warnings:
+        warn(message)
     return after
 
 

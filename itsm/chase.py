@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from itsm import sla, timeutil
+from itsm import lifecycle, sla, timeutil
 from itsm.config import Config
 from itsm.model import PRIORITIES, Ticket
 
@@ -102,12 +102,22 @@ def _issues(ticket: Ticket, config: Config, now: datetime) -> list[Issue]:
         ticket.status == "resolved" and ticket.resolved
         and now - timeutil.parse(ticket.resolved) >= config.chase.resolved_after
     ):
-        next_step = (
-            "tell the user (itsm notify)" if ticket.notified is None
-            else "ask the user to confirm, or run itsm autoclose"
-        )
-        issues.append(Issue(RESOLVED_OPEN, f"resolved, not closed: {next_step}", ticket.resolved))
+        issues.append(Issue(RESOLVED_OPEN, f"resolved, not closed: {_next_step(ticket, config, now)}",
+                            ticket.resolved))
     return issues
+
+
+def _next_step(ticket: Ticket, config: Config, now: datetime) -> str:
+    """What really stands between a resolved ticket and its closure — the close checklist,
+    so chase never sends anyone to `itsm autoclose` for a ticket autoclose will not close."""
+    if ticket.notified is None:
+        return "tell the user (itsm notify)"
+    missing = lifecycle.missing_for_close(ticket, config, timeutil.format(now))
+    if missing:
+        return "; ".join(missing)
+    if ticket.confirmed is not None:
+        return "the user agreed: close it (itsm close)"
+    return "the user stayed silent: close it (itsm close, or itsm autoclose)"
 
 
 def _last(ticket: Ticket, kinds: tuple[str, ...]) -> str | None:

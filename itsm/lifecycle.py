@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from itsm import timeutil
+from itsm.config import Config
 from itsm.errors import StateRefusal
-from itsm.model import OPEN_STATUSES, STATUSES
+from itsm.model import OPEN_STATUSES, STATUSES, Ticket
 
 _OPEN = {status: status for status in OPEN_STATUSES}
 _NOT_CLOSED = {status: status for status in STATUSES if status != "closed"}
@@ -63,3 +67,33 @@ def next_status(action: str, record_id: str, status: str, table: dict[str, dict[
     allowed = ", ".join(allowed_from(action, table))
     said = SAID_AS.get(action, action)
     raise StateRefusal(f"cannot {said} {record_id}: it is {status}; {said} is allowed when {allowed}")
+
+
+# -- closing ---------------------------------------------------------------------------
+
+
+def missing_for_close(ticket: Ticket, config: Config, now: str) -> list[str]:
+    """Every item of the close checklist the ticket does not meet yet (empty: it may close)."""
+    missing = []
+    if not ticket.category:
+        missing.append("not categorised (itsm categorise --category)")
+    if ticket.resolution is None:
+        missing.append("no resolution recorded (itsm resolve --fix or --workaround)")
+    if ticket.notified is None:
+        missing.append("the user has not been told (itsm notify)")
+        if ticket.confirmed is None:
+            missing.append("the user has not agreed (itsm confirm)")
+    elif ticket.confirmed is None:
+        silent_until = autoclose_at(ticket, config)
+        if ticket.major:
+            missing.append("the user has not agreed (itsm confirm); a major incident never closes by silence")
+        elif silent_until is None or now < silent_until:
+            missing.append(f"the user has not agreed (itsm confirm, or wait for silence until {silent_until})")
+    return missing
+
+
+def autoclose_at(ticket: Ticket, config: Config) -> str | None:
+    """When the user's silence since being told counts as agreement."""
+    if ticket.notified is None:
+        return None
+    return timeutil.format(timeutil.parse(ticket.notified) + timedelta(days=config.autoclose_days))

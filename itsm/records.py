@@ -187,6 +187,8 @@ def _parse(text: str, kind: str) -> Record:
             conflict,
         )
     split = _split(text)
+    if split is None and _FM_BOUNDARY.match(text):
+        raise RecordError("the front-matter is never closed: add a '---' line after its last key", 1)
     if split is None:
         raise RecordError("no YAML front-matter: the file must start with a '---' line", 1)
     front_text, first_yaml_line, body = split
@@ -367,8 +369,12 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def key_line(text: str, key: str) -> int | None:
-    """The file line of a front-matter key (its first line if it spans several)."""
+    """The file line of a front-matter key (its first line if it spans several), or of a
+    timeline entry's heading for `entry:<id>`."""
     if not key:
         return None
-    match = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
+    if key.startswith("entry:"):
+        match = re.search(rf"^### .* <!-- {re.escape(key[6:])} -->$", text, re.MULTILINE)
+    else:
+        match = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None

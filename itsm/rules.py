@@ -184,7 +184,7 @@ def agreement_faults(record: Ticket | Problem) -> Iterator[Fault]:
     for entry in record.timeline:
         for key, _ in entry.changes:
             if key not in tracked:
-                yield "", f"timeline entry {entry.id} sets '{key}', which is not a key a timeline records"
+                yield f"entry:{entry.id}", f"timeline entry {entry.id} sets '{key}', which is not a key a timeline records"
     state = timeline_state(record)
     # A record whose first entry set it up says every key's story; one made without set
     # lines (by hand, by an earlier tool) is held to the keys its later entries set.
@@ -255,10 +255,11 @@ def _shown(value: object) -> str:
 
 
 def _timeline_faults(record: Ticket | Problem) -> Iterator[Fault]:
-    previous = record.created
+    # A `created` that is not a time is its own fault; it must not make every entry "early".
+    previous = record.created if timeutil.is_timestamp(record.created) else ""
     for entry in record.timeline:
         if entry.time < previous:
-            yield "", f"timeline entry {entry.id} ({entry.time}) is earlier than the one before it"
+            yield f"entry:{entry.id}", f"timeline entry {entry.id} ({entry.time}) is earlier than the one before it"
         previous = max(previous, entry.time)
 
 

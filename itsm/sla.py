@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsm import timeutil
@@ -225,3 +226,62 @@ def with_deadlines(ticket: Ticket, config: Config, now: datetime) -> Ticket:
         due_response=timeutil.format(state.response.due) if state.response else None,
         due_resolution=timeutil.format(state.resolution.due) if state.resolution else None,
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one SLA clock stands, for a person: met, missed, due, breached or paused."""
+
+    clock: str  # "response" or "resolution"
+    state: str  # met | missed | due | breached | paused
+    due: datetime
+    left: timedelta  # working time still left (negative once breached)
+    since: datetime | None  # when it stopped (met, missed)
+
+    def words(self, now: datetime) -> str:
+        if self.state in ("met", "missed"):
+            return f"{self.clock} {self.state}"
+        if self.state == "breached":
+            return f"{self.clock} breached {timeutil.span(now - self.due)} ago (due {timeutil.format(self.due)})"
+        if self.state == "paused":
+            return f"{self.clock} paused, {timeutil.span(self.left)} left"
+        return f"{self.clock} due in {timeutil.span(self.left)} ({timeutil.format(self.due)})"
+
+    def short(self, now: datetime) -> str:
+        """For a table column: what matters about this clock, in a few characters."""
+        if self.state == "breached":
+            return f"BREACHED {timeutil.span(now - self.due)}"
+        if self.state == "due":
+            return f"{timeutil.span(self.left)} left"
+        return self.state
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "due": timeutil.format(self.due),
+                "left_minutes": int(self.left.total_seconds() // 60),
+                "stopped": timeutil.format(self.since) if self.since else None}
+
+
+def standing(ticket: Ticket, config: Config, now: datetime) -> list[Standing]:
+    """The ticket's SLA clocks as they stand at `now`: response, then resolution."""
+    state = clocks(ticket, config, now)
+    result = []
+    for name, clock in (("response", state.response), ("resolution", state.resolution)):
+        if clock is None:
+            continue
+        if clock.stopped is not None:
+            word = "missed" if clock.breached else "met"
+        elif clock.breached:
+            word = "breached"
+        else:
+            word = "paused" if clock.paused else "due"
+        result.append(Standing(name, word, clock.due, clock.remaining, clock.stopped))
+    return result
+
+
+def pressing(standings: list[Standing]) -> Standing | None:
+    """The clock a person should look at first: a running or breached response clock, else
+    the resolution clock."""
+    response = next((s for s in standings if s.clock == "response"), None)
+    if response is not None and response.state in ("due", "breached", "paused"):
+        return response
+    return next((s for s in standings if s.clock == "resolution"), response)

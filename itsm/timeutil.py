@@ -71,3 +71,14 @@ def parse_duration(text: str) -> timedelta:
 
 def from_epoch(seconds: int) -> str:
     return format(datetime.fromtimestamp(seconds, UTC))
+
+
+def span(duration: timedelta) -> str:
+    """A duration as a person reads it: `2d 3h`, `45m` (to the minute, the largest units)."""
+    minutes = int(duration.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes or not parts else []
+    return " ".join(parts)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import rules, timeutil
+from itsm import lifecycle, rules, timeutil
 from itsm.actions import MAX_FIELD_BYTES, Outcome, choice, free_text, group_name, new_entry, person, update_ticket
 from itsm.config import Config
 from itsm.errors import StateRefusal, UsageError
 from itsm.model import Problem, Record, Resolution, Ticket, record_entry
-from itsm.store import Desk, warn
+from itsm.store import Desk
 
 ESCALATION_REASONS = {
     "impact": "the impact is serious",
@@ -108,7 +107,9 @@ def escalate_to(
         subject = f"to {told} ({reason})"
         if major and not ticket.major:
             updated = dataclasses.replace(updated, major=True, priority="P1")
-            more = (("major", f"Major incident declared; priority {ticket.priority or '(none)'} -> P1."),)
+            change = ("priority stays P1" if ticket.priority == "P1"
+                      else f"priority {ticket.priority or '(none)'} -> P1")
+            more = (("major", f"Major incident declared, {told} told; {change}."),)
             subject += "; major incident declared"
         elif major:
             raise UsageError(f"{ticket.id} is already a major incident", hint="escalate without --major")
@@ -148,7 +149,7 @@ def resume(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit:
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
         since = next((e.time for e in reversed(ticket.timeline) if e.kind == "pend"), ticket.updated)
-        waited = _duration(timeutil.parse(now) - timeutil.parse(since or now))
+        waited = timeutil.span(timeutil.parse(now) - timeutil.parse(since or now))
         summary = f"resumed after {waited} pending" + (f": {note}" if note else "")
         return Outcome(dataclasses.replace(ticket, status=status), summary)
 
@@ -195,11 +196,15 @@ def resolve(
                 also.append((record, problem_path))
             linked = problem_id
         all_kb = tuple(dict.fromkeys((*ticket.kb, *kb_ids)))
+        warnings = []
         if kind == "workaround" and linked is None and not all_kb:
-            warn(
+            warnings.append(
                 f"{ticket.id}: this workaround is recorded only on the ticket; link a problem (--problem) "
                 "or a KB article (--kb) so the next person finds it"
             )
+        if not ticket.category:
+            warnings.append(f"{ticket.id} is not categorised, and `itsm close` will refuse it until it is "
+                            f"(itsm categorise {ticket.id} --category ...)")
         updated = dataclasses.replace(
             ticket, status=status, resolved=now, problem=linked, kb=all_kb,
             resolution=Resolution(kind, summary_text, code), owner=ticket.owner or actor,
@@ -208,7 +213,7 @@ def resolve(
         summary = f"{kind}: {summary_text}" + (f" [{code}]" if code else "")
         if links:
             summary += f" ({', '.join(links)})"
-        return Outcome(updated, summary, also=tuple(also))
+        return Outcome(updated, summary, also=tuple(also), warnings=tuple(warnings))
 
     return update_ticket(desk, ref, "resolve", actor, commit, change)
 
@@ -235,33 +240,6 @@ def confirm(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit
     return update_ticket(desk, ref, "confirm", actor, commit, change)
 
 
-def missing_for_close(ticket: Ticket, config: Config, now: str) -> list[str]:
-    """Every item of the close checklist the ticket does not meet yet (empty: it may close)."""
-    missing = []
-    if not ticket.category:
-        missing.append("not categorised (itsm categorise --category)")
-    if ticket.resolution is None:
-        missing.append("no resolution recorded (itsm resolve --fix or --workaround)")
-    if ticket.notified is None:
-        missing.append("the user has not been told (itsm notify)")
-        if ticket.confirmed is None:
-            missing.append("the user has not agreed (itsm confirm)")
-    elif ticket.confirmed is None:
-        silent_until = autoclose_at(ticket, config)
-        if ticket.major:
-            missing.append("the user has not agreed (itsm confirm); a major incident never closes by silence")
-        elif silent_until is None or now < silent_until:
-            missing.append(f"the user has not agreed (itsm confirm, or wait for silence until {silent_until})")
-    return missing
-
-
-def autoclose_at(ticket: Ticket, config: Config) -> str | None:
-    """When the user's silence since being told counts as agreement."""
-    if ticket.notified is None:
-        return None
-    return timeutil.format(timeutil.parse(ticket.notified) + timedelta(days=config.autoclose_days))
-
-
 def close(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: bool = True,
           automatic: bool = False) -> Ticket:
     """Close a resolved ticket — refused, listing what is missing, unless it is categorised,
@@ -270,7 +248,7 @@ def close(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: 
     note = free_text(note or "", "the note")
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
-        missing = missing_for_close(ticket, desk.config, now)
+        missing = lifecycle.missing_for_close(ticket, desk.config, now)
         if missing:
             raise StateRefusal(f"cannot close {ticket.id}: " + "; ".join(missing))
         if ticket.confirmed is not None:
@@ -324,13 +302,13 @@ def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = T
             continue  # warned about by the reader; its times cannot be read
         if ticket.status != "resolved" or ticket.confirmed is not None or ticket.notified is None:
             continue
-        due = autoclose_at(ticket, desk.config)
+        due = lifecycle.autoclose_at(ticket, desk.config)
         if due is None or now < due:
             continue
         if ticket.major:
             results.append(AutocloseResult(ticket.id, False, "a major incident is never closed by silence"))
             continue
-        missing = missing_for_close(ticket, desk.config, now)
+        missing = lifecycle.missing_for_close(ticket, desk.config, now)
         if missing:
             results.append(AutocloseResult(ticket.id, False, "; ".join(missing)))
             continue
@@ -342,14 +320,4 @@ def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = T
                 continue
         results.append(AutocloseResult(ticket.id, True, f"user silent since {ticket.notified}"))
     return results
-
-
-def _duration(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h"] if hours else []
-    parts += [f"{minutes}m"] if minutes or not parts else []
-    return " ".join(parts)
 

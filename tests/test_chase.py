@@ -303,7 +303,9 @@ def test_pending_stale_resolved_and_closed(run_itsm: RunItsm, desk: Path) -> Non
     act(run_itsm, t("4h"), "close", z, actor=OWNER)
 
     not_told = (q, "resolved, not closed: tell the user (itsm notify)", t("1h"), *BY_OWNER)
-    told = (q, "resolved, not closed: ask the user to confirm, or run itsm autoclose", t("1h"), *BY_OWNER)
+    # q was never categorised: chase names what the close checklist lacks, not `itsm autoclose`.
+    told = (q, "resolved, not closed: not categorised (itsm categorise --category); the user has not agreed "
+            f"(itsm confirm, or wait for silence until {t('8d')})", t("1h"), *BY_OWNER)
     stale = (s, "no update", t("1d"), *BY_OWNER)
     pending = (p, "pending too long", t("2h"), *BY_OWNER)
 
@@ -314,6 +316,12 @@ def test_pending_stale_resolved_and_closed(run_itsm: RunItsm, desk: Path) -> Non
     assert chase(run_itsm, t("4d")) == [stale, told]
     assert chase(run_itsm, t("5d1h59m59s")) == [stale, told]  # p pending 5d - 1s
     assert chase(run_itsm, t("5d2h")) == [pending, stale, told]
+    silent = [row for row in chase(run_itsm, t("8d1h")) if row[0] == q]
+    assert silent == [(q, "resolved, not closed: not categorised (itsm categorise --category)", t("1h"), *BY_OWNER)]
+    act(run_itsm, t("8d2h"), "categorise", q, "-c", "email/mailbox", actor=OWNER)
+    silent = [row for row in chase(run_itsm, t("8d3h")) if row[0] == q]
+    assert silent == [(q, "resolved, not closed: the user stayed silent: close it (itsm close, or itsm autoclose)",
+                       t("1h"), *BY_OWNER)]
     # Years later, the closed ticket is still never listed (the others are long breached).
     assert z not in [row[0] for row in chase(run_itsm, "2030-01-01T00:00:00Z")]
 

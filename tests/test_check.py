@@ -106,7 +106,7 @@ def test_clean_desk_passes(good: Good, run_itsm: RunItsm) -> None:
     (good.root / "problems" / f"{PRB}.md").write_text(problem_text([]))
     commit_all(good.root)
     assert run_itsm("problem", "link", PRB, good.id).returncode == 0
-    assert run_check(run_itsm, good.root) == (0, "", "itsm check: ok (2 tickets, 1 problems, 0 KB articles)\n")
+    assert run_check(run_itsm, good.root) == (0, "", "itsm check: ok (2 tickets, 1 problem, 0 KB articles)\n")
     done = run_itsm("check", "--json")
     assert (done.returncode, json.loads(done.stdout), done.stderr) == (0, [], "")
 
@@ -206,7 +206,31 @@ def test_each_ticket_fault_is_reported_at_its_line(good: Good, run_itsm: RunItsm
     code, out, err = run_check(run_itsm, good.root)
     assert out == "".join(f"{good.rel}:{line}: {message}\n" for line, message in sorted(expected))
     assert code == 1
-    assert err == f"itsm check: {len(expected)} faults in 1 files (1 tickets, 0 problems, 0 KB articles)\n"
+    faults = "1 fault" if len(expected) == 1 else f"{len(expected)} faults"
+    assert err == f"itsm check: {faults} in 1 file (1 ticket, 0 problems, 0 KB articles)\n"
+
+
+def test_a_front_matter_that_is_never_closed_says_so(good: Good, run_itsm: RunItsm) -> None:
+    good.edit("\nconfirmed:\n---\n", "\nconfirmed:\n")
+    code, out, _ = run_check(run_itsm, good.root)
+    assert (code, out) == (1, f"{good.rel}:1: the front-matter is never closed: add a '---' line after its last key\n")
+
+
+def test_a_wrong_created_time_is_one_fault_not_a_cascade(good: Good, run_itsm: RunItsm) -> None:
+    good.edit("\ncreated: 2026-11-26T09:00:00Z\n", "\ncreated: 26/11/2026\n")
+    code, out, _ = run_check(run_itsm, good.root)
+    assert (code, out) == (1, f"{good.rel}:19: created '26/11/2026' is not a UTC time like 2026-11-26T09:00:00Z\n")
+
+
+def test_a_timeline_fault_names_the_line_of_its_entry(good: Good, run_itsm: RunItsm) -> None:
+    assert run_itsm("log", good.id, "Called the user", env={"ITSM_NOW": "2026-11-26T10:00:00Z"}).returncode == 0
+    text = good.path.read_text()
+    good.path.write_text(text.replace("### 2026-11-26T10:00:00Z · note", "### 2026-11-26T08:00:00Z · note"))
+    line = next(n for n, text in enumerate(good.path.read_text().split("\n"), 1) if " · note · " in text)
+    entry_id = good.path.read_text().split(" · note · Alice Moreau <!-- ", 1)[1][:8]
+    code, out, _ = run_check(run_itsm, good.root)
+    assert (code, out) == (1, f"{good.rel}:{line}: timeline entry {entry_id} (2026-11-26T08:00:00Z) is earlier "
+                              "than the one before it\n")
 
 
 def test_ticket_filed_in_the_wrong_month(good: Good, run_itsm: RunItsm) -> None:
@@ -246,7 +270,7 @@ def test_problem_listing_an_incident_that_does_not_link_back(good: Good, run_its
     assert out == f"problems/{PRB}.md:{line_of(problem, 'incidents')}: lists {good.id}, but {good.id} links no problem\n"
     assert line_of(problem, "incidents") == 7
     assert code == 1
-    assert err == "itsm check: 1 faults in 1 files (1 tickets, 1 problems, 0 KB articles)\n"
+    assert err == "itsm check: 1 fault in 1 file (1 ticket, 1 problem, 0 KB articles)\n"
 
 
 def test_ticket_linking_a_problem_that_does_not_list_it(good: Good, run_itsm: RunItsm) -> None:

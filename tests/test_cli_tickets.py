@@ -147,6 +147,11 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         }],
     }
     shown = show_json(run_itsm, ticket_id)
+    # P2: response within 30 minutes, resolution within 8 hours, both counting from NOW.
+    assert shown.pop("sla") == {
+        "response": {"state": "due", "due": "2026-11-26T09:30:00Z", "left_minutes": 30, "stopped": None},
+        "resolution": {"state": "due", "due": "2026-11-26T17:00:00Z", "left_minutes": 480, "stopped": None},
+    }
     assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md"}
 
 
@@ -270,7 +275,7 @@ def test_show_text(desk: Path, run_itsm: RunItsm) -> None:
         "  incident, new, P3 (impact high, urgency low)\n"
         "  category network/vpn; group network (level 2); owner (nobody)\n"
         f"  reported by maria@example.org via phone; created {NOW}, updated {NOW}\n"
-        "  due: response 2026-11-26T13:00:00Z, resolution 2026-11-29T09:00:00Z\n"
+        "  SLA: response due in 4h (2026-11-26T13:00:00Z); resolution due in 3d (2026-11-29T09:00:00Z)\n"
         "\n"
         "It drops.\n"
         "Every few minutes.\n"
@@ -279,6 +284,34 @@ def test_show_text(desk: Path, run_itsm: RunItsm) -> None:
         f"  {NOW}  created    Alice Moreau\n"
         "      Recorded from phone for maria@example.org: P3 (impact high, urgency low); routed to network (level 2).\n"
     )
+
+
+def test_show_and_list_say_where_a_ticket_stands_against_its_sla(desk: Path, run_itsm: RunItsm) -> None:
+    """P1 (default targets): response within 15 minutes, resolution within 4 hours."""
+    ticket_id = new(run_itsm, "Mail down", "--impact", "high", "--urgency", "high")
+
+    def sla_line(at: str) -> str:
+        done = run_itsm("show", ticket_id, env={"ITSM_NOW": at})
+        return next(line.strip() for line in done.stdout.splitlines() if line.strip().startswith("SLA: "))
+
+    def column(at: str) -> str:
+        rows = run_itsm("list", "--format", "csv", env={"ITSM_NOW": at}).stdout.splitlines()
+        return rows[1].split(",")[3]
+
+    assert sla_line("2026-11-26T09:10:00Z") == ("SLA: response due in 5m (2026-11-26T09:15:00Z); "
+                                                "resolution due in 3h 50m (2026-11-26T13:00:00Z)")
+    assert column("2026-11-26T09:10:00Z") == "5m left"
+    assert sla_line("2026-11-26T09:20:00Z").startswith("SLA: response breached 5m ago (due 2026-11-26T09:15:00Z)")
+    assert column("2026-11-26T09:20:00Z") == "BREACHED 5m"
+    assert run_itsm("assign", ticket_id, "--owner", "Bob Stone", env={"ITSM_NOW": "2026-11-26T09:30:00Z"}).returncode == 0
+    assert run_itsm("pend", ticket_id, "--reason", "waiting for the supplier",
+                    env={"ITSM_NOW": "2026-11-26T10:00:00Z"}).returncode == 0
+    assert sla_line("2026-11-26T11:00:00Z") == "SLA: response missed; resolution paused, 3h left"
+    assert column("2026-11-26T11:00:00Z") == "paused"
+    data = json.loads(run_itsm("show", ticket_id, "--json", env={"ITSM_NOW": "2026-11-26T11:00:00Z"}).stdout)
+    assert data["sla"]["response"] == {"state": "missed", "due": "2026-11-26T09:15:00Z", "left_minutes": -15,
+                                       "stopped": "2026-11-26T09:30:00Z"}
+    assert data["sla"]["resolution"]["state"] == "paused"
 
 
 def test_show_accepts_a_unique_lower_case_prefix(desk: Path, run_itsm: RunItsm) -> None:
@@ -377,24 +410,28 @@ def test_list_formats(five: dict[str, str], run_itsm: RunItsm) -> None:
     csv_out = run_itsm("list", "--group", "network", "--format", "csv")
     assert (csv_out.returncode, csv_out.stderr) == (0, "")
     assert csv_out.stdout == (
-        "id,priority,status,type,category,group,owner,created,title\n"
-        f"{vpn},P1,new,incident,network/vpn,network,,2026-11-26T09:00:00Z,VPN down for sales\n"
-        f"{wifi},P5,in_progress,incident,network/wifi,network,Carla Diaz,2026-11-26T09:02:00Z,Wifi flaky in room 4\n"
+        "id,priority,status,sla,type,category,group,owner,created,title\n"
+        f"{vpn},P1,new,15m left,incident,network/vpn,network,,2026-11-26T09:00:00Z,VPN down for sales\n"
+        f"{wifi},P5,in_progress,1d left,incident,network/wifi,network,Carla Diaz,2026-11-26T09:02:00Z,"
+        "Wifi flaky in room 4\n"
     )
     md = run_itsm("list", "--group", "network", "-f", "md")
     assert (md.returncode, md.stderr) == (0, "")
     lines = md.stdout.splitlines()
     assert len(lines) == 4
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
-    assert cells[0] == ["id", "priority", "status", "type", "category", "group", "owner", "created", "title"]
+    assert cells[0] == ["id", "priority", "status", "sla", "type", "category", "group", "owner", "created", "title"]
     assert all(set(c) == {"-"} for c in cells[1])
-    assert cells[2] == [vpn, "P1", "new", "incident", "network/vpn", "network", "", "2026-11-26T09:00:00Z",
+    assert cells[2] == [vpn, "P1", "new", "15m left", "incident", "network/vpn", "network", "", "2026-11-26T09:00:00Z",
                         "VPN down for sales"]
-    assert cells[3] == [wifi, "P5", "in_progress", "incident", "network/wifi", "network", "Carla Diaz",
+    assert cells[3] == [wifi, "P5", "in_progress", "1d left", "incident", "network/wifi", "network", "Carla Diaz",
                         "2026-11-26T09:02:00Z", "Wifi flaky in room 4"]
+    # (The desk's clock, NOW, is before the wifi ticket's owner took it at 09:02: its response
+    # clock still runs, and a running response clock is what the column shows first.)
     table = run_itsm("list", "--group", "network")
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["id", "priority", "status", "type", "category", "group", "owner", "created", "title"]
+    assert lines[0].split() == ["id", "priority", "status", "sla", "type", "category", "group", "owner", "created",
+                                "title"]
     assert set(lines[1]) == {"-", " "}
     assert [line.split()[0] for line in lines[2:]] == [vpn, wifi]
     as_json = run_itsm("list", "--group", "network", "--json")

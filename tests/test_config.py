@@ -113,7 +113,7 @@ def test_wrong_config_is_reported_by_check_and_refused_by_new(desk: Path, run_it
     write_config(desk, text)
     done = run_itsm("check")
     assert (done.returncode, done.stdout) == (1, f"itsm.yaml:{line}: {message}\n")
-    assert done.stderr == "itsm check: 1 faults in 1 files (0 tickets, 0 problems, 0 KB articles)\n"
+    assert done.stderr == "itsm check: 1 fault in 1 file (0 tickets, 0 problems, 0 KB articles)\n"
     before = snapshot(desk)
     done = run_itsm("new", "Disk full")
     assert done.returncode == 2

@@ -56,3 +56,10 @@ def test_readme_commands_match_ci() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     for command in blocks:
         assert command in ci
+
+
+@pytest.mark.parametrize("args", [(), ("problem",), ("kb",)])
+def test_a_command_group_without_arguments_prints_its_help(args: tuple[str, ...]) -> None:
+    done = subprocess.run([sys.executable, "-m", "itsm", *args], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"Usage: itsm{''.join(' ' + a for a in args)} [OPTIONS] COMMAND [ARGS]...\n")

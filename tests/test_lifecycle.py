@@ -781,6 +781,17 @@ def test_a_workaround_on_no_problem_and_no_kb_draws_a_warning(states: States, ru
     assert_valid(root)
 
 
+def test_resolving_an_uncategorised_ticket_warns_that_close_will_refuse_it(desk: Path, run_itsm: RunItsm) -> None:
+    ticket_id = new(run_itsm, "Something is odd")
+    done = run_itsm("resolve", ticket_id, "--fix", "Restarted the service")
+    assert done.returncode == 0
+    assert done.stderr == (f"itsm: warning: {ticket_id} is not categorised, and `itsm close` will refuse it until it "
+                           f"is (itsm categorise {ticket_id} --category ...)\n")
+    # A refusal still says one line only: warnings come once the change is done.
+    done = run_itsm("resolve", ticket_id, "--fix", "again")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
 def test_whoever_resolves_a_ticket_nobody_owned_becomes_its_owner(states: States, run_itsm: RunItsm) -> None:
     ticket_id = states.ids["new"]
     assert field(path_of(states.root, ticket_id), "owner") == ""
@@ -941,6 +952,14 @@ def test_hierarchical_escalation_needs_to_when_the_group_has_no_manager(esc: Pat
     assert_check_clean(run_itsm)
 
 
+def test_declaring_a_p1_ticket_major_says_who_was_told_and_that_it_stays_p1(esc: Path, run_itsm: RunItsm) -> None:
+    ticket_id = new(run_itsm, "VPN down for everyone", "-c", "network/vpn", "--impact", "high", "--urgency", "high")
+    assert field(path_of(esc, ticket_id), "priority") == "P1"
+    done = ok(run_itsm, "escalate", ticket_id, "--reason", "impact", "--major")
+    assert done.stdout == f"{ticket_id} major: Major incident declared, Priya Raman told; priority stays P1. [new]\n"
+    assert_check_clean(run_itsm)
+
+
 def test_a_major_incident_is_p1_listed_and_declared_once(esc: Path, run_itsm: RunItsm) -> None:
     other = new(run_itsm, "Printer jams", "-c", "other")
     ticket_id = new(run_itsm, "VPN down for everyone", "-c", "network/vpn", "--owner", OWNER)
@@ -948,14 +967,14 @@ def test_a_major_incident_is_p1_listed_and_declared_once(esc: Path, run_itsm: Ru
     assert_valid(esc)
     count = commit_count(esc)
     done = ok(run_itsm, "escalate", ticket_id, "--reason", "impact", "--major", env=at("2026-11-26T09:30:00Z"))
-    assert done.stdout == f"{ticket_id} major: Major incident declared; priority P3 -> P1. [assigned]\n"
+    assert done.stdout == f"{ticket_id} major: Major incident declared, Priya Raman told; priority P3 -> P1. [assigned]\n"
     assert commit_count(esc) == count + 1
     assert subject(esc) == f"{ticket_id} hierarchical: to Priya Raman (impact); major incident declared"
     data = show_json(run_itsm, ticket_id)
     assert (data["major"], data["priority"], data["status"]) == (True, "P1", "assigned")
     assert [(e["time"], e["kind"], e["text"]) for e in data["timeline"][-2:]] == [
         ("2026-11-26T09:30:00Z", "hierarchical", "told Priya Raman: the impact is serious"),
-        ("2026-11-26T09:30:00Z", "major", "Major incident declared; priority P3 -> P1."),
+        ("2026-11-26T09:30:00Z", "major", "Major incident declared, Priya Raman told; priority P3 -> P1."),
     ]
     assert_check_clean(run_itsm)
     assert list_ids(run_itsm, "--major") == [ticket_id]

@@ -568,6 +568,19 @@ def test_show_with_incidents_and_through_itsm_show(desk: Path, run_itsm: RunItsm
     assert [e["kind"] for e in data["timeline"]] == ["created", "workaround"]
 
 
+def test_show_names_the_kb_articles_its_incidents_were_resolved_with(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    problem_id = b.problems["known_error"]
+    done = run_itsm("kb", "new", "Wi-Fi roaming between access points", "--body", "Pin the client.")
+    assert done.returncode == 0, done.stderr
+    kb_id = done.stdout.strip()
+    ok(run_itsm, "resolve", b.wifi1, "--workaround", "Pinned to one access point", "--kb", kb_id)
+    shown = ok(run_itsm, "problem", "show", problem_id)
+    assert shown.splitlines()[2:4] == [f"  incidents: {b.wifi1}, {b.wifi2}; KB (none)",
+                                       f"  {kb_id} used on {b.wifi1}"]
+    data = json.loads(ok(run_itsm, "problem", "show", problem_id, "--json"))
+    assert data["kb_used_by_incidents"] == {kb_id: [b.wifi1]}
+
+
 @pytest.mark.parametrize("case", ["unknown", "a ticket"])
 def test_show_refusals(desk: Path, run_itsm: RunItsm, b: Built, case: str) -> None:
     ref, message = {
@@ -646,7 +659,7 @@ def edit_file(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-SUMMARY_ONE = "itsm check: 1 faults in 1 files (7 tickets, 4 problems, 0 KB articles)\n"
+SUMMARY_ONE = "itsm check: 1 fault in 1 file (7 tickets, 4 problems, 0 KB articles)\n"
 
 
 def test_itsm_check_is_clean_on_the_built_desk(run_itsm: RunItsm, b: Built) -> None:

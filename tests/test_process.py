@@ -333,7 +333,7 @@ def test_the_deadlines_move_by_exactly_the_time_spent_pending(story: Played) -> 
 def test_itsm_check_is_clean_after_every_step(story: Played, run_itsm: RunItsm) -> None:
     assert story.faults_after == [[]] * len(STEPS)
     done = run_itsm("check")
-    assert (done.returncode, done.stdout, done.stderr) == (0, "", "itsm check: ok (1 tickets, 1 problems, 1 KB articles)\n")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "itsm check: ok (1 ticket, 1 problem, 1 KB article)\n")
 
 
 def test_history_tells_the_story(story: Played, run_itsm: RunItsm) -> None:

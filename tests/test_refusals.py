@@ -220,7 +220,7 @@ def test_symlink_out_of_the_desk_is_a_check_finding(desk2: Desk2, outside_link: 
     done = run_itsm("check")
     assert done.returncode == 1
     assert done.stdout == f"tickets/{MONTH}/INC-EXT000.md: is a link out of the desk; not read\n"
-    assert done.stderr == "itsm check: 1 faults in 1 files (3 tickets, 0 problems, 0 KB articles)\n"
+    assert done.stderr == "itsm check: 1 fault in 1 file (3 tickets, 0 problems, 0 KB articles)\n"
 
 
 def test_refusal_on_a_fresh_desk_creates_no_file(desk: Path, run_itsm: RunItsm) -> None:
@@ -295,4 +295,4 @@ def test_check_names_the_malformed_record(broken: Broken, run_itsm: RunItsm) -> 
     done = run_itsm("check")
     assert done.returncode == 1
     assert done.stdout == f"{broken.bad_path}:3: mapping values are not allowed here\n"
-    assert done.stderr == "itsm check: 1 faults in 1 files (2 tickets, 0 problems, 0 KB articles)\n"
+    assert done.stderr == "itsm check: 1 fault in 1 file (2 tickets, 0 problems, 0 KB articles)\n"

@@ -277,7 +277,7 @@ def test_check_warns_about_uncommitted_records_and_leftover_temp_files(desk: Pat
         f"tickets/{MONTH}/{ticket_id}.md: warning: has changes that are not committed; the next itsm command that "
         "changes it will refuse (commit or discard it)\n"
     )
-    assert done.stderr == "itsm check: ok (1 tickets, 0 problems, 0 KB articles; 3 warnings)\n"
+    assert done.stderr == "itsm check: ok (1 ticket, 0 problems, 0 KB articles; 3 warnings)\n"
     data = json.loads(run_itsm("check", "--json").stdout)
     assert {f["severity"] for f in data} == {"warning"}
     fixed = run_itsm("check", "--fix")

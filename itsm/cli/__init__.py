@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         print("itsm: aborted", file=sys.stderr)
         return 1
     except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `itsm`, `itsm problem`: the help, as asked
+            ctx = getattr(exc, "ctx", None)
+            print(ctx.get_help() if ctx is not None else exc.format_message())
+            return 0
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
         where = f"'{ctx.command_path} --help'" if ctx is not None else "'itsm --help'"

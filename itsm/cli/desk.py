@@ -17,6 +17,10 @@ def register(app: typer.Typer) -> None:
     app.command("check")(boundary(check_cmd))
 
 
+def count_of(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the new desk.")] = Path("."),
     actor: ActorOpt = None,
@@ -54,12 +58,14 @@ def check_cmd(
         for finding in findings:
             out(str(finding))
         counts = {kind: len(the_desk.record_files(kind)) for kind in ("ticket", "problem", "kb")}
-        summary = f"{counts['ticket']} tickets, {counts['problem']} problems, {counts['kb']} KB articles"
+        summary = ", ".join(
+            count_of(counts[kind], noun) for kind, noun in (("ticket", "ticket"), ("problem", "problem"), ("kb", "KB article"))
+        )
         warnings = len(findings) - len(faults)
         if warnings:
-            summary += f"; {warnings} warning{'s' if warnings > 1 else ''}"
+            summary += f"; {count_of(warnings, 'warning')}"
         faulty = len({f.path for f in faults})
-        err(f"itsm check: {len(faults)} faults in {faulty} files ({summary})" if faults
+        err(f"itsm check: {count_of(len(faults), 'fault')} in {count_of(faulty, 'file')} ({summary})" if faults
             else f"itsm check: ok ({summary})")
     if faults:
         raise typer.Exit(EXIT_FINDINGS)

@@ -22,6 +22,7 @@ from itsm.cli.common import (
 from itsm.cli.tickets import CONFIRMATION_LIMIT, format_record
 from itsm.errors import UsageError
 from itsm.model import PROBLEM_STATUSES, Problem, to_json
+from itsm.store import Desk
 
 app = typer.Typer(help="Problem records: the root causes behind incidents.", no_args_is_help=True)
 PrbArg = Annotated[str, typer.Argument(metavar="PRB", help="A problem ID, or any unique start of it (prb-2m9).")]
@@ -184,9 +185,25 @@ def show(problem: PrbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> Non
     """
     the_desk = open_desk(desk, config="warn")
     record, path = the_desk.load(problem, ("problem",))
+    assert isinstance(record, Problem)
+    used = kb_of_incidents(the_desk, record)
     if as_json:
         data = to_json(record)
         data["path"] = the_desk.relative(path)
+        data["kb_used_by_incidents"] = used
         out(render.to_json(data))
     else:
-        out(format_record(record))
+        out(format_record(record, used))
+
+
+def kb_of_incidents(desk: Desk, problem: Problem) -> dict[str, list[str]]:
+    """The KB articles used on the problem's incidents: KB ID -> incident IDs."""
+    used: dict[str, list[str]] = {}
+    for ticket_id in problem.incidents:
+        try:
+            ticket, _ = desk.load_ticket(ticket_id, faulty="accept")
+        except UsageError:
+            continue  # a missing or broken ticket: `itsm check` names it
+        for kb_id in ticket.kb:
+            used.setdefault(kb_id, []).append(ticket.id)
+    return used

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from itsm import actions, gitio, history, render
+from itsm import actions, gitio, history, render, rules, sla, timeutil
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -34,6 +35,7 @@ from itsm.model import (
     Ticket,
     to_json,
 )
+from itsm.store import Desk
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="A record ID, or any unique start of it (inc-7qk).")]
 
@@ -94,23 +96,33 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
     """
     the_desk = open_desk(desk, config="warn")
     record, path = the_desk.load(id)
+    now = timeutil.now()
+    standings = sla_of(the_desk, record, now) if isinstance(record, Ticket) else None
     if as_json:
         data = to_json(record)
         data["path"] = the_desk.relative(path)
+        if standings is not None:
+            data["sla"] = {s.clock: s.to_json() for s in standings}
         out(render.to_json(data))
     else:
-        out(format_record(record))
+        out(format_record(record, sla_line="; ".join(s.words(now) for s in standings) if standings else None))
 
 
-def format_record(record: Record) -> str:
+def sla_of(desk: Desk, ticket: Ticket, now: datetime) -> list[sla.Standing] | None:
+    """Where the ticket stands against its SLA, or None when its times cannot be read."""
+    return sla.standing(ticket, desk.config, now) if rules.clocks_readable(ticket) else None
+
+
+def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None = None,
+                  sla_line: str | None = None) -> str:
     lines = [f"{record.id}  {record.title}"]
     if isinstance(record, Ticket):
         t = record
         lines.append(f"  {t.type}, {t.status}, {t.priority or 'no priority'} (impact {t.impact or '-'}, urgency {t.urgency or '-'})" + ("  MAJOR INCIDENT" if t.major else ""))
         lines.append(f"  category {t.category or '(none)'}; group {t.group or '(none)'} (level {t.level or '-'}); owner {t.owner or '(nobody)'}")
         lines.append(f"  reported by {t.reporter or '(unknown)'} via {t.channel or '(unknown)'}; created {t.created}, updated {t.updated or '-'}")
-        if t.due_response or t.due_resolution:
-            lines.append(f"  due: response {t.due_response or '-'}, resolution {t.due_resolution or '-'}")
+        if sla_line:
+            lines.append(f"  SLA: {sla_line}")
         if t.problem or t.kb:
             lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
         if t.related:
@@ -124,6 +136,8 @@ def format_record(record: Record) -> str:
         p = record
         lines.append(f"  problem, {p.status}; category {p.category or '(none)'}; owner {p.owner or '(nobody)'}")
         lines.append(f"  incidents: {', '.join(p.incidents) or '(none)'}; KB {', '.join(p.kb) or '(none)'}")
+        for kb_id, tickets in (kb_of_incidents or {}).items():
+            lines.append(f"  {kb_id} used on {', '.join(tickets)}")
         for key in ("workaround", "root_cause", "fix"):
             if getattr(p, key):
                 lines.append(f"  {key.replace('_', ' ')}: {getattr(p, key)}")
@@ -142,7 +156,7 @@ def format_record(record: Record) -> str:
     return "\n".join(lines)
 
 
-LIST_COLUMNS = ("id", "priority", "status", "type", "category", "group", "owner", "created", "title")
+LIST_COLUMNS = ("id", "priority", "status", "sla", "type", "category", "group", "owner", "created", "title")
 SORT_KEYS = ("priority", "created", "updated", "status", "id")
 
 
@@ -202,10 +216,20 @@ def list_tickets(
     tickets.sort(key=key, reverse=reverse)
     if limit:
         tickets = tickets[:limit]
-    if chosen == "json":
-        out(render.to_json([to_json(t) for t in tickets]))
-        return
-    out(render.rows([to_json(t) for t in tickets], LIST_COLUMNS, chosen))
+    # Where each open ticket stands against its SLA (a resolved or closed one's is history:
+    # `itsm show` has it). Computed for the rows shown only: a clock costs a walk of its timeline.
+    now = timeutil.now()
+    rows = []
+    for t in tickets:
+        row = to_json(t)
+        standings = sla_of(the_desk, t, now) if t.is_open else None
+        if chosen == "json":
+            row["sla"] = {s.clock: s.to_json() for s in standings} if standings is not None else None
+        else:
+            first = sla.pressing(standings) if standings else None
+            row["sla"] = first.short(now) if first is not None else ""
+        rows.append(row)
+    out(render.to_json(rows) if chosen == "json" else render.rows(rows, LIST_COLUMNS, chosen))
 
 
 def log(
