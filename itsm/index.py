@@ -43,13 +43,18 @@ from whoosh.lang import porter2
 
 from itsm import fileio, gitio, records
 from itsm.errors import UsageError
-from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_sections
+from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_answer
 from itsm.store import CACHE_DIR, FOLDERS, Desk, warn
 
 # Bump whenever the schema or the analysis changes: an index of another version is rebuilt.
-VERSION = 3
+VERSION = 4
 INDEX_DIR = "index"
 META_FILE = "itsm-index.json"
+# How much the words of the tickets a KB article or problem resolved count, against its own.
+ASKED_AS_WEIGHT = 1.0
+# The words of at most this many tickets (the latest linked) are learnt per record: enough
+# to hold every way users put one fault, and a bound on what a popular article carries.
+MAX_ASKED = 200
 FILTER_FIELDS = ("status", "category", "priority", "type", "kind", "owner", "group", "tag", "id")
 Progress = Callable[[int, int], None]
 
@@ -83,8 +88,15 @@ def _schema() -> Schema:
         tag=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True, field_boost=1.5),
         major=ID(stored=True),
         problem=ID(stored=True),  # a ticket's linked problem: same problem, same fault
+        kb=KEYWORD(stored=True, commas=True),  # a ticket's KB articles: what fixed it
         title=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),
         body=TEXT(analyzer=analyzer, stored=True),
+        # A KB article's or problem's "asked as": the titles and descriptions of the tickets
+        # it resolved, in users' own words. What fixed which words is what a desk learns.
+        asked_as=TEXT(analyzer=analyzer),
+        # ... and those words by ticket ID, so a new link adds one ticket's words without
+        # reading every other ticket the record resolved.
+        asked_by=STORED(),
         answer=STORED(),  # what to do: a workaround, a fix, a resolution
         created=STORED(),
     )
@@ -102,27 +114,21 @@ def _category_levels(category: str | None) -> str:
 
 def answer_of(record: Record) -> str:
     """What the record says to do: a problem's workaround or fix, a KB article's resolution
-    (or workaround) and script, a ticket's resolution."""
+    (or workaround, fix, steps, script) or else its first lines, a ticket's resolution."""
     if isinstance(record, Problem):
         if record.workaround:
             return f"workaround: {record.workaround}"
         return f"fix: {record.fix}" if record.fix else ""
     if isinstance(record, Article):
-        sections = article_sections(record.body)
-        parts = []
-        for name in ("resolution", "workaround"):
-            if sections.get(name):
-                parts.append(f"{name}: {sections[name]}")
-        if sections.get("script"):
-            parts.append(f"script:\n{sections['script']}")
-        return "\n".join(parts)
+        return article_answer(record)
     if record.resolution is not None:
         return f"{record.resolution.kind}: {record.resolution.summary}"
     return ""
 
 
-def document(record: Record, rel_path: str) -> dict[str, Any]:
-    """The fields a record is indexed under."""
+def document(record: Record, rel_path: str, asked_by: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fields a record is indexed under; `asked_by`, for a KB article or problem, the
+    words of the tickets that link it, by ticket ID."""
     body: list[str] = []
     doc: dict[str, Any] = {
         "path": rel_path, "id": record.id, "kind": record.kind, "title": record.title,
@@ -139,14 +145,31 @@ def document(record: Record, rel_path: str) -> dict[str, Any]:
         doc["owner"] = record.owner or ""
     if isinstance(record, Ticket):
         doc.update(priority=record.priority or "", type=record.type, group=record.group or "",
-                   major="true" if record.major else "false", problem=record.problem or "")
+                   major="true" if record.major else "false", problem=record.problem or "",
+                   kb=",".join(record.kb))
         if record.resolution is not None:
             body.append(record.resolution.summary)
     if isinstance(record, Problem):
         body.extend(text for text in (record.workaround, record.root_cause, record.fix) if text)
     doc["body"] = "\n\n".join(text for text in body if text)
     doc["answer"] = answer_of(record)
+    if asked_by and not isinstance(record, Ticket):
+        doc["asked_by"] = asked_by
+        doc["asked_as"] = "\n\n".join(asked_by.values())
     return doc
+
+
+def asked_words(ticket: Ticket) -> str:
+    """How the user asked: what a ticket teaches the records it links."""
+    return f"{ticket.title}\n{ticket.description}"
+
+
+def _learn(asked_by: dict[str, str], ticket_id: str, words: str | None) -> dict[str, str]:
+    """`asked_by` with one ticket's words added (as the latest) or, for None, taken out."""
+    learnt = {key: value for key, value in asked_by.items() if key != ticket_id}
+    if words is not None:
+        learnt[ticket_id] = words
+    return dict(list(learnt.items())[-MAX_ASKED:])
 
 
 # -- the index as a cache -----------------------------------------------------------------------
@@ -296,28 +319,66 @@ class SearchIndex:
         return {str(Path(rel).relative_to(root_rel)) if str(root_rel) != "." else rel for rel in stale}
 
     def _apply(self, paths: Iterable[str]) -> None:
+        """Re-index the changed records. A changed ticket also changes what the KB articles and
+        problems it links, or linked before, have learnt: those are indexed again too, with
+        that one ticket's words added or taken out of their "asked as"."""
+        paths = sorted(paths)
+        lessons: dict[str, dict[str, str | None]] = {}  # record ID -> {ticket ID: words, or None}
+        docs: list[tuple[str, dict[str, Any] | None]] = []
+        learnt_before: dict[str, dict[str, str]] = {}
+        with self._ix.searcher() as searcher:
+            for rel in paths:
+                old = searcher.document(path=rel)
+                record = self._record_at(rel)
+                if old is not None and old.get("kind") == "ticket":
+                    for record_id in _links(old):
+                        lessons.setdefault(record_id, {})[old["id"]] = None
+                if isinstance(record, Ticket):
+                    for record_id in _ticket_links(record):
+                        lessons.setdefault(record_id, {})[record.id] = asked_words(record)
+                elif record is not None:
+                    # An edited article keeps what it has learnt.
+                    learnt_before[record.id] = dict((old or {}).get("asked_by") or {})
+                docs.append((rel, None if record is None else document(record, rel)))
+            changed_ids = {doc["id"] for _, doc in docs if doc is not None}
+            listings = {kind: self.desk.listing(kind) for kind in ("kb", "problem")} if lessons else {}
+            for record_id in sorted(set(lessons) - changed_ids):
+                path = listings["kb"].get(record_id) or listings["problem"].get(record_id)
+                if path is None:
+                    continue  # a link to a record that is not there: `itsm check` says so
+                rel = self.desk.relative(path)
+                old = searcher.document(path=rel)
+                record = self._record_at(rel)
+                if record is not None and not isinstance(record, Ticket):
+                    learnt_before[record.id] = dict((old or {}).get("asked_by") or {})
+                    docs.append((rel, document(record, rel)))
         writer = self._ix.writer()
         try:
-            for rel in sorted(paths):
+            for rel, doc in docs:
                 writer.delete_by_term("path", rel)
-                doc = self._document_for(rel)
-                if doc is not None:
-                    writer.add_document(**doc)
+                if doc is None:
+                    continue
+                if doc["id"] in learnt_before:
+                    asked_by = learnt_before[doc["id"]]
+                    for ticket_id, words in lessons.get(doc["id"], {}).items():
+                        asked_by = _learn(asked_by, ticket_id, words)
+                    if asked_by:
+                        doc.update(asked_by=asked_by, asked_as="\n\n".join(asked_by.values()))
+                writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
 
-    def _document_for(self, rel: str) -> dict[str, Any] | None:
+    def _record_at(self, rel: str) -> Record | None:
         path = self.desk.root / rel
         kind = next((k for k, folder in FOLDERS.items() if rel.startswith(folder + "/")), None)
         if kind is None or not rel.endswith(".md") or not path.is_file():
             return None
         try:
-            record = self.desk.read(path, kind)
+            return self.desk.read(path, kind)
         except (records.RecordError, OSError):
             return None  # a malformed record is not searchable until fixed; `itsm check` names it
-        return document(record, rel)
 
     def _rebuild(self, progress: Progress | None) -> None:
         """Build a whole new index aside, then swap it in."""
@@ -327,12 +388,16 @@ class SearchIndex:
         fresh.mkdir()
         head, dirty = self._state()
         ix = whoosh_index.create_in(str(fresh), _schema())
-        paths = self._all_paths()
+        paths = self._all_paths()  # tickets first: the words they were asked in feed what links them
+        asked: dict[str, dict[str, str]] = {}
         writer = ix.writer()
         for done, rel in enumerate(paths, 1):
-            doc = self._document_for(rel)
-            if doc is not None:
-                writer.add_document(**doc)
+            record = self._record_at(rel)
+            if isinstance(record, Ticket):
+                for record_id in _ticket_links(record):
+                    asked[record_id] = _learn(asked.get(record_id, {}), record.id, asked_words(record))
+            if record is not None:
+                writer.add_document(**document(record, rel, asked.get(record.id)))
             if progress is not None:
                 progress(done, len(paths))
         writer.commit()
@@ -374,7 +439,7 @@ class SearchIndex:
             raise UsageError("the search is empty", hint='e.g. itsm search "vpn drops" status:open')
         # A plain OR: whoosh's coordination factor (OrGroup.factory) scores a word found in
         # one field of a small segment as 0, which reversed title-over-body ranking.
-        parser = qparser.MultifieldParser(["title", "body", "tag"], self._ix.schema, group=qparser.OrGroup)
+        parser = qparser.MultifieldParser(["title", "body", "tag", "asked_as"], self._ix.schema, group=qparser.OrGroup)
         parser.remove_plugin_class(qparser.FieldsPlugin)  # field:value is ours to read
         try:
             parsed = parser.parse(free) if free.strip() not in ("", "*") else wq.Every()
@@ -397,19 +462,49 @@ class SearchIndex:
                  limit: int) -> list[Hit]:
         text = f"{title}\n{title}\n{description}"
         with self._ix.searcher() as searcher:
-            terms = searcher.key_terms_from_text("body", text, numterms=20)
-            title_terms = {t for t, _ in searcher.key_terms_from_text("title", title, numterms=10)}
-            if not terms and not title_terms:
+            terms = dict(searcher.key_terms_from_text("body", text, numterms=20))
+            title_weights = dict(searcher.key_terms_from_text("title", title, numterms=10))
+            asked_weights = dict(searcher.key_terms_from_text("asked_as", text, numterms=10))
+            if not terms and not title_weights and not asked_weights:
                 return []
+            # A word that no body holds (an article whose body never repeats its title's words,
+            # a user's word only past tickets used) is still sought, at its weight where found.
+            weighted = {**asked_weights, **{t: w for t, w in title_weights.items() if t not in terms}, **terms}
+            reader = searcher.reader()
             clauses: list[wq.Query] = []
-            for term, weight in terms:
-                clauses.append(wq.Term("body", term, boost=weight))
-                clauses.append(wq.Term("title", term, boost=weight * (2.0 if term in title_terms else 1.0)))
-            for term in title_terms:
+            learnt: list[wq.Query] = []
+            for term, weight in weighted.items():
+                in_title = 2.0 if term in title_weights else 1.0
+                if term in terms or term in title_weights:
+                    clauses.append(wq.Term("body", term, boost=weight))
+                    clauses.append(wq.Term("title", term, boost=weight * in_title))
+                if reader.doc_frequency("asked_as", term):
+                    learnt.append(wq.Term("asked_as", term, boost=weight * in_title * ASKED_AS_WEIGHT))
+            for term in title_weights:
                 clauses.append(wq.Term("tag", term))
             mask = wq.Term("id", exclude) if exclude else None
-            results = searcher.search(wq.Or(clauses), limit=max(limit * 5, 50), mask=mask)
-            hits = [_hit(h, snippet="") for h in results]
+            wanted = max(limit * 5, 50)
+            main = searcher.search(wq.Or(clauses), limit=wanted, mask=mask) if clauses else None
+            scored = {h.docnum: (float(h.score or 0.0), h) for h in main or ()}
+            if learnt:
+                # Only KB articles and problems hold learnt words: their postings are short, so
+                # the learnt part is scored apart and added (an OR query sums its clauses the
+                # same way). The tickets — most of a desk — are walked once, by the first
+                # search: whoosh's union matcher costs time per clause for every document.
+                extra = {h.docnum: (float(h.score or 0.0), h) for h in searcher.search(wq.Or(learnt), limit=None,
+                                                                                         mask=mask)}
+                truncated = main is not None and main.scored_length() >= wanted
+                missing = [h for docnum, (_, h) in extra.items() if docnum not in scored] if truncated else []
+                if missing:
+                    # Left out of the first search's top: their own words' score, exactly.
+                    only = wq.Or([wq.Term("id", h["id"], boost=0.0) for h in missing])
+                    for h in searcher.search(wq.And([only, wq.Or(clauses)]), limit=None, mask=mask):
+                        scored[h.docnum] = (float(h.score or 0.0), h)
+                for docnum, (learnt_score, h) in extra.items():
+                    own = scored.get(docnum, (0.0, h))[0]
+                    scored[docnum] = (own + learnt_score, h)
+            best = sorted(scored.values(), key=lambda pair: -pair[0])[:wanted]
+            hits = [_hit(h, snippet="", score=score) for score, h in best]
         return rerank(hits, category)[:limit]
 
 
@@ -429,13 +524,23 @@ class Hit:
 
     @property
     def actionable(self) -> bool:
-        """Something the desk has learnt: a known error, an article, a resolved ticket."""
-        return bool(self.answer) and (self.kind != "ticket" or self.status in ("resolved", "closed"))
+        """Something the desk has learnt: every KB article and problem (an open one is a
+        fault under investigation, to link the incident to), a resolved ticket's resolution."""
+        if self.kind in ("kb", "problem"):
+            return True
+        return bool(self.answer) and self.status in ("resolved", "closed")
+
+    @property
+    def under_investigation(self) -> bool:
+        """A problem with neither a workaround nor a fix yet."""
+        return self.kind == "problem" and not self.answer
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "kind": self.kind, "title": self.title,
                                 "score": round(self.score, 3), "status": self.status}
-        if self.kind == "problem":
+        if self.under_investigation:
+            data["under_investigation"] = True
+        elif self.kind == "problem":
             data["workaround"] = self.answer
         elif self.answer:
             data["resolution"] = self.answer
@@ -446,7 +551,8 @@ class Hit:
 
 def rerank(hits: list[Hit], category: str | None) -> list[Hit]:
     """Boosts for what a first-level agent can use at once: known errors first, then KB
-    articles, resolved tickets with their resolution; the same category counts more."""
+    articles and fixed problems, then problems still under investigation and resolved
+    tickets with their resolution; the same category counts more."""
     ranked = []
     for hit in hits:
         factor = 1.0
@@ -484,11 +590,12 @@ def diagnosis(hits: list[Hit], limit: int) -> tuple[list[Hit], list[Hit]]:
     return known, duplicates
 
 
-def _hit(hit: Any, snippet: str) -> Hit:
+def _hit(hit: Any, snippet: str, score: float | None = None) -> Hit:
+    score = float(hit.score or 0.0) if score is None else score
     return Hit(
         id=hit["id"], kind=hit["kind"], title=hit["title"], status=hit.get("status", ""),
-        score=float(hit.score or 0.0), category=hit.get("category", ""), answer=hit.get("answer", ""),
-        snippet=" ".join(snippet.split()), path=hit["path"], similarity=float(hit.score or 0.0),
+        score=score, category=hit.get("category", ""), answer=hit.get("answer", ""),
+        snippet=" ".join(snippet.split()), path=hit["path"], similarity=score,
         problem=hit.get("problem", ""),
     )
 
@@ -538,7 +645,19 @@ def _filter_query(filters: list[tuple[str, str]], kinds: tuple[str, ...]) -> wq.
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
 
-_LEFTOVER_RE = re.compile(rf"^{INDEX_DIR}\.(?:new|old)-(\d+)$")
+def _ticket_links(ticket: Ticket) -> set[str]:
+    return set(ticket.kb) | ({ticket.problem} if ticket.problem else set())
+
+
+def _links(ticket_doc: Any) -> set[str]:
+    """The KB articles and the problem a ticket's document names."""
+    found = {kb_id for kb_id in (ticket_doc.get("kb") or "").split(",") if kb_id}
+    if ticket_doc.get("problem"):
+        found.add(ticket_doc["problem"])
+    return found
+
+
+_LEFTOVER_RE = re.compile(rf"^{INDEX_DIR}\.(?:new|old)-(\d+)\Z")
 
 
 def _remove(path: Path) -> None:

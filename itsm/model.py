@@ -120,8 +120,9 @@ class Problem:
 
 @dataclass(frozen=True)
 class Article:
-    """A KB article: the body is Markdown with `## Symptoms`, `## Cause`, `## Resolution`
-    (or `## Workaround`) and, for common requests, `## Script` (numbered steps)."""
+    """A KB article: the body is any Markdown. `kb new` offers `## Symptoms`, `## Cause`,
+    `## Resolution` (or `## Workaround`) and `## Script`; articles written otherwise — plain
+    text, a wiki export — are knowledge all the same (see `article_answer`)."""
 
     id: str
     title: str
@@ -264,13 +265,37 @@ def article_parts(body: str) -> list[tuple[str, str]]:
     return [(heading, "\n".join(lines).strip("\n")) for heading, lines in parts if heading or any(lines)]
 
 
-def article_sections(body: str) -> dict[str, str]:
-    """The `## Heading` sections of a KB body, keyed by lower-case heading ("intro" first)."""
-    sections: dict[str, str] = {}
-    for heading, text in article_parts(body):
-        key = heading.lower() or "intro"
-        sections[key] = f"{sections[key]}\n\n{text}" if key in sections else text
-    return sections
+# Headings (any level, any case) under which an article says what to do.
+_ANSWER_HEADING = re.compile(
+    r"^#{1,6}\s*(resolution|workaround|fix|solution|script|steps|procedure|how to fix( it)?|what to do)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(r"^#{1,6}\s")
+
+
+def article_answer(article: Article) -> str:
+    """What an article says to do, whatever its shape: the text under a Resolution,
+    Workaround, Fix, Steps or Script heading (any level) when there is one, else its first
+    lines — most articles are written without our headings, and are knowledge all the same."""
+    lines = article.body.split("\n")
+    parts: list[str] = []
+    for n, line in enumerate(lines):
+        match = _ANSWER_HEADING.match(line.strip())
+        if match is None:
+            continue
+        section = []
+        for following in lines[n + 1:]:
+            if _HEADING.match(following):
+                break
+            section.append(following)
+        text = "\n".join(section).strip("\n")
+        if text:
+            name = match.group(1).lower()
+            parts.append(f"{name}:\n{text}" if name in ("script", "steps", "procedure") else f"{name}: {text}")
+    if parts:
+        return "\n".join(parts)
+    first = [line.strip() for line in lines if line.strip() and not _HEADING.match(line) and line.strip() != article.title]
+    return "\n".join(first[:4])
 
 
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*\Z")

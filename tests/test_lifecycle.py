@@ -74,7 +74,8 @@ def ok(run_itsm: RunItsm, *args: str, env: dict[str, str] | None = None) -> subp
 
 def new(run_itsm: RunItsm, title: str, *args: str, env: dict[str, str] | None = None) -> str:
     done = ok(run_itsm, "new", title, "--reporter", REPORTER, *args, env=env)
-    assert done.stderr == ""
+    # Nothing on stderr but the look-alikes `new` shows (these tests make many "VPN drops").
+    assert all(line == "looks like:" or line.startswith("  ") for line in done.stderr.splitlines()), done.stderr
     return done.stdout.strip()
 
 

@@ -1,82 +1,79 @@
-"""Measured diagnosis quality: tickets in users' words against KB articles and problems in
-support's words (tests/relevance_cases.yaml, labelled by someone who never saw the ranking).
+"""Measured diagnosis quality on two labelled sets, written by people who never saw the ranking
+(`tests/relevance.py` builds them and scores them; docs/search.md has the figures).
 
-Prints the top-3 hit rate and MRR; the issue asks for at least 90 % top-3. Ranking is
-improved by analysis and boosts, never by editing the cases.
+Set 1: tickets in users' words against the sample desk's KB articles and problems. Set 2:
+another company's desk, built on a fresh `itsm init` desk — KB articles of every shape in
+support's words, past tickets in users' words resolved with them, distractors that share
+words but were fixed otherwise. Each prints its top-3 hit rate and MRR; the issue asks for at
+least 90 % top-3 on both. Ranking is improved by analysis and boosts, never by editing cases.
 """
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
-from itsm.index import SearchIndex, diagnosis
-from itsm.store import Desk
+from itsm.index import SearchIndex
 from tests.conftest import REPO
-
-CASES = yaml.safe_load((REPO / "tests" / "relevance_cases.yaml").read_text(encoding="utf-8"))
-
-
-@dataclass
-class Scores:
-    cases: int
-    top3: float  # among KB articles and problems: what the labels cover
-    mrr: float
-    top3_diagnose: float  # in `itsm diagnose`'s list, where resolved tickets compete too
-    misses: list[str]
-
-
-def evaluate(index: SearchIndex) -> Scores:
-    top3 = top3_diagnose = 0
-    reciprocal = 0.0
-    misses = []
-    for case in CASES:
-        hits = index.similar(case["title"], case.get("description") or "", None, None, limit=30)
-        answers = set(case["answers"])
-        learnt = [h for h in hits if h.kind in ("kb", "problem")]
-        rank = next((n for n, h in enumerate(learnt, 1) if h.id in answers), None)
-        if rank is not None:
-            reciprocal += 1 / rank
-        if rank is not None and rank <= 3:
-            top3 += 1
-        else:
-            misses.append(f"rank {rank}: {case['title']!r} -> {[h.id for h in learnt[:3]]}, wanted {sorted(answers)}")
-        known, _ = diagnosis(hits, 3)
-        top3_diagnose += any(h.id in answers for h in known)
-    n = len(CASES)
-    return Scores(n, top3 / n, reciprocal / n, top3_diagnose / n, misses)
+from tests.relevance import Scores, evaluate, set1_cases, set1_desk, set2_data, set2_desk
 
 
 @pytest.fixture(scope="module")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    """The repository's sample desk, copied (the index must not be built inside the repo)."""
-    root = tmp_path_factory.mktemp("sample") / "desk"
-    root.mkdir()
-    for name in ("tickets", "problems", "kb"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "itsm.yaml", root / "itsm.yaml")
-    return SearchIndex(Desk.open(root)).open_fresh()
+def set1(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return SearchIndex(set1_desk(tmp_path_factory.mktemp("set1") / "desk")).open_fresh()
 
 
-def test_the_labelled_set_is_big_enough_and_sound() -> None:
-    assert len(CASES) >= 30
-    for case in CASES:
+@pytest.fixture(scope="module")
+def set2(tmp_path_factory: pytest.TempPathFactory) -> tuple[SearchIndex, list[dict[str, Any]]]:
+    desk, cases = set2_desk(tmp_path_factory.mktemp("set2") / "desk")
+    return SearchIndex(desk).open_fresh(), cases
+
+
+def report(name: str, scores: Scores, capsys: pytest.CaptureFixture[str]) -> None:
+    with capsys.disabled():
+        print(f"\n{scores.line(name)}")
+        for miss in scores.misses:
+            print(f"  miss {miss}")
+
+
+def test_the_labelled_sets_are_big_enough_and_sound() -> None:
+    cases = set1_cases()
+    assert len(cases) >= 30
+    for case in cases:
         assert case["answers"], case
         for answer in case["answers"]:
             folder = "kb" if answer.startswith("KB-") else "problems"
             assert (REPO / folder / f"{answer}.md").is_file(), answer
+    data = set2_data()
+    keys = {item["key"] for item in (*data["kb"], *data["problems"])}
+    assert len(data["queries"]) >= 30 and len(data["tickets"]) >= 30
+    for query in data["queries"]:
+        assert query["answers"] and set(query["answers"]) <= keys, query
+    for ticket in data["tickets"]:
+        assert set(ticket.get("kb") or []) <= keys and (ticket.get("problem") or "prb") and ticket["resolution"]
+    shapes = [("## " in item["body"], "# " in item["body"]) for item in data["kb"]]
+    assert any(not headed for headed, _ in shapes), "some articles must have no headings at all"
 
 
-def test_top3_hit_rate_reaches_90_percent(sample_index: SearchIndex, capsys: pytest.CaptureFixture[str]) -> None:
-    scores = evaluate(sample_index)
-    with capsys.disabled():
-        print(
-            f"\nrelevance on {scores.cases} cases: top-3 {scores.top3:.1%}, MRR {scores.mrr:.3f} "
-            f"(KB articles and problems); top-3 in the diagnose list {scores.top3_diagnose:.1%}"
-        )
-        for miss in scores.misses:
-            print(f"  miss {miss}")
+def test_set1_top3_hit_rate_reaches_90_percent(set1: SearchIndex, capsys: pytest.CaptureFixture[str]) -> None:
+    scores = evaluate(set1, set1_cases())
+    report("set 1 (sample desk)", scores, capsys)
     assert scores.top3 >= 0.90
+
+
+def test_set2_top3_hit_rate_reaches_90_percent(set2: tuple[SearchIndex, list[dict[str, Any]]],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    index, cases = set2
+    scores = evaluate(index, cases)
+    report("set 2 (another desk, built fresh)", scores, capsys)
+    assert scores.top3 >= 0.90
+
+
+def test_set2_desk_is_valid(set2: tuple[SearchIndex, list[dict[str, Any]]]) -> None:
+    from itsm.check import check_desk
+
+    index, _ = set2
+    assert [str(f) for f in check_desk(index.desk) if f.severity == "error"] == []
+    assert Path(index.desk.root, ".itsm", "index").is_dir()

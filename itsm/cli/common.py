@@ -106,6 +106,23 @@ def open_desk(desk: Path | None, config: str = "require") -> Desk:
     return the_desk
 
 
+def progress_bar(label: str) -> Callable[[int, int], None] | None:
+    """A progress callback drawing on stderr when it is a terminal (index rebuilds, imports)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            width = 30
+            filled = width * done // max(total, 1)
+            sys.stderr.write(f"\r{label} [{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return draw
+
+
 def out(text: str) -> None:
     """Print for a person (or a pipe): stored text is escaped, never sent to a terminal raw."""
     print(for_terminal(text))

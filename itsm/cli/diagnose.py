@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from itsm import render
-from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out
+from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
 from itsm.cli.tickets import IdArg
 from itsm.errors import UsageError
 from itsm.model import Ticket
@@ -29,27 +28,10 @@ def register(app: typer.Typer) -> None:
     app.command("reindex")(boundary(reindex))
 
 
-def progress_bar() -> object:
-    """A progress callback drawing on stderr when it is a terminal (index rebuilds)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def draw(done: int, total: int) -> None:
-        if done == total or done % 50 == 0:
-            width = 30
-            filled = width * done // max(total, 1)
-            sys.stderr.write(f"\rindexing [{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
-    return draw
-
-
 def fresh_index(desk: Desk) -> SearchIndex:
     from itsm.index import SearchIndex  # whoosh loads only for commands that search
 
-    return SearchIndex(desk).open_fresh(progress_bar())  # type: ignore[arg-type]
+    return SearchIndex(desk).open_fresh(progress_bar("indexing"))
 
 
 def refresh_after_write(desk: Desk) -> None:
@@ -122,7 +104,8 @@ def diagnose(
 
     known, duplicates = diagnosis(similar_to(the_desk, ticket, limit * 3), limit)
     if as_json:
-        data = [hit.to_json() for hit in known]
+        data = [{**hit.to_json(), **({"hint": what_to_do(hit, ticket)} if hit.under_investigation else {})}
+                for hit in known]
         data += [{**hit.to_json(), "possible_duplicate": True} for hit in duplicates]
         data.sort(key=lambda d: -d["score"])
         out(render.to_json(data))
@@ -135,12 +118,22 @@ def diagnose(
     for n, hit in enumerate(known, 1):
         label = f"{hit.kind}, {hit.status}" if hit.kind != "kb" else "KB article"
         out(f"{n:>2}. {hit.id}  {hit.title}  ({label}; score {hit.score:.1f})")
-        for line in hit.answer.splitlines()[:6]:
+        for line in what_to_do(hit, ticket).splitlines()[:6]:
             out(f"      {line}")
     if duplicates:
         out("\nPossible duplicates (open):")
         for hit in duplicates:
             out(f"    {hit.id}  {hit.title}  [{hit.status}]")
+
+
+def what_to_do(hit: Hit, ticket: Ticket) -> str:
+    """The hit's workaround, fix or resolution; for a problem still under investigation, to
+    link the incident to it (so the fix, when it comes, finds this ticket)."""
+    if hit.under_investigation and ticket.problem == hit.id:
+        return "under investigation, no workaround yet; this incident is linked to it"
+    if hit.under_investigation:
+        return f"under investigation, no workaround yet: link this incident (itsm problem link {hit.id} {ticket.id})"
+    return hit.answer
 
 
 def print_suggestions(desk: Desk, ticket: Ticket) -> None:
@@ -161,7 +154,7 @@ def print_suggestions(desk: Desk, ticket: Ticket) -> None:
         return
     err("looks like:")
     for hit in shown:
-        what = "possible duplicate" if not hit.actionable else (hit.answer.splitlines()[0] if hit.answer else "")
+        what = "possible duplicate" if not hit.actionable else (what_to_do(hit, ticket).splitlines() or [""])[0]
         err(f"  {hit.id}  {hit.title}  -- {for_terminal(what[:100], one_line=True)}")
     err(f"  (itsm diagnose {ticket.id} for more)")
 
@@ -175,5 +168,5 @@ def reindex(desk: DeskOpt = None) -> None:
 
     the_desk = open_desk(desk, config="warn")
     started = time.perf_counter()
-    count = SearchIndex(the_desk).rebuild(progress_bar())  # type: ignore[arg-type]
+    count = SearchIndex(the_desk).rebuild(progress_bar("indexing"))
     out(f"indexed {count} records in {time.perf_counter() - started:.1f} s")
