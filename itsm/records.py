@@ -224,6 +224,13 @@ def _parse(text: str, kind: str) -> Record:
     return _CLASSES[kind](**values)
 
 
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(the YAML, the body) of a text that starts with a `---` fenced front-matter, CRLF or
+    LF; None when it has none or never closes it."""
+    split = _split(text.lstrip("\ufeff").replace("\r\n", "\n"))
+    return None if split is None else (split[0], split[2])
+
+
 def _split(text: str) -> tuple[str, int, str] | None:
     """(the YAML between the `---` lines, the file line before its first line, the body).
 

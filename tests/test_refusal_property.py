@@ -179,6 +179,10 @@ def build_base(root: Path) -> dict[str, str]:
     desk = root / "desk"
     actions.init(desk)
     (desk / "README.txt").write_text("The service desk of a small company.\n")
+    wiki = root / "wiki"  # a knowledge base to import, beside the desk
+    wiki.mkdir()
+    (wiki / "map-a-drive.md").write_text("# Map a network drive\n\nOpen Explorer, Map network drive, \\\\files\\share.\n")
+    (wiki / "guest-wifi.md").write_text("---\ntitle: Guest Wi-Fi password\ntags: [wifi]\n---\nOn the board at reception.\n")
     sh_git(desk, "add", "README.txt")
     sh_git(desk, "commit", "-q", "-m", "a README")
     ids: dict[str, str] = {}
@@ -527,6 +531,9 @@ COMMANDS: dict[str, Command] = {
     "kb-new-bad-tag": cmd("kb", "new", "Printer queue stuck", "-t", "Not A Tag", "--body", "-", stdin=ARTICLE),
     "kb-new-stdin-not-utf8": cmd("kb", "new", "Printer queue stuck", "--body", "-", stdin=b"\xc3(\n"),
     "kb-edit": cmd("kb", "edit", "{kb}", editor="retitle"),
+    "kb-import": cmd("kb", "import", "../wiki", "--tag", "wiki"),
+    "kb-import-missing-folder": cmd("kb", "import", "../wiki", "../no-such-folder"),
+    "kb-import-own-records": cmd("kb", "import", "kb"),
     "autoclose": cmd("autoclose"),
     "autoclose-dry-run": cmd("autoclose", "--dry-run", writes=False),
     "edit": cmd("edit", "{assigned}", editor="retitle", touches=("assigned",)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,18 +17,22 @@ from itsm.cli.common import (
     boundary,
     choose_format,
     edit_in_editor,
+    fail,
     open_desk,
     out,
+    progress_bar,
     read_text_arg,
 )
 from itsm.model import Article, to_json
+from itsm.store import warn
 
 app = typer.Typer(help="The knowledge base: symptoms, cause, resolution, scripts.", no_args_is_help=True)
 KbArg = Annotated[str, typer.Argument(metavar="KB", help="A KB article ID, or any unique start of it (kb-h4w).")]
 
 
 def register(root: typer.Typer) -> None:
-    for func, name in ((new, "new"), (list_articles, "list"), (show, "show"), (edit, "edit")):
+    for func, name in ((new, "new"), (list_articles, "list"), (show, "show"), (edit, "edit"),
+                       (import_files, "import")):
         app.command(name)(boundary(func))
     root.add_typer(app, name="kb")
 
@@ -43,7 +48,8 @@ def new(
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a KB article: ## Symptoms, ## Cause, ## Resolution (or ## Workaround), ## Script.
+    """Write a KB article in any Markdown. Diagnosis shows its Resolution, Workaround, Fix,
+    Steps or Script section as what to do, else its first lines.
 
     Example: itsm kb new "Printer queue stuck" -c hardware/printer -t printer -t spooler --body - < article.md
     """
@@ -114,3 +120,57 @@ def edit(article: KbArg, desk: DeskOpt = None, actor: ActorOpt = None, no_commit
     edited = edit_in_editor(original, ".md")
     done = kb.edit_article(the_desk, article, edited, actor=who, original_text=original, commit=commit)
     out(f"{path.stem}: no changes" if done is None else f"{done.id} edited")
+
+
+def import_files(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Markdown files, or folders searched for *.md, *.markdown, *.txt.", show_default=False)],
+    category: Annotated[str | None, typer.Option("--category", "-c", help="A category for articles whose front-matter names none.", show_default=False)] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag for every imported article (repeatable).", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be imported; write nothing.")] = False,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an existing knowledge base: each Markdown file (with or without front-matter,
+    e.g. a wiki export) becomes a KB article, all in one commit.
+
+    The title comes from the front-matter's `title`, else the first heading, else the file
+    name; `tags` and `category` are taken when this desk can use them. Importing the same
+    files again changes nothing; a file changed since updates its article, unless the article
+    was edited here since. Files that cannot be articles are passed over, with the reason.
+
+    Example: itsm kb import ~/wiki-export/IT --tag wiki
+    """
+    the_desk = open_desk(desk)
+    result, warnings = kb.import_articles(
+        the_desk, paths, actor=actions.resolve_actor(the_desk, actor), category=category, tags=tag,
+        commit=actions.should_commit(the_desk, no_commit), dry_run=dry_run, progress=progress_bar("reading"),
+    )
+    for line in warnings:
+        warn(line)
+    for source, why in result.skipped:
+        warn(f"{source} passed over: {why}")
+    if as_json:
+        out(render.to_json({
+            "dry_run": dry_run,
+            # A dry run mints no ID: the real import will.
+            "created": [{"id": None if dry_run else a.id, "title": a.title, "from": source}
+                        for source, a in result.created],
+            "updated": [{"id": a.id, "title": a.title, "from": source} for source, a in result.updated],
+            "unchanged": [{"id": article_id, "from": source} for source, article_id in result.unchanged],
+            "skipped": [{"from": source, "reason": why} for source, why in result.skipped],
+        }))
+    else:
+        for verb, done in (("new", result.created), ("updated", result.updated)):
+            for source, article in done:
+                shown = "(new)" if dry_run and verb == "new" else article.id
+                out(f"{shown:<9}  {verb:<7}  {render.for_terminal(source, one_line=True)}  "
+                    f"{render.for_terminal(article.title, one_line=True)}")
+        count = len(result.created) + len(result.updated)
+        head = "would import" if dry_run else "imported"
+        out(f"{head} {count} article{'' if count == 1 else 's'} ({len(result.created)} new, "
+            f"{len(result.updated)} updated); {len(result.unchanged)} unchanged; {len(result.skipped)} passed over")
+    if not (result.created or result.updated or result.unchanged):
+        fail("nothing was imported: " + ("every file was passed over (see the warnings above)" if result.skipped
+                                         else "no Markdown files (*.md, *.markdown, *.txt) were found"))
