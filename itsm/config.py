@@ -86,7 +86,11 @@ _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z
 _COMMENTS = {
     "ids": "ID prefixes per record kind, and how many code characters a new ID gets (docs/ids.md).",
     "default_group": "Where a ticket goes when its category names no group.",
-    "groups": "Support groups: their level (1-3) and manager, the target of hierarchical escalation.",
+    "groups": (
+        "Support groups: their level (1-3); manager: the person told on a hierarchical escalation\n"
+        "# (itsm escalate ID --reason impact); escalates_to: the group `itsm escalate ID --level N` sends\n"
+        "# a ticket to next. The '... Example' names are examples: put your team's people here."
+    ),
     "categories": "The category taxonomy; each category's default group routes new tickets.",
     "priority_matrix": "Impact (rows) x urgency (columns) -> priority. Priority is never typed by hand.",
     "sla": "Per-priority targets: time to first response and to resolution (m, h, d).",
@@ -463,9 +467,26 @@ def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:
     return value
 
 
+# What `itsm init` writes for the groups: a working example, so hierarchical escalation and
+# `escalate --level` work on a fresh desk, with names no one will take for real people. A desk
+# whose itsm.yaml leaves `groups` out gets DEFAULTS' groups, which name no manager.
+EXAMPLE_GROUPS: dict[str, Any] = {
+    # Level 1 names no escalates_to: `escalate --level 2` follows the category to its group.
+    "service-desk": {"level": 1, "manager": "Sam Example"},
+    "identity": {"level": 2, "manager": "Ida Example", "escalates_to": "infrastructure"},
+    "network": {"level": 2, "manager": "Noah Example", "escalates_to": "infrastructure"},
+    "desktop-support": {"level": 2, "manager": "Dana Example", "escalates_to": "suppliers"},
+    "messaging": {"level": 2, "manager": "Mel Example", "escalates_to": "infrastructure"},
+    "applications": {"level": 2, "manager": "Ari Example", "escalates_to": "suppliers"},
+    "infrastructure": {"level": 3, "manager": "Ines Example"},
+    "suppliers": {"level": 3, "manager": "Sol Example"},
+}
+
+
 def render_default(overrides: dict[str, Any] | None = None) -> str:
-    """The text `itsm init` writes: every default spelled out, each section explained."""
-    data = {**DEFAULTS, **(overrides or {})}
+    """The text `itsm init` writes: every default spelled out, each section explained, and
+    the groups as a working example (EXAMPLE_GROUPS)."""
+    data = {**DEFAULTS, "groups": EXAMPLE_GROUPS, **(overrides or {})}
     parts = ["# itsm desk configuration. Every key is optional: delete one to use its default.\n"]
     for key, value in data.items():
         parts.append(f"\n# {_COMMENTS[key]}\n" + yamlio.dump({key: value}))

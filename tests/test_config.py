@@ -70,6 +70,22 @@ def test_the_config_init_writes_is_valid_and_spells_out_the_defaults(desk: Path,
     assert (done.returncode, done.stdout) == (0, "")
 
 
+def test_the_generated_groups_are_a_working_example_of_managers_and_escalation_paths(
+        desk: Path, run_itsm: RunItsm) -> None:
+    """A fresh desk escalates both ways without editing itsm.yaml: hierarchical to the group's
+    (example) manager, functional from level 2 to level 3 along `escalates_to`."""
+    text = (desk / "itsm.yaml").read_text()
+    assert "The '... Example' names are examples: put your team's people here." in text
+    ticket = new_json(run_itsm, "Mailbox full", "-c", "email/mailbox")
+    assert (ticket["group"], ticket["level"]) == ("messaging", 2)
+    done = run_itsm("escalate", ticket["id"], "--reason", "impact")
+    assert done.returncode == 0, done.stderr
+    assert "hierarchical: told Mel Example: the impact is serious" in done.stdout
+    done = run_itsm("escalate", ticket["id"], "--level", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    assert (json.loads(done.stdout)["group"], json.loads(done.stdout)["level"]) == ("infrastructure", 3)
+
+
 CASES: dict[str, tuple[str, int, str]] = {
     "unknown-top-level-key": (
         "autoclose_days: 5\nescalation: fast\n", 2, f"unknown key 'escalation' (known: {KNOWN})"),
