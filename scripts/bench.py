@@ -17,6 +17,7 @@ docs/benchmarks.md explains what is measured and gives the results.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import shutil
@@ -37,7 +38,7 @@ import itsm
 from itsm import actions, ids, records, sla, timeutil
 from itsm import config as config_mod
 from itsm.config import Config
-from itsm.model import CHANNELS, Entry, Resolution, Ticket, priority_for
+from itsm.model import CHANNELS, Article, Entry, Resolution, Ticket, priority_for
 
 NOW = "2026-11-26T09:00:00Z"
 ACTOR = "Bench Runner"
@@ -77,7 +78,7 @@ def commands(itsm_cmd: list[str], show_ref: str, log_ref: str = "") -> list[Comm
 
 
 COMMAND_KEYS = ("new", "log", "show", "list", "list-open", "check", "search", "diagnose", "index-update",
-                "python", "import", "git-commit", "grep")
+                "relearn", "python", "import", "git-commit", "grep")
 
 
 @dataclass
@@ -147,6 +148,31 @@ def measure_index_update(root: Path, repeat: int, tag: str) -> Result:
         update_after_write(desk)
         elapsed = time.perf_counter() - start
         progress(f"{tag} index update after one new ticket: {'warm-up' if i == 0 else f'run {i}/{repeat}'} "
+                 f"{elapsed * 1000:,.1f} ms")
+        if i > 0:
+            result.times.append(elapsed)
+    return result
+
+
+def measure_relearn(root: Path, kb_id: str, repeat: int, tag: str) -> Result:
+    """In-process: resolve one open ticket with the desk's most used KB article (committed),
+    then time only the index update — which re-indexes the article with the words of every
+    ticket it resolved (its "asked as"), the learning of docs/search.md."""
+    from itsm import workflow
+    from itsm.index import update_after_write
+    from itsm.store import Desk
+
+    result = Result()
+    for i in range(repeat + 1):
+        desk = Desk.open(root)
+        ticket = actions.new_ticket(desk, title=f"Relearn probe {i}", actor=ACTOR, category="network/vpn",
+                                    owner=ACTOR)
+        update_after_write(desk)
+        workflow.resolve(desk, ticket.id, actor=ACTOR, fix="Followed the article.", kb=[kb_id])
+        start = time.perf_counter()
+        update_after_write(desk)
+        elapsed = time.perf_counter() - start
+        progress(f"{tag} index update after a resolve --kb: {'warm-up' if i == 0 else f'run {i}/{repeat}'} "
                  f"{elapsed * 1000:,.1f} ms")
         if i > 0:
             result.times.append(elapsed)
@@ -356,6 +382,8 @@ class DeskFacts:
     gc_s: float
     pack: str
     log_ref: str = ""
+    popular_kb: str = ""  # the KB article most tickets link, and how many
+    popular_kb_uses: int = 0
 
 
 def git(root: Path, *args: str) -> str:
@@ -366,8 +394,31 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def build_desk(root: Path, size: int, seed: int) -> DeskFacts:
-    """A real desk: `itsm init`, then `size` generated tickets, one commit, packed."""
+KB_BODIES = [
+    "Ask the user what they see, then check the service's status page.",
+    "Sign out and in again; if it persists, clear the cached credentials.",
+    "Restart the client, then reinstall it from the Software Center.",
+    "Check the device in Intune and re-apply the policy.",
+]
+
+
+def make_articles(rng: Random, config: Config, count: int) -> list[Article]:
+    """`count` KB articles, spread over the categories like the tickets, in support's words."""
+    known = list(config.categories)
+    articles = []
+    for n in range(count):
+        category = known[n % len(known)]
+        title = rng.choice(TITLES.get(category, GENERIC_TITLES))
+        body = f"## Symptoms\n\n{title}.\n\n## Resolution\n\n{rng.choice(KB_BODIES)}"
+        articles.append(Article(id=f"{config.prefixes['kb']}-{n:06d}", title=f"{title} ({n})", category=category,
+                                author=ACTOR, created=NOW, body=body))
+    return articles
+
+
+def build_desk(root: Path, size: int, seed: int, kb_count: int = 0) -> DeskFacts:
+    """A real desk: `itsm init`, then `size` generated tickets, one commit, packed. With
+    `kb_count`, that many KB articles too, and 40 % of resolved tickets of a category with an
+    article link one (drawn from a random generator of its own: the tickets stay the same)."""
     start = time.perf_counter()
     actions.init(root, actor=ACTOR)
     config = config_mod.load(root)
@@ -379,6 +430,11 @@ def build_desk(root: Path, size: int, seed: int) -> DeskFacts:
     made_dirs: set[str] = set()
     open_count = total_bytes = 0
     generated: list[Ticket] = []
+    articles = make_articles(Random(f"{seed}:kb"), config, kb_count) if kb_count else []
+    by_category = {a.category: a.id for a in articles}
+    kb_rng = Random(f"{seed}:{size}:kb")
+    for article in articles:
+        (root / "kb" / f"{article.id}.md").write_text(records.render(article), encoding="utf-8", newline="\n")
     for _ in range(size):
         day = now - timedelta(seconds=rng.uniform(3600, window))
         created = day.replace(hour=rng.choices(range(24), HOUR_WEIGHTS)[0], minute=rng.randrange(60),
@@ -390,6 +446,9 @@ def build_desk(root: Path, size: int, seed: int) -> DeskFacts:
             code = _code(rng, config.id_length)
         codes.add(code)
         ticket = make_ticket(rng, config, created, code, now)
+        if (by_category and ticket.resolution is not None and ticket.category in by_category
+                and kb_rng.random() < 0.4):
+            ticket = dataclasses.replace(ticket, kb=(by_category[ticket.category],))
         month = ticket.created[:7]
         if month not in made_dirs:
             (tickets_dir / month).mkdir(exist_ok=True)
@@ -423,8 +482,10 @@ def build_desk(root: Path, size: int, seed: int) -> DeskFacts:
     target = next(t for t in middle if prefixes[t.id.split("-", 1)[1][:5]] == 1)
     # An open ticket for the write path that changes an existing record (`itsm log`).
     worked_on = next(t for t in middle if t.status in ("assigned", "in_progress", "new"))
+    used = Counter(kb_id for t in generated for kb_id in t.kb)
     return DeskFacts(size, root, target.id.split("-", 1)[1][:5].lower(), open_count, len(made_dirs),
-                     total_bytes, generate_s, commit_s, gc_s, pack, worked_on.id)
+                     total_bytes, generate_s, commit_s, gc_s, pack, worked_on.id,
+                     used.most_common(1)[0][0] if used else "", used.most_common(1)[0][1] if used else 0)
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -527,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"commands not to run (at SIZE only, if given); repeatable. Commands: {', '.join(COMMAND_KEYS)}")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the desks in DIR/desk-SIZE and keep them")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the generated data")
+    parser.add_argument("--kb", type=int, default=0, metavar="N",
+                        help="also N KB articles, linked from 40%% of resolved tickets of their category "
+                             "(the 'relearn' row needs them)")
     parser.add_argument("--no-pyc-cache", action="store_true",
                         help="keep the inherited bytecode settings instead of caching .pyc files in a temporary folder")
     args = parser.parse_args(argv)
@@ -562,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
             root = Path(cleanup.name).resolve() / "desk"
         try:
             progress(f"[{size}] generating the desk in {root}")
-            desk = build_desk(root, size, args.seed)
+            desk = build_desk(root, size, args.seed, args.kb)
             desks.append(desk)
             progress(f"[{size}] generated in {desk.generate_s:.1f} s, git add+commit {desk.commit_s:.1f} s, "
                      f"gc {desk.gc_s:.1f} s; {desk.open_count} open; show target {desk.show_ref}")
@@ -578,6 +642,11 @@ def main(argv: list[str] | None = None) -> int:
                 Result("skipped") if "index-update" in skip.get(size, set()) | skip.get(None, set())
                 else measure_index_update(root, args.repeat, f"[{size}]")
             )
+            labels["relearn"] = "index update after a resolve --kb (in-process; the most used article)"
+            results[size]["relearn"] = (
+                Result("skipped") if "relearn" in skip.get(size, set()) | skip.get(None, set()) or not desk.popular_kb
+                else measure_relearn(root, desk.popular_kb, args.repeat, f"[{size}]")
+            )
         finally:
             if cleanup is not None:
                 cleanup.cleanup()
@@ -591,9 +660,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\nDesks (generation is not part of the measured commands)\n")
     print(tabulate(
         [[f"{d.size:,}", f"{d.open_count:,}", d.months, f"{d.ticket_bytes / 1e6:.1f} MB", d.pack,
-          f"{d.generate_s:.1f}", f"{d.commit_s:.1f}", f"{d.gc_s:.1f}"] for d in desks],
+          f"{d.generate_s:.1f}", f"{d.commit_s:.1f}", f"{d.gc_s:.1f}",
+          f"{args.kb}, the most used by {d.popular_kb_uses:,}"] for d in desks],
         headers=["tickets", "open", "month folders", "ticket files", "git pack", "generate s",
-                 "git add+commit s", "git gc s"],
+                 "git add+commit s", "git gc s", "KB articles"],
         tablefmt="github",
     ))
     print(f"\nWall time per command, ms: median (min) of {args.repeat} runs after 1 warm-up; "
