@@ -159,9 +159,8 @@ def import_sources(desk: Desk, paths: list[Path]) -> tuple[list[tuple[str, Path]
 
     A source is the file's path from the folder named on the command line, starting with that
     folder's name (`wiki/vpn/setup.md`), the same whether the folder or the file was named —
-    it is how a re-import recognises an article. Folders are walked without following
-    symbolic links (no loops, nothing outside what was named); hidden folders (`.git`) and
-    the desk's own record folders are left out.
+    it is how a re-import recognises an article. Folders are walked by `_walk`; hidden
+    folders (`.git`) and the desk's own record folders are left out.
     """
     found: dict[str, Path] = {}
     passed: list[tuple[str, str]] = []
@@ -183,24 +182,41 @@ def import_sources(desk: Desk, paths: list[Path]) -> tuple[list[tuple[str, Path]
         if any(_is_within(top, folder) for folder in own):
             raise UsageError(f"{given}: is this desk's own records; nothing was imported",
                              hint="import from a folder outside tickets/, problems/ and kb/")
-        for dirpath, dirnames, filenames in os.walk(top):  # os.walk does not follow symlinked folders
-            here = Path(dirpath)
-            keep = []
-            for name in sorted(dirnames):
-                if name.startswith(".") or here / name in own or (here / name).is_symlink():
-                    continue
-                keep.append(name)
-            dirnames[:] = keep
-            for name in sorted(filenames):
-                path = here / name
-                source = _shown(f"{top.name}/{path.relative_to(top).as_posix()}")
-                if name.startswith(".") or not name.lower().endswith(MARKDOWN_SUFFIXES):
-                    continue
-                if path.is_symlink():
-                    passed.append((source, "is a symbolic link; name the file itself to import it"))
-                    continue
-                found.setdefault(source, path)
+        _walk(top, own, found, passed)
     return sorted(found.items()), passed
+
+
+def _walk(top: Path, own: set[Path], found: dict[str, Path], passed: list[tuple[str, str]]) -> None:
+    """The Markdown files under `top`, by their source. Symbolic links are not followed (no
+    loops, nothing outside what was named); a folder that cannot be listed is said and the
+    walk goes on — one bad folder never stops the import of the others."""
+    folders = [top]
+    while folders:
+        here = folders.pop()
+        where = here.relative_to(top).as_posix()
+        label = top.name if where == "." else f"{top.name}/{where}"
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            passed.append((_shown(label + "/"), f"cannot read the folder: {exc.strerror}"))
+            continue
+        for entry in reversed(entries):  # popped last-in first: folders walked in name order
+            path = here / entry.name
+            source = _shown(f"{label}/{entry.name}")
+            try:
+                if entry.name.startswith(".") or path in own:
+                    continue
+                markdown = entry.name.lower().endswith(MARKDOWN_SUFFIXES)
+                if entry.is_symlink():
+                    if markdown or entry.is_dir():
+                        passed.append((source, "is a symbolic link; name what it points to, to import it"))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                elif markdown:
+                    found.setdefault(source, path)
+            except OSError as exc:
+                passed.append((source, f"cannot read: {exc.strerror}"))
 
 
 def _shown(name: str) -> str:

@@ -215,8 +215,9 @@ def test_the_desk_itself_and_symbolic_links_are_not_walked(run_itsm: RunItsm, de
     done = run_itsm("kb", "import", ".")
     assert done.returncode == 0, done.stderr
     assert [a.title for a in kb_records(desk).values()] == ["Map a network drive"]
-    assert ("itsm: warning: desk/docs/secret.md passed over: is a symbolic link; name the file itself to import it"
-            in done.stderr.splitlines())
+    for link in ("desk/docs/secret.md", "desk/docs/linked"):
+        assert (f"itsm: warning: {link} passed over: is a symbolic link; name what it points to, to import it"
+                in done.stderr.splitlines())
 
 
 def test_dry_run_and_json(run_itsm: RunItsm, desk: Path, wiki: Path) -> None:
@@ -258,3 +259,27 @@ def test_control_characters_in_names_and_titles_never_reach_the_terminal(run_its
     assert run_itsm("check").returncode == 0
     again = run_itsm("kb", "import", str(root))
     assert again.stdout.splitlines()[-1] == "imported 0 articles (0 new, 0 updated); 3 unchanged; 1 passed over"
+
+
+def test_a_folder_that_cannot_be_listed_is_said(run_itsm: RunItsm, desk: Path, tmp_path: Path) -> None:
+    """A folder nested deeper than a path can name (PATH_MAX, 4096 bytes on Linux) cannot be
+    listed, even by root: the import says so, and imports the rest."""
+    root = tmp_path / "share"
+    write(root / "a.md", "# Reset MFA\n\ntext\n")
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(22):  # 22 x 201 bytes: past PATH_MAX, made one folder at a time
+            os.mkdir("d" * 200, dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        with open(os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as file:
+            file.write("# Too deep\n\ntext\n")
+    finally:
+        os.close(fd)
+    done = run_itsm("kb", "import", str(root))
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "cannot read the folder" in line]
+    assert len(said) == 1 and said[0].startswith("itsm: warning: share/dddd")
+    assert said[0].endswith("/ passed over: cannot read the folder: File name too long")
+    assert [a.title for a in kb_records(desk).values()] == ["Reset MFA"]
