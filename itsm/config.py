@@ -19,7 +19,7 @@ from itsm import fileio, yamlio
 from itsm.errors import Finding, UsageError
 from itsm.ids import PREFIX_RE
 from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS
-from itsm.timeutil import parse_duration
+from itsm.timeutil import duration_days, parse_duration
 
 CONFIG_FILE = "itsm.yaml"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\Z")
@@ -89,11 +89,15 @@ _COMMENTS = {
     "groups": (
         "Support groups: their level (1-3); manager: the person told on a hierarchical escalation\n"
         "# (itsm escalate ID --reason impact); escalates_to: the group `itsm escalate ID --level N` sends\n"
-        "# a ticket to next. The '... Example' names are examples: put your team's people here."
+        "# a ticket to next. `itsm init` writes '... Example' names: put your team's people there."
     ),
     "categories": "The category taxonomy; each category's default group routes new tickets.",
     "priority_matrix": "Impact (rows) x urgency (columns) -> priority. Priority is never typed by hand.",
-    "sla": "Per-priority targets: time to first response and to resolution (m, h, d).",
+    "sla": (
+        "Per-priority targets: time to first response and to resolution (m, h, d). With\n"
+        "# business_hours, m and h count working time and d counts working days: 3d from Monday\n"
+        "# 09:00 is Thursday 09:00, across weekends and holidays. Around the clock, d is 24 hours."
+    ),
     "business_hours": (
         "When SLA clocks run. Empty: around the clock. Example:\n"
         "# business_hours:\n"
@@ -144,6 +148,10 @@ class ChaseSettings:
 class SlaTarget:
     response: timedelta
     resolution: timedelta
+    # When a target is written in days (`3d`): how many. Under business hours a day is a
+    # working day, not 24 working hours (sla.py).
+    response_days: int | None = None
+    resolution_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -340,14 +348,17 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
         spec = sla_data.get(priority)
         spec = spec if isinstance(spec, dict) else {}
         targets = []
+        days = []
         for target in ("response", "resolution"):
             value = spec.get(target, DEFAULTS["sla"][priority][target])
             try:
                 targets.append(parse_duration(value))
             except ValueError as exc:
                 fault(f"sla.{priority}.{target}: {exc}", "sla", priority, target)
-                targets.append(parse_duration(DEFAULTS["sla"][priority][target]))
-        sla[priority] = SlaTarget(*targets)
+                value = DEFAULTS["sla"][priority][target]
+                targets.append(parse_duration(value))
+            days.append(duration_days(value))
+        sla[priority] = SlaTarget(targets[0], targets[1], response_days=days[0], resolution_days=days[1])
     for priority in sla_data:
         if priority not in PRIORITIES:
             fault(f"sla: unknown priority '{priority}' (known: {', '.join(PRIORITIES)})", "sla", priority)

@@ -69,6 +69,12 @@ def parse_duration(text: str) -> timedelta:
             "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
 
 
+def duration_days(text: str) -> int | None:
+    """The number of days of a duration written in days (`3d`), else None."""
+    match = _DURATION_RE.match(str(text).strip())
+    return int(match.group(1)) if match and match.group(2) == "d" else None
+
+
 def from_epoch(seconds: int) -> str:
     return format(datetime.fromtimestamp(seconds, UTC))
 

@@ -75,7 +75,7 @@ def test_the_generated_groups_are_a_working_example_of_managers_and_escalation_p
     """A fresh desk escalates both ways without editing itsm.yaml: hierarchical to the group's
     (example) manager, functional from level 2 to level 3 along `escalates_to`."""
     text = (desk / "itsm.yaml").read_text()
-    assert "The '... Example' names are examples: put your team's people here." in text
+    assert "`itsm init` writes '... Example' names: put your team's people there." in text
     ticket = new_json(run_itsm, "Mailbox full", "-c", "email/mailbox")
     assert (ticket["group"], ticket["level"]) == ("messaging", 2)
     done = run_itsm("escalate", ticket["id"], "--reason", "impact")

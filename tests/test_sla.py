@@ -43,6 +43,14 @@ CONFIGS: dict[str, str] = {
         "business_hours:\n  timezone: Europe/Berlin\n  days:\n"
         + "".join(f"    {d}: ['08:00-12:00', '13:00-17:00']\n" for d in ("mon", "tue", "wed", "thu", "fri"))
     ),
+    "berlin-christmas": (
+        f"business_hours:\n  timezone: Europe/Berlin\n  days: {BERLIN_WEEK}\n"
+        "  holidays: ['2026-12-24', '2026-12-25', '2026-12-26']\n"
+    ),
+    "berlin-short-friday": (
+        "business_hours:\n  timezone: Europe/Berlin\n  days: {mon: '08:00-18:00', tue: '08:00-18:00', "
+        "wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-17:00'}\n"
+    ),
     "berlin-all-week": (
         "business_hours:\n  timezone: Europe/Berlin\n  days:\n"
         + "".join(f"    {d}: '00:00-24:00'\n" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
@@ -294,42 +302,43 @@ CASES: dict[str, Case] = {
     "bh-friday-17h-due-monday-11h": Case(
         "berlin", "P3", by_reporter("2026-11-20T16:00:00Z"), "2026-11-23T09:59:00Z",  # Fri 17:00 -> Mon 10:59 local
         Want("3h59m", "2026-11-23T10:00:00Z"),  # Fri 17-18 (1h) + Mon 08:00-10:59; due Mon 11:00 local
-        # 72h: Fri 1h, Mon 23-Fri 27 50h, Mon 30 + Tue 1 20h = 71h; Wed 2 Dec 08:00 + 1h local
-        Want("3h59m", "2026-12-02T08:00:00Z"),
+        # 3 working days, same clock time: Mon 23, Tue 24, Wed 25 -> Wed 25 Nov 17:00 local
+        Want("3h59m", "2026-11-25T16:00:00Z"),
         None,
     ),
     "bh-weekend-in-between": Case(
         "berlin", "P3", by_reporter("2026-11-20T14:00:00Z"), "2026-11-23T07:30:00Z",  # Fri 15:00 -> Mon 08:30
         Want("3h30m", "2026-11-23T08:00:00Z"),  # Fri 3h + Mon 30m (not 65h30m); due Mon 08:00 + 1h local
-        # 72h: Fri 3h, Mon 23-Fri 27 50h, Mon 30 10h = 63h; Tue 1 Dec 08:00 + 9h = 17:00 local
-        Want("3h30m", "2026-12-01T16:00:00Z"),
+        # Fri 15:00 + 3 working days (Mon, Tue, Wed) = Wed 25 Nov 15:00 local
+        Want("3h30m", "2026-11-25T14:00:00Z"),
         None,
     ),
     "bh-holiday-on-monday": Case(
         "berlin-holiday", "P3", by_reporter("2026-11-20T16:00:00Z"), "2026-11-23T12:00:00Z",  # Mon 23 off
         Want("1h", "2026-11-24T10:00:00Z"),  # Fri 1h, Mon nothing; due Tue 08:00 + 3h = 11:00 local
-        # 72h: Fri 1h, Tue 24-Fri 27 40h, Mon 30-Wed 2 30h = 71h; Thu 3 Dec 09:00 local
-        Want("1h", "2026-12-03T08:00:00Z"),
+        # Fri 17:00 + 3 working days, Monday off: Tue 24, Wed 25, Thu 26 -> Thu 26 Nov 17:00 local
+        Want("1h", "2026-11-26T16:00:00Z"),
         None,
     ),
     "bh-opened-on-saturday": Case(
         "berlin", "P3", by_reporter("2026-11-21T09:00:00Z"), "2026-11-23T08:00:00Z",  # Sat 10:00 -> Mon 09:00
         Want("1h", "2026-11-23T11:00:00Z"),  # counts from Mon 08:00; due 12:00 local
-        # 72h: Mon 23-Fri 27 50h, Mon 30 + Tue 1 20h = 70h; Wed 2 Dec 08:00 + 2h local
-        Want("1h", "2026-12-02T09:00:00Z"),
+        # from the first working moment, Mon 08:00, 3 working days: Thu 26 Nov 08:00 local, the
+        # same working moment as Wednesday's close, 18:00 local, which is how it is shown
+        Want("1h", "2026-11-25T17:00:00Z"),
         None,
     ),
     "bh-split-window": Case(
         "berlin-split", "P3", by_reporter("2026-11-23T09:00:00Z"), "2026-11-23T13:00:00Z",  # Mon 10:00 -> 14:00
         Want("3h", "2026-11-23T14:00:00Z"),  # 10-12 + 13-14 (lunch off); due 13:00 + 2h = 15:00 local
-        # 72h of 8h days: Mon 6h, Tue-Fri 32h, Mon 30-Thu 3 32h = 70h; Fri 4 Dec 08:00 + 2h local
-        Want("3h", "2026-12-04T09:00:00Z"),
+        # Mon 10:00 + 3 working days = Thu 26 Nov 10:00 local, inside the morning window
+        Want("3h", "2026-11-26T09:00:00Z"),
         None,
     ),
     "bh-split-window-at-lunch": Case(
         "berlin-split", "P3", by_reporter("2026-11-23T09:00:00Z"), "2026-11-23T11:30:00Z",  # Mon 12:30 local
         Want("2h", "2026-11-23T14:00:00Z"),  # 10-12 only
-        Want("2h", "2026-12-04T09:00:00Z"),
+        Want("2h", "2026-11-26T09:00:00Z"),
         None,
     ),
     "bh-always-on-P1-ignores-hours": Case(
@@ -341,29 +350,30 @@ CASES: dict[str, Case] = {
     "bh-always-on-P1-only-P3-keeps-hours": Case(
         "berlin-p1-always", "P3", by_reporter("2026-11-20T16:00:00Z"), "2026-11-21T12:00:00Z",
         Want("1h", "2026-11-23T10:00:00Z"),  # Fri 17-18 local; Mon 11:00 local
-        Want("1h", "2026-12-02T08:00:00Z"),
+        Want("1h", "2026-11-25T16:00:00Z"),  # Fri 17:00 + 3 working days: Wed 17:00 local
         None,
     ),
     # -- daylight saving in Europe/Berlin ------------------------------------------------------
     "dst-october-window-in-CEST-is-06-16Z": Case(
         "berlin", "P3", by_reporter("2026-10-23T05:00:00Z"), "2026-10-23T07:00:00Z",  # Fri 07:00 -> 09:00 CEST
         Want("1h", "2026-10-23T10:00:00Z"),  # window opens 08:00 CEST = 06:00Z; due 12:00 CEST
-        # 72h: Fri 10h, Mon 26-Fri 30 50h, Mon 2 Nov 10h = 70h; Tue 3 Nov 08:00 + 2h CET = 09:00Z
-        Want("1h", "2026-11-03T09:00:00Z"),
+        # from Fri 08:00 CEST (first working moment) + 3 working days: Wed 28 Oct 08:00 CET, shown
+        # as the same working moment, Tuesday's close: 27 Oct 18:00 CET = 17:00Z
+        Want("1h", "2026-10-27T17:00:00Z"),
         None,
     ),
     "dst-october-window-in-CET-is-07-17Z": Case(
         "berlin", "P3", by_reporter("2026-10-23T15:30:00Z"), "2026-10-26T07:30:00Z",  # Fri 17:30 CEST -> Mon 08:30 CET
         Want("1h", "2026-10-26T10:30:00Z"),  # 30m Fri + 30m Mon (07:00Z-07:30Z); Mon 08:00 + 3h30m CET
-        # 72h: Fri 30m, Mon 26-Fri 30 50h, Mon 2 + Tue 3 Nov 20h = 70h30m; Wed 4 Nov 08:00 + 1h30m CET
-        Want("1h", "2026-11-04T08:30:00Z"),
+        # Fri 17:30 CEST + 3 working days: Wed 28 Oct 17:30 CET = 16:30Z (the clock time, not the offset)
+        Want("1h", "2026-10-28T16:30:00Z"),
         None,
     ),
     "dst-march-window-moves-to-06-16Z": Case(
         "berlin", "P3", by_reporter("2026-03-27T16:00:00Z"), "2026-03-30T07:00:00Z",  # Fri 17:00 CET -> Mon 09:00 CEST
         Want("2h", "2026-03-30T09:00:00Z"),  # Fri 1h + Mon 06:00Z-07:00Z; due Mon 11:00 CEST
-        # 72h: Fri 1h, Mon 30-Fri 3 Apr 50h, Mon 6 + Tue 7 20h = 71h; Wed 8 Apr 09:00 CEST = 07:00Z
-        Want("2h", "2026-04-08T07:00:00Z"),
+        # Fri 17:00 CET + 3 working days: Wed 1 Apr 17:00 CEST = 15:00Z
+        Want("2h", "2026-04-01T15:00:00Z"),
         None,
     ),
     "dst-24x7-october-counts-real-time": Case(
@@ -372,16 +382,62 @@ CASES: dict[str, Case] = {
         Want("1d1h", "2026-10-27T22:00:00Z"),  # + 72h
         None,
     ),
+    # -- a target in days is working days (issue 9): the desk manager's `3d` --------------------
+    "working-days-monday-0900-due-thursday-0900": Case(
+        # The issue's case: a P3 recorded Monday 2026-11-02 09:00 Berlin. 72 working hours
+        # made it Wednesday 11 November 12:00; three working days are Thursday 09:00.
+        "berlin", "P3", by_reporter("2026-11-02T08:00:00Z"), "2026-11-02T10:00:00Z",
+        Want("2h", "2026-11-02T12:00:00Z"),  # 09:00 -> 11:00 local; due 13:00 local (4h)
+        Want("2h", "2026-11-05T08:00:00Z"),  # Thu 5 Nov 09:00 local
+        None,
+    ),
+    "working-days-across-christmas": Case(
+        # The issue's case: recorded Tuesday 22 December 09:00; 24-26 December are holidays and
+        # 26-27 a weekend: Wed 23 (1), Mon 28 (2), Tue 29 (3). 72 working hours: 4 January.
+        "berlin-christmas", "P3", by_reporter("2026-12-22T08:00:00Z"), "2026-12-22T09:00:00Z",
+        Want("1h", "2026-12-22T12:00:00Z"),
+        Want("1h", "2026-12-29T08:00:00Z"),  # Tue 29 Dec 09:00 local
+        None,
+    ),
+    "working-days-land-at-the-end-of-a-shorter-day": Case(
+        # Tue 17:30 + 3 working days is Fri 17:30, after Friday's window closes at 17:00: the
+        # deadline stays on the third working day, at its close.
+        "berlin-short-friday", "P3", by_reporter("2026-11-03T16:30:00Z"), "2026-11-03T17:00:00Z",
+        Want("30m", "2026-11-04T10:30:00Z"),  # Tue 17:30-18:00 local; Wed 08:00 + 3h30m = 11:30 local
+        Want("30m", "2026-11-06T16:00:00Z"),  # Fri 6 Nov 17:00 local
+        None,
+    ),
+    "working-days-a-pause-adds-the-working-time-it-took": Case(
+        # Mon 09:00 local, pending Mon 10:00 -> Tue 10:00 local: 8h + 2h = 10 working hours
+        # paused. Thu 09:00 + 10 working hours = Thu 18:00 (9h) + 1h = Fri 09:00 local.
+        "berlin", "P3",
+        [*with_owner("2026-11-02T08:00:00Z"), ("2026-11-02T09:00:00Z", OWNER, "pend", "waiting for the user"),
+         ("2026-11-03T09:00:00Z", OWNER, "resume", "user is back")],
+        "2026-11-03T10:00:00Z",
+        Want("0", "2026-11-02T12:00:00Z", stopped="2026-11-02T08:00:00Z"),
+        Want("2h", "2026-11-06T08:00:00Z"),  # 1h Mon + 1h Tue (10:00-11:00 local); Fri 09:00 local
+        "2026-11-02T08:00:00Z",
+    ),
+    "working-days-p1-always-on-stays-24h": Case(
+        # P1 counts around the clock (always_on): its targets are hours anyway; a P3 in days
+        # on the same desk is working days (bh-always-on-P1-only-P3-keeps-hours).
+        "berlin-p1-always", "P1", by_reporter("2026-11-06T16:00:00Z"), "2026-11-06T17:00:00Z",
+        Want("1h", "2026-11-06T16:15:00Z", breached=True),
+        Want("1h", "2026-11-06T20:00:00Z"),
+        None,
+    ),
     "dst-all-day-windows-october-day-has-25h": Case(
         "berlin-all-week", "P3", by_reporter("2026-10-24T22:00:00Z"), "2026-10-25T23:00:00Z",
         Want("1d1h", "2026-10-25T02:00:00Z", breached=True),  # Sunday 25 Oct 00:00-24:00 local is 25h long
-        Want("1d1h", "2026-10-27T22:00:00Z"),
+        # 3 working days from Sun 00:00 CEST: Wed 28 Oct 00:00 CET = 27 Oct 23:00Z (73 real hours)
+        Want("1d1h", "2026-10-27T23:00:00Z"),
         None,
     ),
     "dst-all-day-windows-march-day-has-23h": Case(
         "berlin-all-week", "P3", by_reporter("2026-03-28T23:00:00Z"), "2026-03-29T22:00:00Z",  # Sun 29 Mar, 23h
         Want("23h", "2026-03-29T03:00:00Z", breached=True),
-        Want("23h", "2026-03-31T23:00:00Z"),  # every real second counts: created + 72h
+        # 3 working days from Sun 00:00 CET: Wed 1 Apr 00:00 CEST = 31 Mar 22:00Z (71 real hours)
+        Want("23h", "2026-03-31T22:00:00Z"),
         None,
     ),
 }
@@ -578,3 +634,27 @@ def test_business_calendar_add_and_measure_agree(
         landed = calendar.add(a, worked)
         assert a < landed <= b
         assert calendar.measure(a, landed) == worked
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=moments(), days=st.integers(1, 15),
+       config_name=st.sampled_from(("berlin", "berlin-holiday", "berlin-christmas", "berlin-split",
+                                    "berlin-short-friday", "berlin-all-week")))
+def test_working_days_are_whole_working_days(
+    start: datetime, days: int, config_name: str, tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """N working days from a working moment: one more day is always later in working time, and
+    never more than a whole day's windows later; on a desk whose every working day is alike
+    (Mon-Fri 08:00-18:00, holidays or not), N days are exactly N x 10 working hours."""
+    hours = cached_config(config_name, tmp_path_factory).business_hours
+    assert hours is not None
+    calendar = BusinessCalendar(hours)
+    begin = calendar.add(start, timedelta(0))
+    due = calendar.add_working_days(begin, days)
+    following = calendar.add_working_days(begin, days + 1)
+    worked, step = calendar.measure(begin, due), calendar.measure(due, following)
+    assert due > begin and worked > timedelta(0)
+    assert timedelta(0) < step <= timedelta(hours=25)  # a day's windows, 25h on an October all-day Sunday
+    assert calendar.add(begin, worked) <= due  # the deadline is that working moment (or a close equal to it)
+    if config_name in ("berlin", "berlin-holiday", "berlin-christmas"):
+        assert worked == timedelta(hours=10 * days)
