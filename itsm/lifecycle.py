@@ -41,6 +41,9 @@ PROBLEM_TRANSITIONS: dict[str, dict[str, str]] = {
     "workaround": {"open": "known_error", "known_error": "known_error"},
     "resolve": {"open": "resolved", "known_error": "resolved"},
     "close": {"resolved": "closed"},
+    "unlink": {"open": "open", "known_error": "known_error", "resolved": "resolved"},
+    # A fix that did not hold: back to open, or known_error when a workaround is recorded.
+    "reopen": {"resolved": "open"},
 }
 
 

@@ -145,21 +145,76 @@ def resolve(
         return updated, summary, []
 
     problem = _update(desk, ref, "resolve", actor, commit, change)
+    return problem, open_incidents(desk, problem)
+
+
+def open_incidents(desk: Desk, problem: Problem) -> list[Ticket]:
+    """The problem's linked incidents that are still open (missing or broken ones are
+    `itsm check`'s to name)."""
     still_open = []
     for ticket_id in problem.incidents:
         try:
             ticket, _ = desk.load_ticket(ticket_id, faulty="accept")
         except UsageError:
-            continue  # a missing or broken ticket: `itsm check` names it
+            continue
         if ticket.is_open:
             still_open.append(ticket)
-    return problem, still_open
+    return still_open
 
 
-def close(desk: Desk, ref: str, *, actor: str, commit: bool = True) -> Problem:
-    """Close a resolved problem."""
+def close(desk: Desk, ref: str, *, actor: str, force: bool = False, commit: bool = True) -> Problem:
+    """Close a resolved problem. While one of its incidents is still open the close is
+    refused — the incident would lose the record that explains it — unless `force`, and then
+    the close entry names them."""
 
     def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
-        return dataclasses.replace(problem, status=status, closed=now), "closed", []
+        still_open = open_incidents(desk, problem)
+        named = ", ".join(f"{t.id} [{t.status}]" for t in still_open)
+        if still_open and not force:
+            raise UsageError(f"{problem.id} still has open incidents: {named}",
+                             hint="resolve them first (itsm resolve ID ...), or close anyway with --force")
+        summary = f"closed, with open incidents: {named}" if still_open else "closed"
+        return dataclasses.replace(problem, status=status, closed=now), summary, []
 
     return _update(desk, ref, "close", actor, commit, change)
+
+
+def unlink(desk: Desk, ref: str, incidents: list[str], *, actor: str, commit: bool = True) -> Problem:
+    """Take incidents off a problem (a link made by mistake): both sides, one commit."""
+    if not incidents:
+        raise UsageError("name at least one ticket to unlink")
+
+    def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
+        changed: list[tuple[Record, Path]] = []
+        removed: list[str] = []
+        for ref in incidents:
+            ticket, path = desk.load_ticket(ref, faulty="refuse")
+            if ticket.id in removed:
+                continue
+            if ticket.problem != problem.id and ticket.id not in problem.incidents:
+                raise UsageError(f"{ticket.id} is not linked to {problem.id}",
+                                 hint=f"its problem: {ticket.problem}" if ticket.problem else None)
+            removed.append(ticket.id)
+            if ticket.problem == problem.id:
+                entry = new_entry(actor, "unlink", f"Unlinked from problem {problem.id}.", now)
+                changed.append((record_entry(ticket, dataclasses.replace(ticket, problem=None), entry), path))
+        updated = dataclasses.replace(problem, status=status,
+                                      incidents=tuple(i for i in problem.incidents if i not in removed))
+        return updated, f"unlinked {', '.join(removed)}", changed
+
+    return _update(desk, ref, "unlink", actor, commit, change)
+
+
+def reopen(desk: Desk, ref: str, *, reason: str, actor: str, commit: bool = True) -> Problem:
+    """A resolved problem whose fix did not hold: open again (a known error again when it has
+    a workaround). The failed fix leaves the front-matter and stays in the timeline."""
+    reason = free_text(reason, "the reason", MAX_FIELD_BYTES)
+    if not reason:
+        raise UsageError("say why the fix did not hold", hint='e.g. --reason "dropped again after the update"')
+
+    def change(problem: Problem, now: str, status: str) -> tuple[Problem, str, list[tuple[Record, Path]]]:
+        status = "known_error" if problem.workaround else status
+        summary = f"{reason}\nThe fix that did not hold: {problem.fix}" if problem.fix else reason
+        return dataclasses.replace(problem, status=status, fix=None, resolved=None), summary, []
+
+    return _update(desk, ref, "reopen", actor, commit, change)

@@ -188,6 +188,9 @@ def resolve(
                 raise UsageError(f"{ticket.id} is already linked to {ticket.problem}")
             record = desk.read(problem_path, "problem")
             assert isinstance(record, Problem)
+            if record.status == "closed" and ticket.id not in record.incidents:
+                raise UsageError(f"{record.id} is closed; a closed problem takes no new incidents",
+                                 hint=f"open a new problem for it: itsm problem new \"...\" -i {ticket.id}")
             if ticket.id not in record.incidents:
                 record = record_entry(
                     record, dataclasses.replace(record, incidents=(*record.incidents, ticket.id)),

@@ -39,6 +39,10 @@ EXPECTED_TRANSITIONS: dict[str, dict[str, str]] = {
     "workaround": {"open": "known_error", "known_error": "known_error"},
     "resolve": {"open": "resolved", "known_error": "resolved"},
     "close": {"resolved": "closed"},
+    # Issue 9: a link made by mistake comes off until the problem is closed; a fix that did
+    # not hold reopens a resolved problem (to known_error when it has a workaround).
+    "unlink": {"open": "open", "known_error": "known_error", "resolved": "resolved"},
+    "reopen": {"resolved": "open"},
 }
 STATES = ("open", "known_error", "resolved", "closed")
 
@@ -159,7 +163,8 @@ def build(run_itsm: RunItsm) -> Built:
                               "-d", "Mail stops when a mailbox is full.", env={"ITSM_NOW": "2026-11-25T09:00:00Z"}),
     }
     ok(run_itsm, "problem", "workaround", problems["known_error"], "Pin the client to one access point")
-    ok(run_itsm, "problem", "resolve", problems["resolved"], "--fix", "Spooler patched")
+    ok(run_itsm, "problem", "resolve", problems["resolved"], "--fix", "Spooler patched", "--root-cause",
+       "A spooler bug")
     ok(run_itsm, "problem", "workaround", problems["closed"], "Archive old mail")
     ok(run_itsm, "problem", "resolve", problems["closed"], "--fix", "Quota raised to 50 GB",
        "--root-cause", "Quota left at the 2010 default")
@@ -387,7 +392,8 @@ SUMMARY = {
 }
 
 
-@pytest.mark.parametrize(("state", "action"), [(s, a) for a in EXPECTED_TRANSITIONS for s in STATES])
+@pytest.mark.parametrize(("state", "action"), [(s, a) for a in EXPECTED_TRANSITIONS for s in STATES
+                                               if a not in ("unlink", "reopen")])  # tested apart, below
 def test_every_state_action_pair(desk: Path, run_itsm: RunItsm, b: Built, state: str, action: str) -> None:
     problem_id = b.problems[state]
     before_problem = read_problem(desk, problem_id)
@@ -505,9 +511,12 @@ def test_resolve_json_has_the_open_incidents(desk: Path, run_itsm: RunItsm, b: B
 
 
 def test_resolve_without_root_cause_and_nothing_left_open(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    """Resolved, and warned: a problem's purpose is its cause (issue 9, item 10)."""
     problem_id = new_problem(run_itsm, "VPN outages", "-i", b.closed, "-i", b.resolved)
-    out = ok(run_itsm, "problem", "resolve", problem_id, "--fix", "Client 5.1 rolled out")
-    assert out == f"{problem_id} resolve: fix: Client 5.1 rolled out [resolved]\n"
+    done = run_itsm("problem", "resolve", problem_id, "--fix", "Client 5.1 rolled out")
+    assert (done.returncode, done.stdout) == (0, f"{problem_id} resolve: fix: Client 5.1 rolled out [resolved]\n")
+    assert done.stderr == (f"itsm: warning: {problem_id} is resolved without a root cause: the next person will "
+                           "not learn why it happened (say it with --root-cause when you resolve a problem)\n")
     problem = read_problem(desk, problem_id)
     assert (problem.status, problem.root_cause, problem.timeline[-1].text) == (
         "resolved", None, "fix: Client 5.1 rolled out",
@@ -746,3 +755,99 @@ def test_link_repairs_a_one_sided_link(desk: Path, run_itsm: RunItsm, b: Built, 
     assert read_problem(desk, problem_id).incidents == (b.wifi1, b.wifi2)
     assert read_ticket(desk, b.wifi2).problem == problem_id
     assert_clean(desk)
+
+
+# -- issue 9, item 10: unlink, reopen, close with open incidents, no incident onto a closed problem --
+
+
+def test_unlink_takes_the_link_off_both_sides_in_one_commit(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    problem_id = b.problems["known_error"]
+    before = commit_count(desk)
+    out = ok(run_itsm, "problem", "unlink", problem_id, b.wifi2.lower())
+    assert out == f"{problem_id} unlink: unlinked {b.wifi2} [known_error]\n"
+    assert commit_count(desk) == before + 1
+    assert last_subject(desk) == f"{problem_id} unlink: unlinked {b.wifi2}"
+    assert last_files(desk) == sorted([f"problems/{problem_id}.md", f"tickets/{MONTH}/{b.wifi2}.md"])
+    problem, ticket = read_problem(desk, problem_id), read_ticket(desk, b.wifi2)
+    assert (problem.incidents, problem.status) == ((b.wifi1,), "known_error")
+    assert (ticket.problem, ticket.status) == (None, "new")
+    last = ticket.timeline[-1]
+    assert (last.time, last.kind, last.text) == (NOW, "unlink", f"Unlinked from problem {problem_id}.")
+    assert problem.timeline[-1].kind == "unlink"
+    assert_clean(desk)
+    # Linked again later, as the link was before: nothing is in the way.
+    assert ok(run_itsm, "problem", "link", problem_id, b.wifi2) == f"{problem_id} link: linked {b.wifi2} [known_error]\n"
+    assert_clean(desk)
+
+
+@pytest.mark.parametrize("case", ["not linked", "linked elsewhere", "closed problem", "no ticket named"])
+def test_unlink_refusals_change_nothing(desk: Path, run_itsm: RunItsm, b: Built, case: str) -> None:
+    args, message = {
+        "not linked": ((b.problems["open"], b.new), f"{b.new} is not linked to {b.problems['open']}"),
+        "linked elsewhere": ((b.problems["open"], b.wifi1),
+                             f"{b.wifi1} is not linked to {b.problems['open']} (its problem: {b.problems['known_error']})"),
+        "closed problem": ((b.problems["closed"], b.new),
+                           f"{b.problems['closed']} is closed; a closed problem is final (open a new problem record)"),
+        "no ticket named": ((b.problems["open"],), "Missing argument 'ID...'."),
+    }[case]
+    if case == "no ticket named":
+        before = snapshot(desk)
+        done = run_itsm("problem", "unlink", *args)
+        assert done.returncode == 2 and message in done.stderr
+        assert snapshot(desk) == before
+        return
+    assert_refused_unchanged(desk, run_itsm, ("problem", "unlink", *args), message)
+
+
+def test_a_fix_that_did_not_hold_reopens_the_problem(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    problem_id = b.problems["resolved"]
+    out = ok(run_itsm, "problem", "reopen", problem_id, "--reason", "Queue sticks again since Monday")
+    assert out == f"{problem_id} reopen: Queue sticks again since Monday [open]\n"
+    problem = read_problem(desk, problem_id)
+    assert (problem.status, problem.fix, problem.resolved, problem.root_cause) == ("open", None, None, "A spooler bug")
+    assert problem.timeline[-1].text == "Queue sticks again since Monday\nThe fix that did not hold: Spooler patched"
+    assert_clean(desk)
+    # Fixed again, properly this time: the lifecycle goes on.
+    ok(run_itsm, "problem", "resolve", problem_id, "--fix", "Spooler replaced", "--root-cause", "Driver 3.1")
+    assert read_problem(desk, problem_id).status == "resolved"
+    assert_clean(desk)
+
+
+def test_a_reopened_known_error_keeps_its_workaround(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    problem_id = b.problems["known_error"]
+    ok(run_itsm, "problem", "resolve", problem_id, "--fix", "Firmware 4.2", "--root-cause", "Roaming bug")
+    out = ok(run_itsm, "problem", "reopen", problem_id, "--reason", "Roams badly again")
+    assert out == f"{problem_id} reopen: Roams badly again [known_error]\n"
+    problem = read_problem(desk, problem_id)
+    assert (problem.status, problem.workaround, problem.fix) == (
+        "known_error", "Pin the client to one access point", None)
+    assert_clean(desk)
+
+
+@pytest.mark.parametrize("state", ["open", "known_error", "closed"])
+def test_only_a_resolved_problem_reopens(desk: Path, run_itsm: RunItsm, b: Built, state: str) -> None:
+    problem_id = b.problems[state]
+    message = (f"{problem_id} is closed; a closed problem is final (open a new problem record)" if state == "closed"
+               else f"cannot reopen {problem_id}: it is {state}; reopen is allowed when resolved")
+    assert_refused_unchanged(desk, run_itsm, ("problem", "reopen", problem_id, "--reason", "again"), message)
+
+
+def test_closing_with_open_incidents_is_refused_unless_forced(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    problem_id = b.problems["known_error"]
+    ok(run_itsm, "problem", "resolve", problem_id, "--fix", "Firmware 4.2", "--root-cause", "Roaming bug")
+    assert_refused_unchanged(
+        desk, run_itsm, ("problem", "close", problem_id),
+        f"{problem_id} still has open incidents: {b.wifi1} [new], {b.wifi2} [new] (resolve them first "
+        "(itsm resolve ID ...), or close anyway with --force)")
+    out = ok(run_itsm, "problem", "close", problem_id, "--force")
+    assert out == f"{problem_id} close: closed, with open incidents: {b.wifi1} [new], {b.wifi2} [new] [closed]\n"
+    assert read_problem(desk, problem_id).status == "closed"
+    assert_clean(desk)
+
+
+def test_resolving_an_incident_onto_a_closed_problem_is_refused(desk: Path, run_itsm: RunItsm, b: Built) -> None:
+    closed = b.problems["closed"]
+    assert_refused_unchanged(
+        desk, run_itsm, ("resolve", b.assigned, "--workaround", "Archived old mail", "--problem", closed),
+        f'{closed} is closed; a closed problem takes no new incidents (open a new problem for it: '
+        f'itsm problem new "..." -i {b.assigned})')

@@ -73,3 +73,4 @@ def test_the_readme_tour_runs_as_written_in_a_fresh_desk(tmp_path: Path) -> None
     # `diagnose` put the article written in this tour first, with what to do.
     assert "1. KB-" in done.stdout and "Set the client's MTU to 1400 (Settings > Advanced)" in done.stdout
     assert "itsm check: ok (3 tickets, 1 problem, 2 KB articles)" in done.stderr
+    assert re.search(r"^itsm: error: PRB-\w+ still has open incidents: INC-\w+ \[new\]", done.stderr, re.MULTILINE)

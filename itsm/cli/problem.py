@@ -22,15 +22,16 @@ from itsm.cli.common import (
 from itsm.cli.tickets import CONFIRMATION_LIMIT, format_record
 from itsm.errors import UsageError
 from itsm.model import PROBLEM_STATUSES, Problem, to_json
-from itsm.store import Desk
+from itsm.store import Desk, warn
 
 app = typer.Typer(help="Problem records: the root causes behind incidents.", no_args_is_help=True)
 PrbArg = Annotated[str, typer.Argument(metavar="PRB", help="A problem ID, or any unique start of it (prb-2m9).")]
 
 
 def register(root: typer.Typer) -> None:
-    for func, name in ((new, "new"), (link, "link"), (workaround, "workaround"), (resolve, "resolve"),
-                       (close, "close"), (list_problems, "list"), (show, "show")):
+    for func, name in ((new, "new"), (link, "link"), (unlink, "unlink"), (workaround, "workaround"),
+                       (resolve, "resolve"), (reopen, "reopen"), (close, "close"), (list_problems, "list"),
+                       (show, "show")):
         app.command(name)(boundary(func))
     root.add_typer(app, name="problem")
 
@@ -84,6 +85,23 @@ def link(
                           commit=actions.should_commit(the_desk, no_commit)), as_json)
 
 
+def unlink(
+    problem: PrbArg,
+    incidents: Annotated[list[str], typer.Argument(metavar="ID...", help="Tickets linked by mistake.")],
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take incidents off a problem: both sides, one commit, an `unlink` entry on each.
+
+    Example: itsm problem unlink prb-2m9 inc-q5s
+    """
+    the_desk = open_desk(desk)
+    _report(problems.unlink(the_desk, problem, incidents, actor=actions.resolve_actor(the_desk, actor),
+                            commit=actions.should_commit(the_desk, no_commit)), as_json)
+
+
 def workaround(
     problem: PrbArg,
     text: Annotated[str, typer.Argument(help="What restores service while the cause stays; '-' reads stdin.")],
@@ -127,21 +145,43 @@ def resolve(
     _report(done, False)
     for ticket in still_open:
         out(f"  still open: {ticket.id} [{ticket.status}] {ticket.title} (itsm resolve {ticket.id} --fix ...)")
+    if not done.root_cause:
+        warn(f"{done.id} is resolved without a root cause: the next person will not learn why it happened "
+             "(say it with --root-cause when you resolve a problem)")
 
 
-def close(
+def reopen(
     problem: PrbArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why the fix did not hold.")],
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Close a resolved problem.
+    """A resolved problem whose fix did not hold: open again (known error again if it has a
+    workaround); the failed fix stays in the timeline.
+
+    Example: itsm problem reopen prb-2m9 --reason "drops again since the router update"
+    """
+    the_desk = open_desk(desk)
+    _report(problems.reopen(the_desk, problem, reason=reason, actor=actions.resolve_actor(the_desk, actor),
+                            commit=actions.should_commit(the_desk, no_commit)), as_json)
+
+
+def close(
+    problem: PrbArg,
+    force: Annotated[bool, typer.Option("--force", help="Close even with open incidents; the entry names them.")] = False,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a resolved problem; refused while one of its incidents is open, unless --force.
 
     Example: itsm problem close prb-2m9
     """
     the_desk = open_desk(desk)
-    _report(problems.close(the_desk, problem, actor=actions.resolve_actor(the_desk, actor),
+    _report(problems.close(the_desk, problem, actor=actions.resolve_actor(the_desk, actor), force=force,
                            commit=actions.should_commit(the_desk, no_commit)), as_json)
 
 
