@@ -164,6 +164,13 @@ def asked_words(ticket: Ticket) -> str:
     return f"{ticket.title}\n{ticket.description}"
 
 
+def _learnt(asked_by: dict[str, str], lessons: dict[str, str | None]) -> dict[str, str]:
+    """`asked_by` after each lesson: a ticket's words added, or taken out (None)."""
+    for ticket_id, words in lessons.items():
+        asked_by = _learn(asked_by, ticket_id, words)
+    return asked_by
+
+
 def _learn(asked_by: dict[str, str], ticket_id: str, words: str | None) -> dict[str, str]:
     """`asked_by` with one ticket's words added (as the latest) or, for None, taken out."""
     learnt = {key: value for key, value in asked_by.items() if key != ticket_id}
@@ -347,10 +354,12 @@ class SearchIndex:
                 if path is None:
                     continue  # a link to a record that is not there: `itsm check` says so
                 rel = self.desk.relative(path)
-                old = searcher.document(path=rel)
+                before = dict((searcher.document(path=rel) or {}).get("asked_by") or {})
+                if _learnt(before, lessons[record_id]) == before:
+                    continue  # a note on a linked ticket: its words, and so the record's, are as they were
                 record = self._record_at(rel)
                 if record is not None and not isinstance(record, Ticket):
-                    learnt_before[record.id] = dict((old or {}).get("asked_by") or {})
+                    learnt_before[record.id] = before
                     docs.append((rel, document(record, rel)))
         writer = self._ix.writer()
         try:
@@ -359,9 +368,7 @@ class SearchIndex:
                 if doc is None:
                     continue
                 if doc["id"] in learnt_before:
-                    asked_by = learnt_before[doc["id"]]
-                    for ticket_id, words in lessons.get(doc["id"], {}).items():
-                        asked_by = _learn(asked_by, ticket_id, words)
+                    asked_by = _learnt(learnt_before[doc["id"]], lessons.get(doc["id"], {}))
                     if asked_by:
                         doc.update(asked_by=asked_by, asked_as="\n\n".join(asked_by.values()))
                 writer.add_document(**doc)

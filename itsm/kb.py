@@ -354,10 +354,7 @@ def import_articles(
             try:
                 data = fileio.read_regular(path, records.MAX_FILE_BYTES)
                 draft = draft_of(desk, source, data, chosen_category, extra_tags, said)
-            except fileio.FileProblem as exc:
-                result.skipped.append((source, str(exc)))
-                continue
-            except ValueError as exc:
+            except (fileio.FileProblem, ValueError) as exc:
                 result.skipped.append((source, str(exc)))
                 continue
             if draft.sha256 in by_sha:
@@ -394,21 +391,15 @@ def import_articles(
             by_sha[draft.sha256] = article.id  # the same file twice in one import is one article
             writes.append((source, article, target))
             warnings.extend(said)
+        for source, article, target in writes:
+            (result.updated if target is not None else result.created).append((source, article))
         if dry_run or not writes:
-            for source, article, target in writes:
-                (result.updated if target is not None else result.created).append((source, article))
             return result, warnings
-        new = sum(1 for _, _, target in writes if target is None)
         names = ", ".join(sorted({source.split("/", 1)[0] + "/" for source, _, _ in writes}))
-        message = f"kb import: {new} new, {len(writes) - new} updated from {names}"
-        with desk.transaction(actor, message, commit) as tx:
-            for source, article, target in writes:
-                if target is None:
-                    tx.write(article, create=True)
-                    result.created.append((source, article))
-                else:
-                    tx.write(article, target)
-                    result.updated.append((source, article))
+        message = f"kb import: {len(result.created)} new, {len(result.updated)} updated from {names}"
+        with desk.transaction(actor, message, commit) as tx:  # a failure raises: nothing was imported
+            for _, article, target in writes:
+                tx.write(article, target, create=target is None)
     return result, warnings
 
 
