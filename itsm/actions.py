@@ -231,19 +231,32 @@ def update_ticket(
     return after
 
 
-def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", commit: bool = True) -> Ticket:
-    """Record an interaction. The owner's first work on an assigned ticket starts it."""
+def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", from_user: bool = False,
+        commit: bool = True) -> Ticket:
+    """Record an interaction. The owner's first work on an assigned ticket starts it; the
+    user's word on a ticket pending on the user resumes it (the wait is over)."""
     choice(kind, INTERACTION_KINDS, "kind")
+    if from_user and kind == "note":
+        raise UsageError("a note is internal; say how the user reached the desk",
+                         hint="--kind call, email or chat with --from-user")
     text = free_text(text, "the text")
     if not text:
         raise UsageError("nothing to log: the text is empty")
+    entry_kind = f"{kind}-in" if from_user else kind
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
-        if ticket.status == "assigned" and actor == ticket.owner:
-            status = lifecycle.next_status("start", ticket.id, ticket.status)
-        return Outcome(dataclasses.replace(ticket, status=status), text)
+        more: tuple[tuple[str, str], ...] = ()
+        updated = dataclasses.replace(ticket, status=status)
+        probe = Entry("", now, actor, entry_kind, text)
+        if ticket.status == "pending" and (ticket.waiting_on or "user") == "user" and sla.direction(probe, ticket) == "in":
+            status = lifecycle.next_status("resume", ticket.id, ticket.status)
+            updated = dataclasses.replace(ticket, status=status, waiting_on=None)
+            more = (("resume", "resumed: the user replied"),)
+        elif ticket.status == "assigned" and actor == ticket.owner:
+            updated = dataclasses.replace(ticket, status=lifecycle.next_status("start", ticket.id, ticket.status))
+        return Outcome(updated, text, more_entries=more)
 
-    return update_ticket(desk, ref, "log", actor, commit, change, entry_kind=kind)
+    return update_ticket(desk, ref, "log", actor, commit, change, entry_kind=entry_kind)
 
 
 def assign(
@@ -278,6 +291,22 @@ def assign(
     return update_ticket(desk, ref, "assign", actor, commit, change)
 
 
+# What sets a resolved ticket's SLA outcome: frozen once it is resolved, so a later change
+# cannot rewrite whether its targets were met (the category may still be corrected).
+FROZEN_WHEN_RESOLVED = ("impact", "urgency", "type", "priority")
+
+
+def refuse_reclassifying_resolved(ticket: Ticket, wanted: dict[str, str | None]) -> None:
+    if ticket.status != "resolved":
+        return
+    for key, value in wanted.items():
+        if key in FROZEN_WHEN_RESOLVED and value is not None and value != getattr(ticket, key):
+            raise UsageError(
+                f"{ticket.id} is resolved: its {key} is frozen, so its SLA outcome stays what it was",
+                hint=f"if the resolution did not hold, reopen it first (itsm reopen {ticket.id} --reason ...)",
+            )
+
+
 def derived_priority(desk: Desk, ticket: Ticket) -> str | None:
     """Impact x urgency by the matrix; a major incident is P1 whatever the matrix says."""
     return "P1" if ticket.major else priority_for(desk.config.matrix, ticket.impact, ticket.urgency)
@@ -307,6 +336,7 @@ def categorise(
     choice(type, TICKET_TYPES, "type")
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
+        refuse_reclassifying_resolved(ticket, {"impact": impact, "urgency": urgency, "type": type})
         updated = dataclasses.replace(
             ticket,
             category=category or ticket.category,
@@ -345,6 +375,7 @@ PROTECTED_KEYS = {
     "due_resolution": "derived from the priority's SLA",
     "problem": "links are kept on both sides by `itsm problem link`",
     "major": "declared by `itsm escalate --major`",
+    "waiting_on": "set by `itsm pend --on`",
 }
 
 
@@ -373,6 +404,7 @@ def edit(
         for key, reason in PROTECTED_KEYS.items():
             if getattr(parsed, key) != getattr(before, key):
                 raise UsageError(f"the edit changes '{key}', which cannot be edited by hand: {reason}")
+        refuse_reclassifying_resolved(before, {key: getattr(parsed, key) for key in FROZEN_WHEN_RESOLVED})
         if parsed.timeline != before.timeline:
             raise UsageError(
                 "the edit rewrites the timeline; entries are never changed or deleted",

@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from itsm import fileio, gitio, records, timeutil
-from itsm.errors import Finding
+from itsm import fileio, gitio, records, rules, sla, timeutil
+from itsm.errors import Finding, UsageError
 from itsm.model import Problem, Record, Ticket
 from itsm.records import key_line
 from itsm.rules import record_faults
-from itsm.store import FOLDERS, Desk
+from itsm.store import FOLDERS, Desk, warn
 
 
 def check_desk(desk: Desk) -> list[Finding]:
@@ -108,6 +108,32 @@ def fix(desk: Desk) -> list[Path]:
         for path in removed:
             os.unlink(path)
     return removed
+
+
+def rederive(desk: Desk, actor: str, commit: bool = True) -> list[str]:
+    """`itsm check --fix`: write `responded` and the SLA deadlines afresh from the timeline
+    where the stored `responded` is not what the clocks count (records written by an older
+    itsm, whose rule for a response was different). One commit; a record with someone's
+    uncommitted edit is left alone and named."""
+    fixed: list[str] = []
+    now = timeutil.now()
+    with desk.lock():
+        desk.refuse_unfinished_git()
+        with desk.transaction(actor, "check --fix: responded and SLA deadlines derived afresh", commit) as tx:
+            for path, item in desk.iter_records("ticket"):
+                if not isinstance(item, Ticket) or not rules.clocks_readable(item):
+                    continue
+                if not any(key == "responded" for key, _ in rules.record_faults(item, desk.config)):
+                    continue
+                try:
+                    if commit:
+                        desk.refuse_uncommitted(path, actor)
+                except UsageError as exc:
+                    warn(f"{desk.relative(path)} not re-derived: {exc.message}")
+                    continue
+                tx.write(sla.with_deadlines(item, desk.config, now), path)
+                fixed.append(item.id)
+    return fixed
 
 
 def _reference_findings(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from itsm import fileio, yamlio
 from itsm.errors import Finding, UsageError
 from itsm.ids import PREFIX_RE
-from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS
+from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS, WAITS
 from itsm.timeutil import duration_days, parse_duration
 
 CONFIG_FILE = "itsm.yaml"
@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
         "P3": {"response": "4h", "resolution": "3d"},
         "P4": {"response": "8h", "resolution": "5d"},
         "P5": {"response": "1d", "resolution": "10d"},
+        "on_priority_change": "from_change",
+        "response_stops_on": ["owner", "contact"],
+        "pause_on": ["user"],
     },
     "business_hours": None,
     "autoclose_days": 5,
@@ -96,7 +99,13 @@ _COMMENTS = {
     "sla": (
         "Per-priority targets: time to first response and to resolution (m, h, d). With\n"
         "# business_hours, m and h count working time and d counts working days: 3d from Monday\n"
-        "# 09:00 is Thursday 09:00, across weekends and holidays. Around the clock, d is 24 hours."
+        "# 09:00 is Thursday 09:00, across weekends and holidays. Around the clock, d is 24 hours.\n"
+        "# on_priority_change: when the priority changes, the new targets count from the change\n"
+        "#   (from_change) or from the ticket's creation (from_creation); a breach already recorded\n"
+        "#   stays a breach either way.\n"
+        "# response_stops_on: what counts as the first response: owner (a person takes the ticket)\n"
+        "#   and/or contact (a call, e-mail or chat to the user); notes, routing, categorising do not.\n"
+        "# pause_on: which waits (itsm pend --on user|supplier|change|other) stop the clocks."
     ),
     "business_hours": (
         "When SLA clocks run. Empty: around the clock. Example:\n"
@@ -154,6 +163,19 @@ class SlaTarget:
     resolution_days: int | None = None
 
 
+PRIORITY_CHANGE_RULES = ("from_change", "from_creation")
+RESPONSE_STOPS = ("owner", "contact")
+
+
+@dataclass(frozen=True)
+class SlaRules:
+    """How the SLA clocks read a timeline (docs/lifecycle.md, "SLA clocks")."""
+
+    on_priority_change: str = "from_change"  # or from_creation
+    response_stops_on: frozenset[str] = frozenset(RESPONSE_STOPS)
+    pause_on: frozenset[str] = frozenset({"user"})
+
+
 @dataclass(frozen=True)
 class Config:
     prefixes: dict[str, str]  # record kind or ticket type -> prefix
@@ -168,6 +190,7 @@ class Config:
     chase: ChaseSettings
     resolution_codes: tuple[str, ...]
     git_commit: bool
+    sla_rules: SlaRules = SlaRules()
     findings: tuple[Finding, ...] = field(default=(), compare=False)
 
     def kind_of_prefix(self, prefix: str) -> str | None:
@@ -360,8 +383,10 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
             days.append(duration_days(value))
         sla[priority] = SlaTarget(targets[0], targets[1], response_days=days[0], resolution_days=days[1])
     for priority in sla_data:
-        if priority not in PRIORITIES:
-            fault(f"sla: unknown priority '{priority}' (known: {', '.join(PRIORITIES)})", "sla", priority)
+        if priority not in PRIORITIES and priority not in _SLA_RULE_KEYS:
+            known = ", ".join((*PRIORITIES, *_SLA_RULE_KEYS))
+            fault(f"sla: unknown key '{priority}' (known: {known})", "sla", priority)
+    sla_rules = _sla_rules(sla_data, fault)
 
     business_hours = _business_hours(data.get("business_hours"), fault)
     chase = _chase(_mapping(data, "chase", fault), fault)
@@ -388,8 +413,34 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
         prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
         categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
         autoclose_days=autoclose, chase=chase, resolution_codes=tuple(codes),
-        git_commit=commit, findings=tuple(findings),
+        git_commit=commit, sla_rules=sla_rules, findings=tuple(findings),
     )
+
+
+_SLA_RULE_KEYS = ("on_priority_change", "response_stops_on", "pause_on")
+
+
+def _sla_rules(value: dict[str, Any], fault: Any) -> SlaRules:
+    on_change = value.get("on_priority_change", "from_change")
+    if on_change not in PRIORITY_CHANGE_RULES:
+        fault(f"sla.on_priority_change: '{on_change}' must be one of {', '.join(PRIORITY_CHANGE_RULES)}",
+              "sla", "on_priority_change")
+        on_change = "from_change"
+    lists = {}
+    for key, allowed, default in (("response_stops_on", RESPONSE_STOPS, list(RESPONSE_STOPS)),
+                                  ("pause_on", WAITS, ["user"])):
+        items = value.get(key, default)
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not all(isinstance(i, str) and i in allowed for i in items):
+            fault(f"sla.{key}: must be a list of {', '.join(allowed)}", "sla", key)
+            items = default
+        lists[key] = frozenset(items)
+    if not lists["response_stops_on"]:
+        fault("sla.response_stops_on: name at least one of owner, contact (else nothing is ever a response)",
+              "sla", "response_stops_on")
+        lists["response_stops_on"] = frozenset(RESPONSE_STOPS)
+    return SlaRules(str(on_change), lists["response_stops_on"], lists["pause_on"])
 
 
 def _business_hours(value: Any, fault: Any) -> BusinessHours | None:

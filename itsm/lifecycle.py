@@ -7,7 +7,8 @@ from datetime import timedelta
 from itsm import timeutil
 from itsm.config import Config
 from itsm.errors import StateRefusal
-from itsm.model import OPEN_STATUSES, STATUSES, Ticket
+from itsm.model import OPEN_STATUSES, STATUSES, Entry, Ticket
+from itsm.sla import direction
 
 _OPEN = {status: status for status in OPEN_STATUSES}
 _NOT_CLOSED = {status: status for status in STATUSES if status != "closed"}
@@ -88,11 +89,29 @@ def missing_for_close(ticket: Ticket, config: Config, now: str) -> list[str]:
             missing.append("the user has not agreed (itsm confirm)")
     elif ticket.confirmed is None:
         silent_until = autoclose_at(ticket, config)
-        if ticket.major:
+        reply = user_reply_after(ticket, ticket.notified)
+        if reply is not None:
+            missing.append(f"the user replied after being told ({reply.time}: {_first_line(reply.text)}); "
+                           f"reopen it (itsm reopen) or record their agreement (itsm confirm)")
+        elif ticket.major:
             missing.append("the user has not agreed (itsm confirm); a major incident never closes by silence")
         elif silent_until is None or now < silent_until:
             missing.append(f"the user has not agreed (itsm confirm, or wait for silence until {silent_until})")
     return missing
+
+
+def user_reply_after(ticket: Ticket, since: str) -> Entry | None:
+    """The user's first word (an inbound interaction) after `since`: after `notify`, a
+    reply means the user has not gone silent, whatever it says."""
+    for entry in ticket.timeline:
+        if entry.time >= since and entry.kind != "notify" and direction(entry, ticket) == "in":
+            return entry
+    return None
+
+
+def _first_line(text: str, limit: int = 60) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def autoclose_at(ticket: Ticket, config: Config) -> str | None:

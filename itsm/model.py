@@ -20,7 +20,14 @@ CHANNELS = ("cli", "email", "phone", "chat", "web", "walk-in", "monitoring")
 SUPPORT_LEVELS = (1, 2, 3)
 RESOLUTION_KINDS = ("workaround", "fix")
 PROBLEM_STATUSES = ("open", "known_error", "resolved", "closed")
-INTERACTION_KINDS = ("note", "call", "email", "chat")
+INTERACTION_KINDS = ("note", "call", "email", "chat")  # what `itsm log --kind` takes
+# Contact with the user: a call, e-mail or chat logged by the desk goes out to the user; the
+# same kinds with "-in" came in from the user (`itsm log --from-user`, later e-mail ingest).
+CONTACT_KINDS = ("call", "email", "chat")
+INBOUND_KINDS = tuple(f"{kind}-in" for kind in CONTACT_KINDS)
+# What a pending ticket waits on (`itsm pend --on`); which of them pause the SLA clocks is
+# the desk's `sla.pause_on` (by default only a wait on the user).
+WAITS = ("user", "supplier", "change", "other")
 
 FieldType = Literal["str", "opt_str", "int", "bool", "str_list", "resolution"]
 
@@ -64,6 +71,7 @@ class Ticket:
     priority: str | None = None
     impact: str | None = None
     urgency: str | None = None
+    waiting_on: str | None = None  # while pending: user, supplier, change or other
     category: str | None = None
     group: str | None = None
     level: int | None = None
@@ -152,6 +160,7 @@ TICKET_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("resolved", "opt_str"), ("closed", "opt_str"),
     ("due_response", "opt_str"), ("due_resolution", "opt_str"),
     ("resolution", "resolution"), ("notified", "opt_str"), ("confirmed", "opt_str"),
+    ("waiting_on", "opt_str"),
 )
 PROBLEM_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("id", "str"), ("title", "str"), ("status", "str"), ("category", "opt_str"),

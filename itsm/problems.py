@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import lifecycle, timeutil
+from itsm import lifecycle, sla, timeutil
 from itsm.actions import MAX_FIELD_BYTES, category_name, free_text, new_entry, title_text
 from itsm.errors import UsageError
 from itsm.lifecycle import PROBLEM_TRANSITIONS
@@ -44,7 +44,9 @@ def _linked_tickets(
             raise UsageError(f"{ticket.id} is already linked to {ticket.problem}",
                              hint=f"a ticket has one problem; unlink it from {ticket.problem} first by hand")
         entry = new_entry(actor, "link", f"Linked to problem {problem_id}.", now)
-        linked.append((record_entry(ticket, dataclasses.replace(ticket, problem=problem_id), entry), path, True))
+        after = record_entry(ticket, dataclasses.replace(ticket, problem=problem_id), entry)
+        # Derived afresh like every other write, so `responded` and the clocks agree.
+        linked.append((sla.with_deadlines(after, desk.config, timeutil.parse(now)), path, True))
     return linked
 
 
@@ -197,7 +199,8 @@ def unlink(desk: Desk, ref: str, incidents: list[str], *, actor: str, commit: bo
             removed.append(ticket.id)
             if ticket.problem == problem.id:
                 entry = new_entry(actor, "unlink", f"Unlinked from problem {problem.id}.", now)
-                changed.append((record_entry(ticket, dataclasses.replace(ticket, problem=None), entry), path))
+                after = record_entry(ticket, dataclasses.replace(ticket, problem=None), entry)
+                changed.append((sla.with_deadlines(after, desk.config, timeutil.parse(now)), path))
         updated = dataclasses.replace(problem, status=status,
                                       incidents=tuple(i for i in problem.incidents if i not in removed))
         return updated, f"unlinked {', '.join(removed)}", changed

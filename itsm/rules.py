@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from itsm import ids, timeutil
+from itsm import ids, sla, timeutil
 from itsm.config import Config
 from itsm.model import (
     CHANNELS,
@@ -24,6 +24,7 @@ from itsm.model import (
     TAG_RE,
     TICKET_TYPES,
     TRACKED,
+    WAITS,
     Article,
     Entry,
     Problem,
@@ -47,6 +48,9 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
     yield from _enum("impact", ticket.impact, LEVELS, optional=True)
     yield from _enum("urgency", ticket.urgency, LEVELS, optional=True)
     yield from _enum("channel", ticket.channel, CHANNELS, optional=True)
+    yield from _enum("waiting_on", ticket.waiting_on, WAITS, optional=True)
+    if ticket.waiting_on is not None and ticket.status != "pending":
+        yield "waiting_on", f"waiting_on is {ticket.waiting_on} but status is {ticket.status} (only a pending ticket waits)"
     expected = "P1" if ticket.major else priority_for(config.matrix, ticket.impact, ticket.urgency)
     if ticket.priority != expected:
         if ticket.major:
@@ -95,6 +99,24 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield "status", "status is closed but the user was never told ('notified' has no time)"
     yield from _timeline_faults(ticket)
     yield from agreement_faults(ticket)
+    yield from _responded_faults(ticket, config)
+
+
+def _responded_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
+    """`responded` is derived from the timeline (sla.first_response): a value that is not
+    what the clocks count would make a report and the clock disagree."""
+    if not timeutil.is_timestamp(ticket.created) or (ticket.responded and not timeutil.is_timestamp(ticket.responded)):
+        return
+    try:
+        derived = sla.first_response(ticket, config)
+    except ValueError:  # an entry time that is not a time: its own fault
+        return
+    said = timeutil.format(derived) if derived else None
+    if said != ticket.responded:
+        yield "responded", (
+            f"responded is {ticket.responded or 'empty'} but the timeline's first response is {said or 'none yet'} "
+            "(a person took the ticket, or the user was contacted); `itsm check --fix` writes the derived value"
+        )
 
 
 def problem_faults(problem: Problem, config: Config) -> Iterator[Fault]:

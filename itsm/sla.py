@@ -1,12 +1,14 @@
 """SLA clocks, computed from a ticket's timeline — never from hand-edited fields.
 
-Two clocks run from the moment a ticket is recorded: *response* until the first action by
-someone other than the reporter, and *resolution* until it is resolved. Both pause while the
-ticket is pending (waiting on the user or a supplier); the resolution clock also stands
-still between a resolve and a reopen. With business hours configured, only working time
-counts (weekly windows in the desk's time zone, holidays off), and a target in days is that
-many working days; priorities listed in `always_on` count around the clock. Targets follow
-the ticket's current priority, so a priority change moves the deadlines.
+Two clocks run from the moment a ticket is recorded: *response* until the user first hears
+from the desk (a person takes ownership, or the desk contacts the user), and *resolution*
+until it is resolved. Both pause while the ticket is pending on a wait the desk lists in
+`sla.pause_on` (by default: the user); the resolution clock also stands still between a
+resolve and a reopen. With business hours configured, only working time counts (weekly
+windows in the desk's time zone, holidays off), and a target in days is that many working
+days; priorities listed in `always_on` count around the clock. When the priority changes,
+the new targets count from the change (or from creation, `sla.on_priority_change`), and a
+target already missed stays missed: a breach is a fact (docs/lifecycle.md, "SLA clocks").
 
 Pure: the caller passes `now`.
 """
@@ -22,8 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsm import timeutil
-from itsm.config import BusinessHours, Config, SlaTarget
-from itsm.model import Ticket
+from itsm.config import BusinessHours, Config
+from itsm.model import CONTACT_KINDS, INBOUND_KINDS, INTERACTION_KINDS, Entry, Ticket
 
 ZERO = timedelta(0)
 # How `itsm assign` and `itsm escalate` word a new owner: "owner (none) -> Carla Diaz"
@@ -143,14 +145,28 @@ def calendar_for(config: Config, priority: str | None) -> Calendar:
 
 
 @dataclass(frozen=True)
+class Breach:
+    """A target missed while an earlier priority was in force: a fact, kept whatever the
+    priority became later (ServiceNow keeps a breached SLA record and attaches a new one)."""
+
+    priority: str
+    due: datetime  # when that target was passed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"priority": self.priority, "due": timeutil.format(self.due)}
+
+
+@dataclass(frozen=True)
 class Clock:
-    """One SLA clock as it stands at `now`."""
+    """One SLA clock as it stands at `now`: the target of the priority in force, counted
+    from when it came into force (or from creation, by `sla.on_priority_change`)."""
 
     target: timedelta
-    used: timedelta  # working time counted so far
+    used: timedelta  # working time counted so far against this target
     due: datetime  # when `used` reaches `target` (if paused: as if it restarted now)
     stopped: datetime | None  # when it stopped: response given, or ticket resolved
     paused: bool
+    earlier: tuple[Breach, ...] = ()  # targets of earlier priorities that were missed
 
     @property
     def running(self) -> bool:
@@ -158,7 +174,13 @@ class Clock:
 
     @property
     def breached(self) -> bool:
+        """The target in force is passed."""
         return self.used > self.target
+
+    @property
+    def ever_breached(self) -> bool:
+        """Any target this clock had was passed: the fact reports count."""
+        return self.breached or bool(self.earlier)
 
     @property
     def fraction(self) -> float:
@@ -175,20 +197,83 @@ class Clocks:
     resolution: Clock | None
 
 
-def first_response(ticket: Ticket) -> datetime | None:
-    """When the ticket first got an owner, or someone other than its reporter acted on it."""
+# -- what the timeline says --------------------------------------------------------------------
+
+
+def direction(entry: Entry, ticket: Ticket) -> str | None:
+    """"in" (from the user), "out" (contact with the user), "internal" (a note), or None
+    for an entry that is not an interaction. What the reporter logs on a ticket someone else
+    owns is the user speaking."""
+    if entry.kind in INBOUND_KINDS:
+        return "in"
+    if entry.kind not in INTERACTION_KINDS:
+        return None
+    if entry.actor == ticket.reporter and entry.actor != ticket.owner:
+        return "in"
+    return "out" if entry.kind in CONTACT_KINDS else "internal"
+
+
+def _gives_owner(entry: Entry) -> bool:
+    if entry.kind == "created":
+        return False
+    for key, value in entry.changes:
+        if key == "owner":
+            return bool(value)
+    return entry.kind in ("assign", "escalate") and _GAVE_OWNER.search(entry.text) is not None
+
+
+def first_response(ticket: Ticket, config: Config) -> datetime | None:
+    """When the user first heard from the desk: a person took ownership, or the desk
+    contacted the user (`sla.response_stops_on`). Routing to a group, internal notes,
+    categorising, hierarchical escalation and links are work, not a response (Zendesk counts
+    public agent replies; ServiceNow's response SLA stops on assignment to a person).
+    Resolving is a response too: the service is back."""
+    stops = config.sla_rules.response_stops_on
     for entry in ticket.timeline[1:]:
-        gave_owner = entry.kind in ("assign", "escalate") and _GAVE_OWNER.search(entry.text) is not None
-        # Resolving is a response too, even when reporters resolve their own ticket.
-        if gave_owner or entry.kind == "resolve" or entry.actor != ticket.reporter:
+        if entry.kind == "resolve":
+            return timeutil.parse(entry.time)
+        if "owner" in stops and _gives_owner(entry):
+            return timeutil.parse(entry.time)
+        if "contact" in stops and direction(entry, ticket) == "out":
             return timeutil.parse(entry.time)
     return None
 
 
-def _runs(ticket: Ticket, stop_kinds: tuple[str, ...], restart_kinds: tuple[str, ...],
-          pause_kinds: tuple[str, ...], resume_kinds: tuple[str, ...],
-          until: datetime) -> tuple[list[Interval], datetime | None, bool]:
-    """The intervals a clock ran, up to `until`; when it stopped; whether it is paused."""
+def waiting_on(entry: Entry) -> str:
+    """What a `pend` entry waited on; an entry from before `pend --on` waited on the user."""
+    for key, value in entry.changes:
+        if key == "waiting_on" and isinstance(value, str):
+            return value
+    return "user"
+
+
+def priorities(ticket: Ticket) -> list[tuple[datetime, str | None]]:
+    """The priorities the ticket had, each with when it came into force, from the timeline's
+    set lines. A record without them (written by hand or an older tool) had its current
+    priority all along."""
+    created = timeutil.parse(ticket.created)
+    first = ticket.timeline[0] if ticket.timeline else None
+    if first is None or first.kind != "created" or not first.changes:
+        return [(created, ticket.priority)]
+    history: list[tuple[datetime, str | None]] = [(created, dict(first.changes).get("priority", ticket.priority))]
+    for entry in ticket.timeline[1:]:
+        for key, value in entry.changes:
+            if key == "priority" and value != history[-1][1]:
+                moment = max(timeutil.parse(entry.time), history[-1][0])  # a timeline out of order
+                if moment == history[-1][0]:
+                    history[-1] = (moment, value)
+                else:
+                    history.append((moment, value))
+    return history
+
+
+def _runs(ticket: Ticket, config: Config, restarts: bool, until: datetime,
+          ) -> tuple[list[Interval], datetime | None, bool]:
+    """The intervals a clock ran, up to `until`; when it stopped; whether it is paused.
+
+    It stops at a resolve (or close) and, if `restarts`, runs again at a reopen; it pauses
+    at a `pend` on a wait the desk's `sla.pause_on` lists, until the `resume`."""
+    pause_on = config.sla_rules.pause_on
     runs: list[Interval] = []
     started: datetime | None = timeutil.parse(ticket.created)
     stopped: datetime | None = None
@@ -197,17 +282,17 @@ def _runs(ticket: Ticket, stop_kinds: tuple[str, ...], restart_kinds: tuple[str,
         moment = timeutil.parse(entry.time)
         if moment > until:
             break
-        if entry.kind in stop_kinds and stopped is None:
+        if entry.kind in ("resolve", "close") and stopped is None:
             if started is not None:
                 runs.append((started, moment))
             started, stopped, paused = None, moment, False
-        elif entry.kind in restart_kinds and stopped is not None:
+        elif entry.kind == "reopen" and restarts and stopped is not None:
             started, stopped, paused = moment, None, False
-        elif entry.kind in pause_kinds and stopped is None and not paused:
+        elif entry.kind == "pend" and stopped is None and not paused and waiting_on(entry) in pause_on:
             if started is not None:
                 runs.append((started, moment))
             started, paused = None, True
-        elif entry.kind in resume_kinds and paused and stopped is None:
+        elif entry.kind == "resume" and paused and stopped is None:
             started, paused = moment, False
     if started is not None and stopped is None and until >= started:
         # Kept even when empty: a clock resumed this very moment runs on from now.
@@ -231,42 +316,105 @@ def _clock(target: timedelta, runs: list[Interval], stopped: datetime | None, pa
     return Clock(target=target, used=used, due=due, stopped=stopped, paused=paused)
 
 
+def _clip(runs: list[Interval], start: datetime, end: datetime | None) -> list[Interval]:
+    """The parts of `runs` inside [start, end); an empty run (a clock resumed this very
+    moment) is kept when it lies inside."""
+    clipped = []
+    for run_start, run_end in runs:
+        begin, finish = max(run_start, start), run_end if end is None else min(run_end, end)
+        if finish > begin or (run_start == run_end == begin and (end is None or begin < end)):
+            clipped.append((begin, finish))
+    return clipped
+
+
+def _segmented(which: str, runs: list[Interval], stopped: datetime | None, paused: bool,
+               history: list[tuple[datetime, str | None]], ticket: Ticket, config: Config,
+               now: datetime, share: float) -> Clock | None:
+    """One clock over the ticket's priorities: each priority's target counts from when it
+    came into force (or from creation); a target passed while its priority was in force is
+    a Breach kept for good. The clock's own target is the one in force now — or, once the
+    clock stopped, the one in force when it stopped: a later change cannot rewrite the outcome."""
+    created = timeutil.parse(ticket.created)
+    from_creation = config.sla_rules.on_priority_change == "from_creation"
+    if stopped is not None:
+        history = [segment for index, segment in enumerate(history) if index == 0 or segment[0] <= stopped]
+    earlier: list[Breach] = []
+    for index, (start, priority) in enumerate(history):
+        spec = config.sla.get(priority or "")
+        end = history[index + 1][0] if index + 1 < len(history) else None
+        if spec is None:
+            if end is None:
+                return None
+            continue
+        calendar = calendar_for(config, priority)
+        origin = created if from_creation else start
+        duration, days = ((spec.response, spec.response_days) if which == "response"
+                          else (spec.resolution, spec.resolution_days))
+        target = calendar.target(origin, duration, days) * share
+        part = _clip(runs, origin, end)
+        if end is None:
+            clock = _clock(target, part, stopped, paused, calendar, now)
+            # Counted from creation, a target can only be passed once it is in force.
+            return dataclasses.replace(clock, due=max(clock.due, start), earlier=tuple(earlier))
+        passed = _clock(target, part, None, False, calendar, now)
+        if passed.breached:
+            earlier.append(Breach(str(priority), max(passed.due, start)))
+    return None
+
+
 def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) -> Clocks:
-    """Both clocks of a ticket at `now`, from its timeline and its current priority.
+    """Both clocks of a ticket at `now`, from its timeline.
 
     With `share` < 1 the targets are that share of the real ones, so `due` tells when the
     clock crossed (or will cross) e.g. 75 % of its target: the moment a ticket is at risk.
     """
-    target = config.sla.get(ticket.priority or "")
-    if target is None or not timeutil.is_timestamp(ticket.created):
+    if not timeutil.is_timestamp(ticket.created):
         return Clocks(None, None)
-    calendar = calendar_for(config, ticket.priority)
-    created = timeutil.parse(ticket.created)
-    target = SlaTarget(calendar.target(created, target.response, target.response_days) * share,
-                       calendar.target(created, target.resolution, target.resolution_days) * share)
-    responded = first_response(ticket)
+    history = priorities(ticket)
+    if config.sla.get(history[-1][1] or "") is None:
+        return Clocks(None, None)
+    responded = first_response(ticket, config)
     # The response clock stops at the first response (a synthetic stop at that instant).
-    runs, stopped, paused = _runs(ticket, ("resolve", "close"), (), ("pend",), ("resume",),
-                                  min(now, responded) if responded else now)
+    runs, stopped, paused = _runs(ticket, config, False, min(now, responded) if responded else now)
     if responded is not None and responded <= now:
         stopped = stopped or responded
         paused = False
-    response = _clock(target.response, runs, stopped, paused, calendar, now)
-    runs, stopped, paused = _runs(ticket, ("resolve", "close"), ("reopen",), ("pend",), ("resume",), now)
-    resolution = _clock(target.resolution, runs, stopped, paused, calendar, now)
+    response = _segmented("response", runs, stopped, paused, history, ticket, config, now, share)
+    runs, stopped, paused = _runs(ticket, config, True, now)
+    resolution = _segmented("resolution", runs, stopped, paused, history, ticket, config, now, share)
     return Clocks(response, resolution)
 
 
 def with_deadlines(ticket: Ticket, config: Config, now: datetime) -> Ticket:
     """The ticket with `responded`, `due_response` and `due_resolution` derived afresh."""
     state = clocks(ticket, config, now)
-    responded = first_response(ticket)
+    responded = first_response(ticket, config)
     return dataclasses.replace(
         ticket,
         responded=timeutil.format(responded) if responded else None,
         due_response=timeutil.format(state.response.due) if state.response else None,
         due_resolution=timeutil.format(state.resolution.due) if state.resolution else None,
     )
+
+
+def waits(ticket: Ticket, now: datetime) -> dict[str, timedelta]:
+    """Wall-clock time the ticket spent pending, by what it waited on: a supplier's waits
+    are reported against the supplier even where they do not pause the clocks."""
+    total: dict[str, timedelta] = {}
+    since: datetime | None = None
+    on = "user"
+    for entry in ticket.timeline:
+        moment = timeutil.parse(entry.time)
+        if moment > now:
+            break
+        if entry.kind == "pend" and since is None:
+            since, on = moment, waiting_on(entry)
+        elif since is not None and entry.kind in ("resume", "resolve", "close"):
+            total[on] = total.get(on, ZERO) + (moment - since)
+            since = None
+    if since is not None:
+        total[on] = total.get(on, ZERO) + (now - since)
+    return total
 
 
 @dataclass(frozen=True)
@@ -278,8 +426,13 @@ class Standing:
     due: datetime
     left: timedelta  # working time still left (negative once breached)
     since: datetime | None  # when it stopped (met, missed)
+    earlier: tuple[Breach, ...] = ()  # targets of earlier priorities that were missed
 
     def words(self, now: datetime) -> str:
+        return self._now_words(now) + "".join(
+            f"; breached as {b.priority} (due {timeutil.format(b.due)})" for b in self.earlier)
+
+    def _now_words(self, now: datetime) -> str:
         if self.state in ("met", "missed"):
             return f"{self.clock} {self.state}"
         if self.state == "breached":
@@ -292,6 +445,8 @@ class Standing:
         """For a table column: what matters about this clock, in a few characters."""
         if self.state == "breached":
             return f"BREACHED {timeutil.span(now - self.due)}"
+        if self.earlier and self.state in ("due", "paused"):
+            return f"BREACHED as {self.earlier[0].priority}"
         if self.state == "due":
             return f"{timeutil.span(self.left)} left"
         return self.state
@@ -299,7 +454,8 @@ class Standing:
     def to_json(self) -> dict[str, Any]:
         return {"state": self.state, "due": timeutil.format(self.due),
                 "left_minutes": int(self.left.total_seconds() // 60),
-                "stopped": timeutil.format(self.since) if self.since else None}
+                "stopped": timeutil.format(self.since) if self.since else None,
+                "breached_earlier": [b.to_json() for b in self.earlier]}
 
 
 def standing(ticket: Ticket, config: Config, now: datetime) -> list[Standing]:
@@ -310,12 +466,12 @@ def standing(ticket: Ticket, config: Config, now: datetime) -> list[Standing]:
         if clock is None:
             continue
         if clock.stopped is not None:
-            word = "missed" if clock.breached else "met"
+            word = "missed" if clock.ever_breached else "met"
         elif clock.breached:
             word = "breached"
         else:
             word = "paused" if clock.paused else "due"
-        result.append(Standing(name, word, clock.due, clock.remaining, clock.stopped))
+        result.append(Standing(name, word, clock.due, clock.remaining, clock.stopped, clock.earlier))
     return result
 
 

@@ -16,7 +16,7 @@ from itsm import lifecycle, rules, timeutil
 from itsm.actions import MAX_FIELD_BYTES, Outcome, choice, free_text, group_name, new_entry, person, update_ticket
 from itsm.config import Config
 from itsm.errors import StateRefusal, UsageError
-from itsm.model import Problem, Record, Resolution, Ticket, record_entry
+from itsm.model import WAITS, Problem, Record, Resolution, Ticket, record_entry
 from itsm.store import Desk
 
 ESCALATION_REASONS = {
@@ -131,14 +131,20 @@ def _manager_of(config: Config, ticket: Ticket) -> str:
 # -- waiting --------------------------------------------------------------------------------
 
 
-def pend(desk: Desk, ref: str, *, actor: str, reason: str, commit: bool = True) -> Ticket:
-    """Waiting on the user or a supplier: the SLA clocks pause until `resume`."""
+def pend(desk: Desk, ref: str, *, actor: str, reason: str, on: str = "user", commit: bool = True) -> Ticket:
+    """Waiting on the user, a supplier, a change or something else. Only a wait the desk
+    lists in `sla.pause_on` (by default: the user) pauses the SLA clocks until `resume`: a
+    supplier's delay is the desk's to manage, so it counts against the desk's targets."""
+    choice(on, WAITS, "wait (--on)")
     reason = free_text(reason, "the reason")
     if not reason:
         raise UsageError("say what the ticket is waiting for", hint='e.g. --reason "waiting for the user to reboot"')
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
-        return Outcome(dataclasses.replace(ticket, status=status), reason)
+        paused = on in desk.config.sla_rules.pause_on
+        summary = (reason if on == "user" else f"waiting on {on}: {reason}") + (
+            "" if paused else " (the SLA clocks keep running)")
+        return Outcome(dataclasses.replace(ticket, status=status, waiting_on=on), summary, subject=summary)
 
     return update_ticket(desk, ref, "pend", actor, commit, change)
 
@@ -151,7 +157,7 @@ def resume(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit:
         since = next((e.time for e in reversed(ticket.timeline) if e.kind == "pend"), ticket.updated)
         waited = timeutil.span(timeutil.parse(now) - timeutil.parse(since or now))
         summary = f"resumed after {waited} pending" + (f": {note}" if note else "")
-        return Outcome(dataclasses.replace(ticket, status=status), summary)
+        return Outcome(dataclasses.replace(ticket, status=status, waiting_on=None), summary)
 
     return update_ticket(desk, ref, "resume", actor, commit, change)
 
@@ -209,7 +215,7 @@ def resolve(
             warnings.append(f"{ticket.id} is not categorised, and `itsm close` will refuse it until it is "
                             f"(itsm categorise {ticket.id} --category ...)")
         updated = dataclasses.replace(
-            ticket, status=status, resolved=now, problem=linked, kb=all_kb,
+            ticket, status=status, waiting_on=None, resolved=now, problem=linked, kb=all_kb,
             resolution=Resolution(kind, summary_text, code), owner=ticket.owner or actor,
         )
         links = ([f"problem {linked}"] if problem_path is not None else []) + [f"KB {k}" for k in kb_ids]

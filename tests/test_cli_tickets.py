@@ -51,8 +51,8 @@ def new(run_itsm: RunItsm, *args: str, env: dict[str, str] | None = None) -> str
     return ticket_id
 
 
-def show_json(run_itsm: RunItsm, ticket_id: str) -> dict[str, Any]:
-    done = run_itsm("show", ticket_id, "--json")
+def show_json(run_itsm: RunItsm, ticket_id: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = run_itsm("show", ticket_id, "--json", env=env)
     assert done.returncode == 0, done.stderr
     data: dict[str, Any] = json.loads(done.stdout)
     return data
@@ -135,7 +135,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "group": "network", "level": 2, "owner": None, "reporter": "maria@example.org", "channel": "phone",
         "major": False, "problem": None, "kb": [], "related": [], "created": NOW, "updated": NOW, "responded": None,
         "resolved": None, "closed": None, "due_response": "2026-11-26T09:30:00Z",
-        "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
+        "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None, "waiting_on": None,
         "description": "It drops when I join a call.",
         "timeline": [{
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",
@@ -149,8 +149,10 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
     shown = show_json(run_itsm, ticket_id)
     # P2: response within 30 minutes, resolution within 8 hours, both counting from NOW.
     assert shown.pop("sla") == {
-        "response": {"state": "due", "due": "2026-11-26T09:30:00Z", "left_minutes": 30, "stopped": None},
-        "resolution": {"state": "due", "due": "2026-11-26T17:00:00Z", "left_minutes": 480, "stopped": None},
+        "response": {"state": "due", "due": "2026-11-26T09:30:00Z", "left_minutes": 30, "stopped": None,
+                     "breached_earlier": []},
+        "resolution": {"state": "due", "due": "2026-11-26T17:00:00Z", "left_minutes": 480, "stopped": None,
+                       "breached_earlier": []},
     }
     assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md"}
 
@@ -304,13 +306,13 @@ def test_show_and_list_say_where_a_ticket_stands_against_its_sla(desk: Path, run
     assert sla_line("2026-11-26T09:20:00Z").startswith("SLA: response breached 5m ago (due 2026-11-26T09:15:00Z)")
     assert column("2026-11-26T09:20:00Z") == "BREACHED 5m"
     assert run_itsm("assign", ticket_id, "--owner", "Bob Stone", env={"ITSM_NOW": "2026-11-26T09:30:00Z"}).returncode == 0
-    assert run_itsm("pend", ticket_id, "--reason", "waiting for the supplier",
+    assert run_itsm("pend", ticket_id, "--reason", "waiting for the user",
                     env={"ITSM_NOW": "2026-11-26T10:00:00Z"}).returncode == 0
     assert sla_line("2026-11-26T11:00:00Z") == "SLA: response missed; resolution paused, 3h left"
     assert column("2026-11-26T11:00:00Z") == "paused"
     data = json.loads(run_itsm("show", ticket_id, "--json", env={"ITSM_NOW": "2026-11-26T11:00:00Z"}).stdout)
     assert data["sla"]["response"] == {"state": "missed", "due": "2026-11-26T09:15:00Z", "left_minutes": -15,
-                                       "stopped": "2026-11-26T09:30:00Z"}
+                                       "stopped": "2026-11-26T09:30:00Z", "breached_earlier": []}
     assert data["sla"]["resolution"]["state"] == "paused"
 
 
@@ -524,15 +526,20 @@ def test_categorise_recomputes_priority_deadlines_and_routes_unowned(desk: Path,
     assert done.stdout == f"{ticket_id} categorise: {summary} [new]\n"
     data = show_json(run_itsm, ticket_id)
     assert (data["priority"], data["category"], data["group"], data["level"]) == ("P1", "network/vpn", "network", 2)
-    # Deadlines count from creation (09:00), not from the categorisation (10:00).
-    assert (data["due_response"], data["due_resolution"]) == ("2026-11-26T09:15:00Z", "2026-11-26T13:00:00Z")
+    # The P1 targets count from the reclassification (10:00), not from creation (09:00): an
+    # upgrade never breaches in the past (sla.on_priority_change: from_change).
+    assert (data["due_response"], data["due_resolution"]) == ("2026-11-26T10:15:00Z", "2026-11-26T14:00:00Z")
     assert last_subject(desk) == f"{ticket_id} categorise: {summary}"
-    done = run_itsm("categorise", ticket_id, "--urgency", "low", "-t", "request")
+    done = run_itsm("categorise", ticket_id, "--urgency", "low", "-t", "request", env={"ITSM_NOW": "2026-11-26T10:30:00Z"})
     assert done.stdout == f"{ticket_id} categorise: type incident -> request; priority P1 -> P3; urgency high -> low [new]\n"
-    data = show_json(run_itsm, ticket_id)
+    data = show_json(run_itsm, ticket_id, env={"ITSM_NOW": "2026-11-26T10:30:00Z"})
     assert (data["type"], data["priority"], data["due_response"], data["due_resolution"]) == (
-        "request", "P3", "2026-11-26T13:00:00Z", "2026-11-29T09:00:00Z"
+        "request", "P3", "2026-11-26T14:30:00Z", "2026-11-29T10:30:00Z"
     )
+    # Nobody answered during the 30 minutes it was P1: that 15-minute target was missed, and
+    # the downgrade keeps it missed.
+    assert data["sla"]["response"]["breached_earlier"] == [{"priority": "P1", "due": "2026-11-26T10:15:00Z"}]
+    assert data["sla"]["response"]["state"] == "due"
     assert data["id"] == ticket_id  # the ID never changes
 
 
@@ -559,7 +566,8 @@ def test_edit_saves_a_good_edit_and_priority_follows_impact(desk: Path, run_itsm
     assert done.stdout == f"{ticket_id} edit: Edited by hand: {changed}\n"
     data = show_json(run_itsm, ticket_id)
     assert (data["title"], data["impact"], data["priority"]) == ("Mail very slow for everyone", "high", "P2")
-    assert (data["due_response"], data["due_resolution"]) == ("2026-11-26T09:30:00Z", "2026-11-26T17:00:00Z")
+    # P2 from the edit at 09:45 (from_change): 09:45 + 30m, 09:45 + 8h.
+    assert (data["due_response"], data["due_resolution"]) == ("2026-11-26T10:15:00Z", "2026-11-26T17:45:00Z")
     last = data["timeline"][-1]
     assert (last["kind"], last["time"], last["text"]) == ("edit", "2026-11-26T09:45:00Z", f"Edited by hand: {changed}")
     assert commit_count(desk) == before + 1

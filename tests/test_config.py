@@ -103,7 +103,7 @@ CASES: dict[str, tuple[str, int, str]] = {
         "sla.P2.resolution: 'soon' is not a duration like 15m, 4h or 3d"),
     "sla-unknown-priority": (
         "sla:\n  P1:\n    response: 15m\n  P6:\n    response: 1d\n", 4,
-        "sla: unknown priority 'P6' (known: P1, P2, P3, P4, P5)"),
+        "sla: unknown key 'P6' (known: P1, P2, P3, P4, P5, on_priority_change, response_stops_on, pause_on)"),
     "group-level-4": (
         "default_group: desk\ngroups:\n  desk:\n    level: 1\n  dba:\n    level: 4\n", 6,
         "groups.dba.level: '4' must be 1, 2 or 3"),

@@ -59,8 +59,8 @@ STORY: tuple[Step | Chase, ...] = (
     Step(f"{DAY}11:00:00Z", "Carla Diaz", ("escalate", ID, "--reason", "no-fix", "--to", "Dana Whitfield")),
     Step(f"{DAY}11:30:00Z", "Carla Diaz", ("pend", ID, "--reason", "waiting for Maria to test from home")),
     Step(f"{DAY}14:30:00Z", "Carla Diaz", ("resume", ID)),
-    Chase(f"{DAY}17:59:59Z"),
-    Chase(f"{DAY}18:00:00Z"),
+    Chase(f"{DAY}18:14:59Z"),
+    Chase(f"{DAY}18:15:00Z"),
     Chase(f"{DAY}20:30:00Z"),
     Step(f"{DAY}21:00:00Z", "Carla Diaz",
          ("resolve", ID, "--workaround", "VPN client set to SSL-only", "--problem", "prb-2m9", "--kb", "kb-h4w")),
@@ -95,22 +95,23 @@ DEADLINES = [
     (f"{DAY}13:00:00Z", "2026-11-29T09:00:00Z"),
     # assign 09:10 is the first response (10m used); 09:10 + the 3h50 left = 13:00 still
     (f"{DAY}13:00:00Z", "2026-11-29T09:00:00Z"),
-    # categorise 09:15 -> P2, counted from creation: response 09:10 + (30m - 10m) = 09:30;
-    # resolution 09:00 + 8h = 17:00
-    (f"{DAY}09:30:00Z", f"{DAY}17:00:00Z"),
-    (f"{DAY}09:30:00Z", f"{DAY}17:00:00Z"),  # log
-    (f"{DAY}09:30:00Z", f"{DAY}17:00:00Z"),  # escalate
-    (f"{DAY}09:30:00Z", f"{DAY}17:00:00Z"),  # assign
-    (f"{DAY}09:30:00Z", f"{DAY}17:00:00Z"),  # hierarchical escalation
-    # pend 11:30: 2h30 of 8h used; while pending, as if it resumed at once: 11:30 + 5h30 = 17:00
-    (f"{DAY}09:30:00Z", f"{DAY}17:00:00Z"),
-    # resume 14:30 after 3h pending: 14:30 + 5h30 = 20:00 = 17:00 + the 3h pending.
+    # categorise 09:15 -> P2. The response was given at 09:10, under P3: its deadline stays
+    # 13:00. The P2 resolution target counts from the change (sla.on_priority_change:
+    # from_change): 09:15 + 8h = 17:15
+    (f"{DAY}13:00:00Z", f"{DAY}17:15:00Z"),
+    (f"{DAY}13:00:00Z", f"{DAY}17:15:00Z"),  # log
+    (f"{DAY}13:00:00Z", f"{DAY}17:15:00Z"),  # escalate
+    (f"{DAY}13:00:00Z", f"{DAY}17:15:00Z"),  # assign
+    (f"{DAY}13:00:00Z", f"{DAY}17:15:00Z"),  # hierarchical escalation
+    # pend 11:30: 2h15 of 8h used; while pending, as if it resumed at once: 11:30 + 5h45 = 17:15
+    (f"{DAY}13:00:00Z", f"{DAY}17:15:00Z"),
+    # resume 14:30 after 3h pending: 14:30 + 5h45 = 20:15 = 17:15 + the 3h pending.
     # The response clock stopped at 09:10, before the pause, so the pause cannot move it.
-    (f"{DAY}09:30:00Z", f"{DAY}20:00:00Z"),
-    (f"{DAY}09:30:00Z", f"{DAY}20:00:00Z"),  # resolve 21:00 (one hour late)
-    (f"{DAY}09:30:00Z", f"{DAY}20:00:00Z"),  # notify
-    (f"{DAY}09:30:00Z", f"{DAY}20:00:00Z"),  # confirm
-    (f"{DAY}09:30:00Z", f"{DAY}20:00:00Z"),  # close
+    (f"{DAY}13:00:00Z", f"{DAY}20:15:00Z"),
+    (f"{DAY}13:00:00Z", f"{DAY}20:15:00Z"),  # resolve 21:00 (45 minutes late)
+    (f"{DAY}13:00:00Z", f"{DAY}20:15:00Z"),  # notify
+    (f"{DAY}13:00:00Z", f"{DAY}20:15:00Z"),  # confirm
+    (f"{DAY}13:00:00Z", f"{DAY}20:15:00Z"),  # close
 ]
 
 
@@ -347,13 +348,13 @@ def test_history_tells_the_story(story: Played, run_itsm: RunItsm) -> None:
         ["created"],
         ["status: new -> assigned", "owner: (none) -> Ben Okoro", f"responded: (none) -> {DAY}09:10:00Z"],
         ["priority: P3 -> P2", "impact: medium -> high", "category: (none) -> network/vpn",
-         f"due_response: {DAY}13:00:00Z -> {DAY}09:30:00Z", f"due_resolution: 2026-11-29T09:00:00Z -> {DAY}17:00:00Z"],
+         f"due_resolution: 2026-11-29T09:00:00Z -> {DAY}17:15:00Z"],
         ["status: assigned -> in_progress"],
         ["status: in_progress -> new", "group: service-desk -> network", "level: 1 -> 2", "owner: Ben Okoro -> (none)"],
         ["status: new -> assigned", "owner: (none) -> Carla Diaz"],
         [],
-        ["status: assigned -> pending"],
-        ["status: pending -> in_progress", f"due_resolution: {DAY}17:00:00Z -> {DAY}20:00:00Z"],
+        ["status: assigned -> pending", "waiting_on: (none) -> user"],
+        ["status: pending -> in_progress", "waiting_on: user -> (none)", f"due_resolution: {DAY}17:15:00Z -> {DAY}20:15:00Z"],
         ["status: in_progress -> resolved", f"problem: (none) -> {PRB}", f"kb: (none) -> {KB}",
          f"resolved: (none) -> {DAY}21:00:00Z",
          "resolution: (none) -> workaround: VPN client set to SSL-only"],
@@ -392,25 +393,26 @@ def test_chase_nobody_owns_it_an_hour_after_the_escalation(story: Played) -> Non
 
 
 def test_chase_at_risk_at_three_quarters_of_the_p2_resolution_target(story: Played) -> None:
-    # 75 % of 8h = 6h on the clock: 2h30 before the pause (09:00-11:30), then 3h30 more from
-    # the resume at 14:30 = 18:00. Due at 20:00 (see DEADLINES). The owner is chased.
-    assert json.loads(story.chases[f"{DAY}17:59:59Z"].stdout) == []
-    done = story.chases[f"{DAY}18:00:00Z"]
+    # 75 % of 8h = 6h on the P2 clock, which counts from the change to P2 at 09:15: 2h15
+    # before the pause (09:15-11:30), then 3h45 more from the resume at 14:30 = 18:15. Due at
+    # 20:15 (see DEADLINES). The owner is chased.
+    assert json.loads(story.chases[f"{DAY}18:14:59Z"].stdout) == []
+    done = story.chases[f"{DAY}18:15:00Z"]
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == [
-        row(story, "in_progress", "Carla Diaz", f"resolution SLA at risk (75% used, due {DAY}20:00:00Z)",
-            f"{DAY}18:00:00Z", "Carla Diaz", "owner"),
+        row(story, "in_progress", "Carla Diaz", f"resolution SLA at risk (75% used, due {DAY}20:15:00Z)",
+            f"{DAY}18:15:00Z", "Carla Diaz", "owner"),
     ]
 
 
 def test_chase_breached_after_the_shifted_deadline(story: Played) -> None:
-    # Past 20:00 the resolution SLA is breached. A breach goes to the group's manager: network's
+    # Past 20:15 the resolution SLA is breached. A breach goes to the group's manager: network's
     # is Noah Example in the itsm.yaml `itsm init` writes (test_chase.py has a group without
     # one, where the owner is chased next).
     done = story.chases[f"{DAY}20:30:00Z"]
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == [
-        row(story, "in_progress", "Carla Diaz", "resolution SLA breached", f"{DAY}20:00:00Z", "Noah Example",
+        row(story, "in_progress", "Carla Diaz", "resolution SLA breached", f"{DAY}20:15:00Z", "Noah Example",
             "manager of network"),
     ]
 

@@ -169,14 +169,46 @@ CASES: dict[str, Case] = {
         Want("3h", "2026-11-05T09:00:00Z"),
         D + "09:30:00Z",
     ),
-    "response-stopped-by-non-reporter": Case(
+    "response-stopped-by-a-call-to-the-user": Case(
         "24x7", "P3",
         [*by_reporter(D + "09:00:00Z"), (D + "09:10:00Z", REPORTER, "note", "any news?"),
-         (D + "09:45:00Z", AGENT, "note", "looking at it")],
+         (D + "09:45:00Z", AGENT, "call", "called Rita: rebooting the router")],
         D + "12:00:00Z",
         Want("45m", D + "13:00:00Z", stopped=D + "09:45:00Z"),  # 09:00 -> 09:45 (09:10 is the reporter)
         Want("3h", "2026-11-05T09:00:00Z"),
         D + "09:45:00Z",
+    ),
+    "an-internal-note-is-not-a-response": Case(
+        # Issue 9, item 3: work the user never hears of does not answer them (Zendesk: only a
+        # public agent reply; ServiceNow: assignment to a person).
+        "24x7", "P3",
+        [*by_reporter(D + "09:00:00Z"), (D + "09:45:00Z", AGENT, "note", "looking at it"),
+         (D + "10:00:00Z", AGENT, "categorise", "category (none) -> network/vpn"),
+         (D + "10:30:00Z", AGENT, "hierarchical", "told Nora Manager: the impact is serious"),
+         (D + "11:00:00Z", AGENT, "escalate", "level 1 -> 2; group service-desk -> network"),
+         (D + "11:30:00Z", AGENT, "email-in", "Rita: any news?")],
+        D + "14:00:00Z",
+        Want("5h", D + "13:00:00Z", breached=True),  # nothing reached Rita: 09:00 -> 14:00
+        Want("5h", "2026-11-05T09:00:00Z"),
+        None,
+    ),
+    "an-email-to-the-user-is-a-response": Case(
+        "24x7", "P3",
+        [*by_reporter(D + "09:00:00Z"), (D + "09:45:00Z", AGENT, "note", "looking at it"),
+         (D + "10:15:00Z", AGENT, "email", "Dear Rita, we are on it")],
+        D + "12:00:00Z",
+        Want("1h15m", D + "13:00:00Z", stopped=D + "10:15:00Z"),
+        Want("3h", "2026-11-05T09:00:00Z"),
+        D + "10:15:00Z",
+    ),
+    "an-escalation-that-removes-the-owner-is-not-a-response": Case(
+        "24x7", "P3",
+        [*by_reporter(D + "09:00:00Z"),
+         (D + "09:30:00Z", AGENT, "escalate", "level 1 -> 2; group service-desk -> network; owner Al -> (none)")],
+        D + "12:00:00Z",
+        Want("3h", D + "13:00:00Z"),
+        Want("3h", "2026-11-05T09:00:00Z"),
+        None,
     ),
     "reporter-actions-do-not-stop-it": Case(
         "24x7", "P3",
@@ -273,7 +305,7 @@ CASES: dict[str, Case] = {
     # -- priority change: the same timeline against P3 and P1 targets ---------------------------
     "same-timeline-as-P3": Case(
         "24x7", "P3",
-        [*by_reporter(D + "09:00:00Z"), (D + "09:05:00Z", AGENT, "note", "on it"),
+        [*by_reporter(D + "09:00:00Z"), (D + "09:05:00Z", AGENT, "call", "on it"),
          (D + "09:30:00Z", AGENT, "pend", "user"), (D + "10:30:00Z", AGENT, "resume", "")],
         D + "11:00:00Z",
         Want("5m", D + "13:00:00Z", stopped=D + "09:05:00Z"),  # 09:05 + 3h55m
@@ -282,7 +314,7 @@ CASES: dict[str, Case] = {
     ),
     "same-timeline-as-P1": Case(
         "24x7", "P1",
-        [*by_reporter(D + "09:00:00Z"), (D + "09:05:00Z", AGENT, "note", "on it"),
+        [*by_reporter(D + "09:00:00Z"), (D + "09:05:00Z", AGENT, "call", "on it"),
          (D + "09:30:00Z", AGENT, "pend", "user"), (D + "10:30:00Z", AGENT, "resume", "")],
         D + "11:00:00Z",
         Want("5m", D + "09:15:00Z", stopped=D + "09:05:00Z"),  # created + 15m
@@ -291,7 +323,7 @@ CASES: dict[str, Case] = {
     ),
     "same-timeline-as-P1-later-breached": Case(
         "24x7", "P1",
-        [*by_reporter(D + "09:00:00Z"), (D + "09:05:00Z", AGENT, "note", "on it"),
+        [*by_reporter(D + "09:00:00Z"), (D + "09:05:00Z", AGENT, "call", "on it"),
          (D + "09:30:00Z", AGENT, "pend", "user"), (D + "10:30:00Z", AGENT, "resume", "")],
         D + "15:00:00Z",
         Want("5m", D + "09:15:00Z", stopped=D + "09:05:00Z"),

@@ -35,8 +35,10 @@ def init(
 
 
 def check_cmd(
-    fix: Annotated[bool, typer.Option("--fix", help="First remove the temporary files of interrupted writes.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="First remove the temporary files of interrupted writes, and write derived fields (responded, deadlines) afresh where they disagree with the timeline.")] = False,
     desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate every record and the config; print `path:line: message` per fault.
@@ -50,6 +52,10 @@ def check_cmd(
     if fix:
         for path in check.fix(the_desk):
             err(f"itsm check: removed {the_desk.relative(path)}")
+        if not the_desk.config.findings:  # with a wrong itsm.yaml the clocks cannot be trusted
+            commit = actions.should_commit(the_desk, no_commit)
+            for ticket_id in check.rederive(the_desk, actions.resolve_actor(the_desk, actor), commit):
+                err(f"itsm check: {ticket_id}: responded and SLA deadlines derived afresh")
     findings = check.check_desk(the_desk)
     faults = [f for f in findings if f.severity == "error"]
     if as_json:

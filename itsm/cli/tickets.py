@@ -235,20 +235,26 @@ def list_tickets(
 def log(
     id: IdArg,
     text: Annotated[str | None, typer.Argument(help="What was said or done; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
-    kind: Annotated[str, typer.Option("--kind", "-k", help="note, call, email or chat.", autocompletion=_choices(INTERACTION_KINDS))] = "note",
+    kind: Annotated[str, typer.Option("--kind", "-k", help="note (internal), or a call, email or chat with the user.", autocompletion=_choices(INTERACTION_KINDS))] = "note",
+    from_user: Annotated[bool, typer.Option("--from-user", help="The user reached us (a call, email or chat that came in).")] = False,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record an interaction with the user, or a note of work done.
+    """Record an interaction with the user, or an internal note of work done.
+
+    A call, email or chat to the user is the desk's response (the response clock stops); a
+    note is internal. With --from-user it came from the user: on a ticket pending on the user
+    it resumes work, and after `itsm notify` it stops the ticket closing by silence.
 
     Example: itsm log inc-7qk "Called Maria: drops started after the router swap" --kind call
+    Example: itsm log inc-7qk "Maria: still no audio" --kind email --from-user
     """
     the_desk = open_desk(desk)
     body = read_text_arg(text, "text", "# What was said or done?\n") or ""
     ticket = actions.log(
-        the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind,
+        the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind, from_user=from_user,
         commit=actions.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)

@@ -20,9 +20,9 @@ from itsm.cli.common import (
     open_desk,
     out,
 )
-from itsm.cli.tickets import IdArg, report
+from itsm.cli.tickets import IdArg, _choices, report
 from itsm.errors import UsageError
-from itsm.model import Ticket
+from itsm.model import WAITS, Ticket
 
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the timeline.", show_default=False)]
 
@@ -109,18 +109,21 @@ def escalate(
 
 def pend(
     id: IdArg,
-    reason: Annotated[str, typer.Option("--reason", "-r", help="What it waits for: the user, a supplier, a delivery.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="What it waits for, in words.")],
+    on: Annotated[str, typer.Option("--on", help="Who it waits on: user, supplier, change or other.", autocompletion=_choices(WAITS))] = "user",
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Put a ticket on hold while it waits on the user or a supplier; SLA clocks pause.
+    """Put a ticket on hold. Only waits the desk lists in sla.pause_on (by default: on the
+    user) pause the SLA clocks; a supplier's wait is recorded and chased, the clocks run.
 
     Example: itsm pend inc-7qk --reason "waiting for the user to test from home tonight"
+    Example: itsm pend inc-7qk --on supplier --reason "Dell is sending a new disk"
     """
     the_desk = open_desk(desk)
-    ticket = workflow.pend(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason,
+    ticket = workflow.pend(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason, on=on,
                            commit=actions.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
