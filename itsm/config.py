@@ -118,7 +118,9 @@ _COMMENTS = {
     "autoclose_days": "Days after the user was told a ticket is resolved before it closes if they stay silent.",
     "chase": (
         "What `itsm chase` calls slipping: at_risk is the percent of an SLA target used; the rest are\n"
-        "# how long a ticket may stay unowned, without update, pending, or resolved but not closed."
+        "# how long a ticket may stay unowned, without update, pending, or resolved but not closed (the\n"
+        "# user told and silent: until autoclose_days have passed). With business_hours they count\n"
+        "# working time, and d counts working days, as for sla targets."
     ),
     "resolution_codes": "Codes `itsm resolve --code` accepts, for reporting what fixed things.",
     "git": "Commit every change (set commit: false to commit by hand).",
@@ -151,6 +153,9 @@ class ChaseSettings:
     stale_after: timedelta
     pending_after: timedelta
     resolved_after: timedelta
+    # The thresholds written in days (`3d`): how many. Under business hours a day is a working
+    # day, as for SLA targets (chase.py).
+    days: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -507,16 +512,20 @@ def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:
         fault(f"chase.at_risk: '{at_risk}' must be a percentage from 1 to 100", "chase", "at_risk")
         at_risk = 75
     durations = {}
+    days = {}
     for key in ("unowned_after", "stale_after", "pending_after", "resolved_after"):
+        text = value.get(key, DEFAULTS["chase"][key])
         try:
-            durations[key] = parse_duration(value.get(key, DEFAULTS["chase"][key]))
+            durations[key] = parse_duration(text)
         except ValueError as exc:
             fault(f"chase.{key}: {exc}", "chase", key)
-            durations[key] = parse_duration(DEFAULTS["chase"][key])
+            text = DEFAULTS["chase"][key]
+            durations[key] = parse_duration(text)
+        days[key] = duration_days(text)
     for key in value:
         if key not in DEFAULTS["chase"]:
             fault(f"chase: unknown key '{key}' (known: {', '.join(DEFAULTS['chase'])})", "chase", key)
-    return ChaseSettings(at_risk=at_risk / 100, **durations)
+    return ChaseSettings(at_risk=at_risk / 100, **durations, days=days)
 
 
 def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:

@@ -229,8 +229,9 @@ def chase_cmd(
     desk: DeskOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """What is slipping, worst first, and whom to chase: SLA breached or at risk, unowned,
-    no update, pending too long, resolved but not closed. Major incidents come first.
+    """What is slipping, most consequential first, and whom to chase: SLA breached or at
+    risk, unowned, no update, pending too long, resolved but not closed. Major incidents
+    first, then by priority, then by the working time left before a breach.
 
     Always exits 0; `itsm report --fail-on` is the gate for CI.
 
