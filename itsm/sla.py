@@ -8,6 +8,10 @@ counts (weekly windows in the desk's time zone, holidays off), and a target in d
 many working days; priorities listed in `always_on` count around the clock. Targets follow
 the ticket's current priority, so a priority change moves the deadlines.
 
+A service request differs (itsm/requests.py, called from the lines marked `[requests]`): its
+resolution target is its needed-by date or its category's request target, and neither clock
+runs while it waits for approval.
+
 Pure: the caller passes `now`.
 """
 
@@ -21,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from itsm import timeutil
+from itsm import requests, timeutil
 from itsm.config import BusinessHours, Config, SlaTarget
 from itsm.model import Ticket
 
@@ -241,18 +245,28 @@ def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) ->
     if target is None or not timeutil.is_timestamp(ticket.created):
         return Clocks(None, None)
     calendar = calendar_for(config, ticket.priority)
-    created = timeutil.parse(ticket.created)
+    created = requests.clock_start(ticket, now)  # [requests] counted from approval, if it waited for one
+    resolution_target = calendar.target(created, target.resolution, target.resolution_days)
+    request_due = requests.resolution_due(ticket, config, calendar, created)  # [requests]
+    if request_due is not None:  # [requests] needed-by date, or the category's request target
+        resolution_target = calendar.measure(created, request_due)  # [requests]
     target = SlaTarget(calendar.target(created, target.response, target.response_days) * share,
-                       calendar.target(created, target.resolution, target.resolution_days) * share)
+                       resolution_target * share)
+    waits = requests.approval_waits(ticket, now)  # [requests] no clock runs while awaiting approval
+    stop_kinds = ("resolve", "close", *requests.STOP_KINDS)  # [requests] a rejection ends a request
     responded = first_response(ticket)
     # The response clock stops at the first response (a synthetic stop at that instant).
-    runs, stopped, paused = _runs(ticket, ("resolve", "close"), (), ("pend",), ("resume",),
+    runs, stopped, paused = _runs(ticket, stop_kinds, (), ("pend",), ("resume",),
                                   min(now, responded) if responded else now)
+    runs = requests.outside(runs, waits)  # [requests]
+    paused = paused or (stopped is None and requests.awaiting_approval(ticket))  # [requests]
     if responded is not None and responded <= now:
         stopped = stopped or responded
         paused = False
     response = _clock(target.response, runs, stopped, paused, calendar, now)
-    runs, stopped, paused = _runs(ticket, ("resolve", "close"), ("reopen",), ("pend",), ("resume",), now)
+    runs, stopped, paused = _runs(ticket, stop_kinds, ("reopen",), ("pend",), ("resume",), now)
+    runs = requests.outside(runs, waits)  # [requests]
+    paused = paused or (stopped is None and requests.awaiting_approval(ticket))  # [requests]
     resolution = _clock(target.resolution, runs, stopped, paused, calendar, now)
     return Clocks(response, resolution)
 
