@@ -23,6 +23,7 @@ import pytest
 
 from itsm import actions, requests, rules, timeutil
 from itsm import config as config_mod
+from itsm.lifecycle import TRANSITIONS
 from itsm.model import Resolution, Ticket
 from tests.conftest import NOW, RunItsm, git, snapshot
 
@@ -321,6 +322,18 @@ def build_request_desk(root: Path) -> dict[str, str]:
         "major": run("new", "Mail down for all", "-c", "email/mailbox", "-q"),
         "prb": run("problem", "new", "Laptops arrive late", "-c", "hardware/laptop"),
     }
+    owned = ("-c", "software/license", "--owner", "Ben Okoro", "-q")
+    ids["waiting_assigned"] = run("new", "Licence (assigned)", "-t", "request", *owned)
+    ids["waiting_in_progress"] = run("new", "Licence (in progress)", "-t", "request", *owned)
+    ids["waiting_pending"] = run("new", "Licence (pending)", "-t", "request", *owned)
+    ids["rejected_closed"] = run("new", "Licence (closed)", "-t", "request", *owned)
+    for key in ("waiting_in_progress", "waiting_pending"):
+        run("log", ids[key], "Asked which edition", "--actor", "Ben Okoro")
+    run("pend", ids["waiting_pending"], "--reason", "waiting for the edition", "--actor", "Ben Okoro")
+    run("reject", ids["rejected_closed"], "--reason", "no budget")
+    run("notify", ids["rejected_closed"])
+    run("confirm", ids["rejected_closed"])
+    run("close", ids["rejected_closed"])
     run("approve", ids["approved"])
     run("reject", ids["rejected"], "--reason", "no budget")
     run("escalate", ids["major"], "--reason", "impact", "--to", "Priya Raman", "--major")
@@ -354,6 +367,37 @@ def test_refusals_change_nothing(run_itsm: RunItsm, request_desk: tuple[Path, di
     assert done.stderr == f"itsm: error: {message.format(**ids)}\n"
     assert snapshot(root) == before
     assert git(root, "status", "--porcelain") == ""
+
+
+# A request waiting for approval in each state (rejected ones for resolved and closed).
+IN_STATE = {"new": "waiting", "assigned": "waiting_assigned", "in_progress": "waiting_in_progress",
+            "pending": "waiting_pending", "resolved": "rejected", "closed": "rejected_closed"}
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+@pytest.mark.parametrize("state", list(IN_STATE))
+def test_approve_and_reject_in_every_state(run_itsm: RunItsm, request_desk: tuple[Path, dict[str, str]],
+                                           state: str, action: str) -> None:
+    """The lifecycle table's rows for approve and reject (docs/lifecycle.md), as for every command."""
+    root, ids = request_desk
+    ticket_id = ids[IN_STATE[state]]
+    args = ("approve", ticket_id) if action == "approve" else ("reject", ticket_id, "--reason", "no budget")
+    before = snapshot(root)
+    done = run_itsm(*args, "--json", cwd=root)
+    allowed = TRANSITIONS[action].get(state)
+    if allowed is None:
+        assert (done.returncode, done.stdout) == (2, "")
+        if state == "closed":
+            assert done.stderr.startswith(f"itsm: error: {ticket_id} is closed; a closed ticket is final")
+        else:
+            assert done.stderr == (f"itsm: error: cannot {action} {ticket_id}: it is {state}; {action} is allowed "
+                                   "when new, assigned, in_progress, pending\n")
+        assert snapshot(root) == before
+        return
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["status"], data["approval"]) == (allowed, "approved" if action == "approve" else "rejected")
+    assert git(root, "log", "-1", "--format=%s").startswith(f"{ticket_id} {action}: ")
 
 
 # -- itsm.yaml: requests ----------------------------------------------------------------------------
