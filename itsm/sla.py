@@ -246,12 +246,12 @@ def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) ->
         return Clocks(None, None)
     calendar = calendar_for(config, ticket.priority)
     created = requests.clock_start(ticket, now)  # [requests] counted from approval, if it waited for one
-    resolution_target = calendar.target(created, target.resolution, target.resolution_days)
+    resolution_target = calendar.target(created, target.resolution, target.resolution_days)  # [requests] split out
     request_due = requests.resolution_due(ticket, config, calendar, created)  # [requests]
     if request_due is not None:  # [requests] needed-by date, or the category's request target
         resolution_target = calendar.measure(created, request_due)  # [requests]
     target = SlaTarget(calendar.target(created, target.response, target.response_days) * share,
-                       resolution_target * share)
+                       resolution_target * share)  # [requests]
     waits = requests.approval_waits(ticket, now)  # [requests] no clock runs while awaiting approval
     stop_kinds = ("resolve", "close", *requests.STOP_KINDS)  # [requests] a rejection ends a request
     responded = first_response(ticket)
