@@ -136,6 +136,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "major": False, "problem": None, "kb": [], "related": [], "created": NOW, "updated": NOW, "responded": None,
         "resolved": None, "closed": None, "due_response": "2026-11-26T09:30:00Z",
         "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
+        "needed_by": None, "approval": None,
         "description": "It drops when I join a call.",
         "timeline": [{
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",
