@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import gitio, ids, lifecycle, records, rules, sla, timeutil
+from itsm import gitio, ids, lifecycle, records, requests, rules, sla, timeutil
 from itsm.errors import UsageError
 from itsm.model import (
     CHANNELS,
@@ -145,9 +145,13 @@ def new_ticket(
     owner: str | None = None,
     group: str | None = None,
     related: list[str] | None = None,
+    due: str | None = None,
     commit: bool = True,
 ) -> Ticket:
-    """Record a ticket: route it by its category, derive its priority, file it, commit it."""
+    """Record a ticket: route it by its category, derive its priority, file it, commit it.
+
+    A service request may say when the user needs it (`due`: a date is the end of that
+    working day); one whose category needs approval starts waiting for it."""
     config_mod.require_valid(desk.config)
     title = title_text(title)
     choice(type, TICKET_TYPES, "type")
@@ -161,11 +165,18 @@ def new_ticket(
     description = free_text(description, "the description")
     links = tuple(dict.fromkeys(desk.resolve(ref, ("ticket",))[1].stem for ref in related or []))
     now = timeutil.stamp()
+    if due is not None and type != "request":
+        raise UsageError("--due is the date a service request is needed by; an incident has none",
+                         hint="record it with --type request, or leave out --due")
+    needed_by = timeutil.format(requests.needed_by(due, desk.config, timeutil.parse(now))) if due else None
+    approval = "requested" if type == "request" and desk.config.requests.needs_approval(category) else None
     priority = priority_for(desk.config.matrix, impact, urgency)
     level = desk.config.groups[group].level
     summary = (
         f"Recorded from {channel} for {reporter}: {priority} (impact {impact}, urgency {urgency}); "
-        f"routed to {group} (level {level})" + (f"; related to {', '.join(links)}" if links else "") + "."
+        f"routed to {group} (level {level})" + (f"; related to {', '.join(links)}" if links else "")
+        + (f"; needed by {needed_by}" if needed_by else "")
+        + ("; waiting for approval (itsm approve / itsm reject)" if approval else "") + "."
     )
     with desk.lock():
         prefix = desk.config.prefixes[type]
@@ -173,7 +184,7 @@ def new_ticket(
             id=desk.mint_id(prefix), title=title, type=type, status="new",
             priority=priority, impact=impact, urgency=urgency, category=category, group=group,
             level=level, reporter=reporter, channel=channel, related=links,
-            created=now, description=description,
+            created=now, needed_by=needed_by, approval=approval, description=description,
         )
         ticket = record_entry(None, recorded, new_entry(actor, "created", summary, now))
         if owner:
@@ -346,19 +357,38 @@ def categorise(
             status=status,
         )
         updated = dataclasses.replace(updated, priority=derived_priority(desk, updated))
+        updated = _request_path(desk, ticket, updated)
         if updated.owner is None and updated.category != ticket.category:
             group = desk.config.group_for(updated.category)
             updated = dataclasses.replace(updated, group=group, level=desk.config.groups[group].level)
         parts = [
             f"{key} {old or '(none)'} -> {new}"
             for key, old, new in changes(ticket, updated)
-            if key in ("category", "impact", "urgency", "type", "priority", "group", "level")
+            if key in ("category", "impact", "urgency", "type", "priority", "group", "level", "needed_by", "approval")
         ]
         if not parts:
             raise UsageError(f"{ticket.id} is already categorised that way; nothing to change")
         return Outcome(updated, "; ".join(parts))
 
     return update_ticket(desk, ref, "categorise", actor, commit, change)
+
+
+def _request_path(desk: Desk, before: Ticket, after: Ticket) -> Ticket:
+    """A change of type or category moves a ticket onto the request path or off it: a request
+    (incident turned request, or request recategorised) whose category needs approval starts
+    waiting for it, unless it was approved; an incident keeps no needed-by date nor approval.
+    A major incident, or a ticket linked to a problem, cannot become a request."""
+    if after.type == "request":
+        if before.type != "request" and (before.major or before.problem):
+            why = "a major incident" if before.major else f"linked to problem {before.problem}"
+            raise UsageError(f"{before.id} is {why}; a service request is never that",
+                             hint="record the request as a new ticket: itsm new \"...\" --type request")
+        if after.is_open and after.approval is None and desk.config.requests.needs_approval(after.category):
+            return dataclasses.replace(after, approval="requested")
+        return after
+    if after.resolution is not None and after.resolution.kind in ("fulfilled", "rejected"):
+        raise UsageError(f"{before.id} was {after.resolution.kind} as a request; it stays one")
+    return dataclasses.replace(after, needed_by=None, approval=None)
 
 
 # Keys a hand edit may not change: they are moved only by lifecycle commands or derived.
@@ -376,6 +406,7 @@ PROTECTED_KEYS = {
     "problem": "links are kept on both sides by `itsm problem link`",
     "major": "declared by `itsm escalate --major`",
     "waiting_on": "set by `itsm pend --on`",
+    "approval": "set by `itsm approve` or `itsm reject`",
 }
 
 

@@ -81,8 +81,10 @@ DEFAULTS: dict[str, Any] = {
         "no-fault-found", "duplicate",
     ],
     "git": {"commit": True},
+    # Service requests: empty targets and approval keep a request on its priority's targets.
+    "requests": {"targets": {}, "approval": [], "approvers": []},
 }
-_MERGED_KEYWISE = ("ids", "sla", "git", "chase")
+_MERGED_KEYWISE = ("ids", "sla", "git", "chase", "requests")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z")
 
@@ -124,6 +126,18 @@ _COMMENTS = {
     ),
     "resolution_codes": "Codes `itsm resolve --code` accepts, for reporting what fixed things.",
     "git": "Commit every change (set commit: false to commit by hand).",
+    "requests": (
+        "Service requests (itsm new --type request), which are not incidents. targets: time to fulfil\n"
+        "# a request per category (m, h, d as in sla; 'onboarding' covers onboarding/*, the most exact\n"
+        "# key wins, 'default' covers the rest); a request's --due date overrides it, and without\n"
+        "# either the priority's sla target counts. approval: categories whose requests wait for\n"
+        "# `itsm approve` / `itsm reject` first; the clocks do not run while they wait. approvers:\n"
+        "# who may approve or reject (also the request's group manager); empty: anyone. Example:\n"
+        "# requests:\n"
+        "#   targets: {onboarding/new-starter: 10d, software: 3d, default: 5d}\n"
+        "#   approval: [onboarding/new-starter, software/license]\n"
+        "#   approvers: []"
+    ),
 }
 
 
@@ -182,6 +196,40 @@ class SlaRules:
 
 
 @dataclass(frozen=True)
+class RequestTarget:
+    """Time to fulfil a request; `days` when written in days (working days under business hours)."""
+
+    duration: timedelta
+    days: int | None = None
+
+
+def covers(key: str, category: str) -> bool:
+    """Whether a `requests` key names the category or a parent of it ('onboarding')."""
+    return category == key or category.startswith(key + "/")
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    targets: dict[str, RequestTarget]  # category, parent category or "default" -> target
+    approval: tuple[str, ...]  # categories (or parents) whose requests need approval
+    approvers: tuple[str, ...]  # who may approve or reject besides the group's manager; empty: anyone
+
+    def target_for(self, category: str | None) -> RequestTarget | None:
+        """The most exact key that covers the category, else `default`, else none."""
+        if category:
+            keys = [key for key in self.targets if key != "default" and covers(key, category)]
+            if keys:
+                return self.targets[max(keys, key=len)]
+        return self.targets.get("default")
+
+    def needs_approval(self, category: str | None) -> bool:
+        return category is not None and any(covers(key, category) for key in self.approval)
+
+
+NO_REQUEST_SETTINGS = RequestSettings({}, (), ())
+
+
+@dataclass(frozen=True)
 class Config:
     prefixes: dict[str, str]  # record kind or ticket type -> prefix
     id_length: int
@@ -196,6 +244,7 @@ class Config:
     resolution_codes: tuple[str, ...]
     git_commit: bool
     sla_rules: SlaRules = SlaRules()
+    requests: RequestSettings = NO_REQUEST_SETTINGS
     findings: tuple[Finding, ...] = field(default=(), compare=False)
 
     def kind_of_prefix(self, prefix: str) -> str | None:
@@ -414,11 +463,13 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
         if name != "commit":
             fault(f"git: unknown key '{name}' (known: commit)", "git", name)
 
+    request_settings = _requests(_mapping(data, "requests", fault), categories, fault)
+
     return Config(
         prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
         categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
         autoclose_days=autoclose, chase=chase, resolution_codes=tuple(codes),
-        git_commit=commit, sla_rules=sla_rules, findings=tuple(findings),
+        git_commit=commit, sla_rules=sla_rules, requests=request_settings, findings=tuple(findings),
     )
 
 
@@ -446,6 +497,45 @@ def _sla_rules(value: dict[str, Any], fault: Any) -> SlaRules:
               "sla", "response_stops_on")
         lists["response_stops_on"] = frozenset(RESPONSE_STOPS)
     return SlaRules(str(on_change), lists["response_stops_on"], lists["pause_on"])
+
+
+def _requests(value: dict[str, Any], categories: dict[str, str], fault: Any) -> RequestSettings:
+    """`requests:` — targets per category, categories needing approval, who may approve."""
+    for key in value:
+        if key not in DEFAULTS["requests"]:
+            fault(f"requests: unknown key '{key}' (known: {', '.join(DEFAULTS['requests'])})", "requests", key)
+
+    def known(key: object) -> bool:
+        # A key names a category of the taxonomy or a parent of some ('onboarding').
+        return isinstance(key, str) and any(covers(key, category) for category in categories)
+
+    targets: dict[str, RequestTarget] = {}
+    raw_targets = value.get("targets") or {}
+    if not isinstance(raw_targets, dict):
+        fault("requests.targets: must be a mapping of category to a time like 10d", "requests", "targets")
+        raw_targets = {}
+    for key, text in raw_targets.items():
+        if key != "default" and not known(key):
+            fault(f"requests.targets: '{key}' is not a category of the taxonomy (nor 'default')",
+                  "requests", "targets", key)
+            continue
+        try:
+            targets[str(key)] = RequestTarget(parse_duration(text), duration_days(text))
+        except ValueError as exc:
+            fault(f"requests.targets.{key}: {exc}", "requests", "targets", key)
+    lists: dict[str, tuple[str, ...]] = {}
+    for name in ("approval", "approvers"):
+        items = value.get(name) or []
+        if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
+            what = "categories like onboarding/new-starter" if name == "approval" else "names"
+            fault(f"requests.{name}: must be a list of {what}", "requests", name)
+            items = []
+        lists[name] = tuple(items)
+    for index, key in enumerate(lists["approval"]):
+        if not known(key):
+            fault(f"requests.approval: '{key}' is not a category of the taxonomy", "requests", "approval", index)
+    approval = tuple(key for key in lists["approval"] if known(key))
+    return RequestSettings(targets, approval, lists["approvers"])
 
 
 def _business_hours(value: Any, fault: Any) -> BusinessHours | None:
@@ -554,10 +644,20 @@ EXAMPLE_GROUPS: dict[str, Any] = {
 }
 
 
+# What `itsm init` writes for service requests: a working example of approval and request
+# targets. A desk whose itsm.yaml leaves `requests` out gets DEFAULTS' (no approval, no
+# request targets: requests count against their priority's targets, as before).
+EXAMPLE_REQUESTS: dict[str, Any] = {
+    "targets": {"onboarding/new-starter": "10d", "software/license": "2d"},
+    "approval": ["onboarding/new-starter", "software/license"],
+    "approvers": [],
+}
+
+
 def render_default(overrides: dict[str, Any] | None = None) -> str:
     """The text `itsm init` writes: every default spelled out, each section explained, and
-    the groups as a working example (EXAMPLE_GROUPS)."""
-    data = {**DEFAULTS, "groups": EXAMPLE_GROUPS, **(overrides or {})}
+    the groups and requests as working examples (EXAMPLE_GROUPS, EXAMPLE_REQUESTS)."""
+    data = {**DEFAULTS, "groups": EXAMPLE_GROUPS, "requests": EXAMPLE_REQUESTS, **(overrides or {})}
     parts = ["# itsm desk configuration. Every key is optional: delete one to use its default.\n"]
     for key, value in data.items():
         parts.append(f"\n# {_COMMENTS[key]}\n" + yamlio.dump({key: value}))

@@ -33,6 +33,10 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "confirm": {"resolved": "resolved"},
     "close": {"resolved": "closed"},
     "reopen": {"resolved": "in_progress"},
+    # Service requests waiting for approval (docs/lifecycle.md "Service requests"): an approval
+    # changes no state; a rejection ends the request as a resolve does, then notify and close.
+    "approve": dict(_OPEN),
+    "reject": {status: "resolved" for status in OPEN_STATUSES},
 }
 
 
@@ -82,7 +86,8 @@ def missing_for_close(ticket: Ticket, config: Config, now: str) -> list[str]:
     if not ticket.category:
         missing.append("not categorised (itsm categorise --category)")
     if ticket.resolution is None:
-        missing.append("no resolution recorded (itsm resolve --fix or --workaround)")
+        how = "--fulfilled" if ticket.type == "request" else "--fix or --workaround"
+        missing.append(f"no resolution recorded (itsm resolve {how})")
     if ticket.notified is None:
         missing.append("the user has not been told (itsm notify)")
         if ticket.confirmed is None:

@@ -18,7 +18,10 @@ LEVELS = ("high", "medium", "low")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 CHANNELS = ("cli", "email", "phone", "chat", "web", "walk-in", "monitoring")
 SUPPORT_LEVELS = (1, 2, 3)
-RESOLUTION_KINDS = ("workaround", "fix")
+RESOLUTION_KINDS = ("workaround", "fix", "fulfilled", "rejected")
+# A service request ends fulfilled or rejected (its approval refused); an incident never does.
+REQUEST_RESOLUTION_KINDS = ("fulfilled", "rejected")
+APPROVAL_STATES = ("requested", "approved", "rejected")
 PROBLEM_STATUSES = ("open", "known_error", "resolved", "closed")
 INTERACTION_KINDS = ("note", "call", "email", "chat")  # what `itsm log --kind` takes
 # Contact with the user: a call, e-mail or chat logged by the desk goes out to the user; the
@@ -57,7 +60,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Resolution:
-    kind: str  # workaround or fix
+    kind: str  # workaround or fix (incidents), fulfilled or rejected (requests)
     summary: str
     code: str | None = None  # from the desk's resolution_codes, for reports
 
@@ -92,6 +95,9 @@ class Ticket:
     resolution: Resolution | None = None
     notified: str | None = None
     confirmed: str | None = None
+    # Service requests only: when the user needs it (a UTC time), and where its approval stands.
+    needed_by: str | None = None
+    approval: str | None = None
     description: str = ""
     timeline: tuple[Entry, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -161,6 +167,7 @@ TICKET_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("due_response", "opt_str"), ("due_resolution", "opt_str"),
     ("resolution", "resolution"), ("notified", "opt_str"), ("confirmed", "opt_str"),
     ("waiting_on", "opt_str"),
+    ("needed_by", "opt_str"), ("approval", "opt_str"),
 )
 PROBLEM_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("id", "str"), ("title", "str"), ("status", "str"), ("category", "opt_str"),

@@ -37,6 +37,9 @@ def _linked_tickets(
         if ticket.id in seen:
             continue
         seen.add(ticket.id)
+        if ticket.type == "request":
+            raise UsageError(f"{ticket.id} is a service request; a request is never linked to a problem",
+                             hint="problems explain incidents: link the incidents behind it instead")
         if ticket.problem == problem_id:
             linked.append((ticket, path, False))
             continue

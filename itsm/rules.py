@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Iterator
 from itsm import ids, sla, timeutil
 from itsm.config import Config
 from itsm.model import (
+    APPROVAL_STATES,
     CHANNELS,
     LEVELS,
     OPEN_STATUSES,
     PRIORITIES,
     PROBLEM_STATUSES,
+    REQUEST_RESOLUTION_KINDS,
     RESOLUTION_KINDS,
     STATUSES,
     SUPPORT_LEVELS,
@@ -69,8 +71,9 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield "level", f"level {ticket.level} must be 1, 2 or 3"
     yield from _timestamp_faults(ticket, (
         "created", "updated", "responded", "resolved", "closed",
-        "due_response", "due_resolution", "notified", "confirmed",
+        "due_response", "due_resolution", "notified", "confirmed", "needed_by",
     ))
+    yield from _request_faults(ticket)
     if ticket.resolution is not None:
         yield from _enum("resolution", ticket.resolution.kind, RESOLUTION_KINDS)
         if not ticket.resolution.summary.strip():
@@ -117,6 +120,29 @@ def _responded_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
             f"responded is {ticket.responded or 'empty'} but the timeline's first response is {said or 'none yet'} "
             "(a person took the ticket, or the user was contacted); `itsm check --fix` writes the derived value"
         )
+
+
+def _request_faults(ticket: Ticket) -> Iterator[Fault]:
+    """A service request keeps its own path (docs/lifecycle.md "Service requests"); an
+    incident has none of it."""
+    yield from _enum("approval", ticket.approval, APPROVAL_STATES, optional=True)
+    kind = ticket.resolution.kind if ticket.resolution is not None else None
+    if ticket.type != "request":
+        for key in ("needed_by", "approval"):
+            if getattr(ticket, key) is not None:
+                yield key, f"{key} is set but {ticket.id} is an incident; only a service request has one"
+        if kind in REQUEST_RESOLUTION_KINDS:
+            yield "resolution", f"an incident is resolved with a fix or a workaround, not '{kind}'"
+        return
+    if ticket.major:
+        yield "major", "a service request is never a major incident"
+    if ticket.problem is not None:
+        yield "problem", "a service request is never linked to a problem"
+    if (kind == "rejected") != (ticket.approval == "rejected" and kind is not None):
+        yield "resolution", ("a request ends rejected exactly when its approval was rejected "
+                             f"(resolution {kind or 'empty'}, approval {ticket.approval or 'empty'})")
+    if ticket.approval == "requested" and ticket.status in ("resolved", "closed"):
+        yield "approval", f"status is {ticket.status} but the request still waits for approval"
 
 
 def problem_faults(problem: Problem, config: Config) -> Iterator[Fault]:
@@ -287,7 +313,7 @@ def _timeline_faults(record: Ticket | Problem) -> Iterator[Fault]:
 
 TIMESTAMP_KEYS = {
     "ticket": ("created", "updated", "responded", "resolved", "closed", "due_response", "due_resolution",
-               "notified", "confirmed"),
+               "notified", "confirmed", "needed_by"),
     "problem": ("created", "updated", "resolved", "closed"),
     "kb": ("created", "updated"),
 }

@@ -10,6 +10,10 @@ days; priorities listed in `always_on` count around the clock. When the priority
 the new targets count from the change (or from creation, `sla.on_priority_change`), and a
 target already missed stays missed: a breach is a fact (docs/lifecycle.md, "SLA clocks").
 
+A service request differs (itsm/requests.py, called from the lines marked `[requests]`): its
+resolution target is its needed-by date or its category's request target, and neither clock
+runs while it waits for approval.
+
 Pure: the caller passes `now`.
 """
 
@@ -23,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from itsm import timeutil
+from itsm import requests, timeutil
 from itsm.config import BusinessHours, Config
 from itsm.model import CONTACT_KINDS, INBOUND_KINDS, INTERACTION_KINDS, Entry, Ticket
 
@@ -267,6 +271,10 @@ def priorities(ticket: Ticket) -> list[tuple[datetime, str | None]]:
     return history
 
 
+# A rejected request stops its clocks as a resolve does: the rejection is how it ends.
+_STOPS = ("resolve", "close", *requests.STOP_KINDS)
+
+
 def _runs(ticket: Ticket, config: Config, restarts: bool, until: datetime,
           ) -> tuple[list[Interval], datetime | None, bool]:
     """The intervals a clock ran, up to `until`; when it stopped; whether it is paused.
@@ -282,7 +290,7 @@ def _runs(ticket: Ticket, config: Config, restarts: bool, until: datetime,
         moment = timeutil.parse(entry.time)
         if moment > until:
             break
-        if entry.kind in ("resolve", "close") and stopped is None:
+        if entry.kind in _STOPS and stopped is None:
             if started is not None:
                 runs.append((started, moment))
             started, stopped, paused = None, moment, False
@@ -334,8 +342,12 @@ def _segmented(which: str, runs: list[Interval], stopped: datetime | None, pause
     came into force (or from creation); a target passed while its priority was in force is
     a Breach kept for good. The clock's own target is the one in force now — or, once the
     clock stopped, the one in force when it stopped: a later change cannot rewrite the outcome."""
-    created = timeutil.parse(ticket.created)
+    base = requests.clock_start(ticket, now)  # creation; for a request that waited, its approval
     from_creation = config.sla_rules.on_priority_change == "from_creation"
+    request_due: datetime | None = None
+    if which == "resolution":
+        # A request's target is the date the user needs it, or its category's: not its priority's.
+        request_due = requests.resolution_due(ticket, config, calendar_for(config, history[-1][1]), base)
     if stopped is not None:
         history = [segment for index, segment in enumerate(history) if index == 0 or segment[0] <= stopped]
     earlier: list[Breach] = []
@@ -347,10 +359,11 @@ def _segmented(which: str, runs: list[Interval], stopped: datetime | None, pause
                 return None
             continue
         calendar = calendar_for(config, priority)
-        origin = created if from_creation else start
+        origin = base if from_creation or index == 0 else max(start, base)
         duration, days = ((spec.response, spec.response_days) if which == "response"
                           else (spec.resolution, spec.resolution_days))
-        target = calendar.target(origin, duration, days) * share
+        target = calendar.target(origin, duration, days) if request_due is None else calendar.measure(origin, request_due)
+        target *= share
         part = _clip(runs, origin, end)
         if end is None:
             clock = _clock(target, part, stopped, paused, calendar, now)
@@ -373,14 +386,21 @@ def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) ->
     history = priorities(ticket)
     if config.sla.get(history[-1][1] or "") is None:
         return Clocks(None, None)
+    # A service request counts from its approval, if it waited for one, and never while it
+    # waits (itsm/requests.py).
+    waits = requests.approval_waits(ticket, now)
     responded = first_response(ticket, config)
     # The response clock stops at the first response (a synthetic stop at that instant).
     runs, stopped, paused = _runs(ticket, config, False, min(now, responded) if responded else now)
+    runs = requests.outside(runs, waits)
+    paused = paused or (stopped is None and requests.awaiting_approval(ticket))
     if responded is not None and responded <= now:
         stopped = stopped or responded
         paused = False
     response = _segmented("response", runs, stopped, paused, history, ticket, config, now, share)
     runs, stopped, paused = _runs(ticket, config, True, now)
+    runs = requests.outside(runs, waits)
+    paused = paused or (stopped is None and requests.awaiting_approval(ticket))
     resolution = _segmented("resolution", runs, stopped, paused, history, ticket, config, now, share)
     return Clocks(response, resolution)
 

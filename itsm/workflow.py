@@ -100,6 +100,9 @@ def escalate_to(
     senior = person(to, "the person to tell") if to else None
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
+        if major and ticket.type == "request":
+            raise UsageError(f"{ticket.id} is a service request; a request is never a major incident",
+                             hint="escalate without --major, or record the outage as an incident")
         told = senior or _manager_of(desk.config, ticket)
         summary = f"told {told}: {ESCALATION_REASONS[reason]}" + (f". {note}" if note else "")
         updated = dataclasses.replace(ticket, status=status)
@@ -165,20 +168,34 @@ def resume(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit:
 # -- resolution and closure -------------------------------------------------------------------
 
 
+# What `resolve --fulfilled` without a text records.
+FULFILLED = "fulfilled as requested"
+
+
 def resolve(
     desk: Desk, ref: str, *, actor: str, workaround: str | None = None, fix: str | None = None,
-    problem: str | None = None, kb: list[str] | None = None, code: str | None = None, commit: bool = True,
+    problem: str | None = None, kb: list[str] | None = None, code: str | None = None,
+    fulfilled: str | None = None, commit: bool = True,
 ) -> Ticket:
-    """Service restored: record how (exactly one of a workaround or a fix).
+    """Service restored: record how (exactly one of a workaround or a fix); or, for a service
+    request, that it was fulfilled (`fulfilled`, "" for the plain FULFILLED text).
 
     `problem` links the ticket to a problem record, whose `incidents` gains the ticket in the
     same commit; `kb` records the articles that helped. A workaround that lands on neither a
     problem nor a KB article draws a warning: the next person will not find it.
     """
-    if (workaround is None) == (fix is None):
-        raise UsageError("say how it was resolved: give exactly one of --workaround TEXT or --fix TEXT")
-    kind = "workaround" if workaround is not None else "fix"
-    summary_text = free_text(workaround if workaround is not None else fix or "", f"the {kind}", MAX_FIELD_BYTES)
+    given = [kind for kind, text in (("workaround", workaround), ("fix", fix), ("fulfilled", fulfilled))
+             if text is not None]
+    if len(given) != 1:
+        raise UsageError("say how it was resolved: give exactly one of --workaround TEXT or --fix TEXT "
+                         "(an incident), or --fulfilled [TEXT] (a service request)")
+    kind = given[0]
+    typed = {"workaround": workaround, "fix": fix, "fulfilled": fulfilled}[kind] or ""
+    summary_text = free_text(typed, f"the {kind}", MAX_FIELD_BYTES)
+    if kind == "fulfilled":
+        summary_text = summary_text or FULFILLED
+        if problem is not None:
+            raise UsageError("a service request is never linked to a problem; leave out --problem")
     if not summary_text:
         raise UsageError(f"the {kind} is empty", hint="say in a sentence what restored the service")
     choice(code, desk.config.resolution_codes, "resolution code")
@@ -186,6 +203,7 @@ def resolve(
     kb_ids = [desk.resolve(ref_kb, ("kb",))[1].stem for ref_kb in kb or []]
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
+        _refuse_wrong_resolution(ticket, kind, problem_path is not None)
         also: list[tuple[Record, Path]] = []
         linked = ticket.problem
         if problem_path is not None:
@@ -225,6 +243,83 @@ def resolve(
         return Outcome(updated, summary, also=tuple(also), warnings=tuple(warnings))
 
     return update_ticket(desk, ref, "resolve", actor, commit, change)
+
+
+def _refuse_wrong_resolution(ticket: Ticket, kind: str, links_problem: bool) -> None:
+    """A request is fulfilled, never fixed or worked around, and never linked to a problem;
+    an incident is never 'fulfilled'; a request waiting for approval is not fulfilled yet."""
+    if ticket.type == "request":
+        if kind != "fulfilled":
+            raise UsageError(f"{ticket.id} is a service request: it is fulfilled, not given a {kind}",
+                             hint=f'itsm resolve {ticket.id} --fulfilled "what was delivered"')
+        if links_problem:
+            raise UsageError(f"{ticket.id} is a service request; a request is never linked to a problem")
+        if ticket.approval == "requested":
+            raise UsageError(f"{ticket.id} is waiting for approval; it cannot be fulfilled yet",
+                             hint=f"itsm approve {ticket.id} (or itsm reject {ticket.id} --reason ...)")
+    elif kind == "fulfilled":
+        raise UsageError(f"{ticket.id} is an incident: it is resolved with --fix or --workaround, not --fulfilled",
+                         hint="--fulfilled is for service requests (itsm new --type request)")
+
+
+# -- service requests: approval -------------------------------------------------------------
+
+
+def _refuse_unless_approver(config: Config, ticket: Ticket, actor: str, verb: str) -> None:
+    """Approval is the business's decision, not the desk's. Waiting for it is refused on
+    anything but a request that waits; who may decide is `requests.approvers` (with the
+    manager of the request's group), or anyone when that list is empty."""
+    if ticket.type != "request":
+        raise UsageError(f"{ticket.id} is an incident; only a service request waits for approval")
+    if ticket.approval != "requested":
+        state = {"approved": "was approved", "rejected": "was rejected"}.get(ticket.approval or "", "needs no approval")
+        raise UsageError(f"cannot {verb} {ticket.id}: it {state}",
+                         hint="only a request waiting for approval (approval: requested) is approved or rejected")
+    approvers = config.requests.approvers
+    group = config.groups.get(ticket.group or "")
+    manager = group.manager if group is not None else None
+    if approvers and actor not in approvers and actor != manager:
+        allowed = ", ".join([*approvers, *([manager] if manager else [])])
+        raise UsageError(f"{actor} may not {verb} requests", hint=f"requests.approvers in itsm.yaml: {allowed}")
+
+
+def approve(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: bool = True) -> Ticket:
+    """The request is approved: its clocks start now (the wait did not count)."""
+    note = free_text(note or "", "the note")
+
+    def change(ticket: Ticket, now: str, status: str) -> Outcome:
+        _refuse_unless_approver(desk.config, ticket, actor, "approve")
+        waited = _waited_for_approval(ticket, now)
+        summary = f"approved after {waited} waiting; the clocks run from now" + (f": {note}" if note else "")
+        return Outcome(dataclasses.replace(ticket, status=status, approval="approved"), summary)
+
+    return update_ticket(desk, ref, "approve", actor, commit, change)
+
+
+def reject(desk: Desk, ref: str, *, actor: str, reason: str, code: str | None = None,
+           commit: bool = True) -> Ticket:
+    """The request is refused: it ends resolved (kind `rejected`, the reason as its summary);
+    the user is told (`notify`) and it closes as any ticket does. A rejection is final."""
+    reason = free_text(reason, "the reason", MAX_FIELD_BYTES)
+    if not reason:
+        raise UsageError("say why the request is rejected", hint='e.g. --reason "no budget this quarter"')
+    choice(code, desk.config.resolution_codes, "resolution code")
+
+    def change(ticket: Ticket, now: str, status: str) -> Outcome:
+        _refuse_unless_approver(desk.config, ticket, actor, "reject")
+        waited = _waited_for_approval(ticket, now)
+        updated = dataclasses.replace(ticket, status=status, approval="rejected", resolved=now,
+                                      resolution=Resolution("rejected", reason, code))
+        summary = f"rejected after {waited} waiting: {reason}" + (f" [{code}]" if code else "")
+        return Outcome(updated, summary)
+
+    return update_ticket(desk, ref, "reject", actor, commit, change)
+
+
+def _waited_for_approval(ticket: Ticket, now: str) -> str:
+    since = next((e.time for e in reversed(ticket.timeline) if ("approval", "requested") in e.changes),
+                 ticket.created)
+    return timeutil.span(timeutil.parse(now) - timeutil.parse(since))
 
 
 def notify(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: bool = True) -> Ticket:
@@ -280,6 +375,10 @@ def reopen(desk: Desk, ref: str, *, actor: str, reason: str, commit: bool = True
         raise UsageError("say why the ticket is reopened", hint='e.g. --reason "the VPN dropped again"')
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
+        if ticket.resolution is not None and ticket.resolution.kind == "rejected":
+            raise StateRefusal(f"{ticket.id} was rejected; a rejection is final",
+                               hint=f'record a new request that points back to it: itsm new "..." '
+                                    f"--type request --related {ticket.id}")
         updated = dataclasses.replace(
             ticket, status=status if ticket.owner else "new", resolved=None, resolution=None,
             notified=None, confirmed=None,

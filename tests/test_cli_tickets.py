@@ -135,7 +135,8 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "group": "network", "level": 2, "owner": None, "reporter": "maria@example.org", "channel": "phone",
         "major": False, "problem": None, "kb": [], "related": [], "created": NOW, "updated": NOW, "responded": None,
         "resolved": None, "closed": None, "due_response": "2026-11-26T09:30:00Z",
-        "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None, "waiting_on": None,
+        "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
+        "waiting_on": None, "needed_by": None, "approval": None,
         "description": "It drops when I join a call.",
         "timeline": [{
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",

@@ -363,7 +363,9 @@ def refusal(action: str, ticket_id: str, state: str) -> str:
 
 
 def test_the_commands_cover_every_action_of_the_table() -> None:
-    assert {c.action for c in COMMANDS.values()} == set(TRANSITIONS) - {"start"}  # start: see below
+    # start: see below; approve and reject act on a request waiting for approval, in every
+    # state: tests/test_requests.py::test_approve_and_reject_in_every_state.
+    assert {c.action for c in COMMANDS.values()} == set(TRANSITIONS) - {"start", "approve", "reject"}
     assert STATES == STATUSES
 
 
@@ -696,7 +698,8 @@ def test_a_closed_ticket_is_final_and_a_new_one_points_back_to_it(states: States
 
 def test_resolve_takes_exactly_one_of_workaround_or_fix(states: States, run_itsm: RunItsm) -> None:
     ticket_id = states.ids["in_progress"]
-    message = "say how it was resolved: give exactly one of --workaround TEXT or --fix TEXT"
+    message = ("say how it was resolved: give exactly one of --workaround TEXT or --fix TEXT (an incident), "
+               "or --fulfilled [TEXT] (a service request)")
     refused(run_itsm, states.root, message, "resolve", ticket_id)
     refused(run_itsm, states.root, message, "resolve", ticket_id, "--fix", "a", "--workaround", "b")
 

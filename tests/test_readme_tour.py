@@ -72,5 +72,8 @@ def test_the_readme_tour_runs_as_written_in_a_fresh_desk(tmp_path: Path) -> None
                                                     "Wi-Fi drops in meeting rooms"]
     # `diagnose` put the article written in this tour first, with what to do.
     assert "1. KB-" in done.stdout and "Set the client's MTU to 1400 (Settings > Advanced)" in done.stdout
-    assert "itsm check: ok (3 tickets, 1 problem, 2 KB articles)" in done.stderr
+    request = tickets["Laptop and accounts for Tom Berg"]
+    assert (request["type"], request["approval"], request["status"]) == ("request", "approved", "resolved")
+    assert request["resolution"]["kind"] == "fulfilled"
+    assert "itsm check: ok (4 tickets, 1 problem, 2 KB articles)" in done.stderr
     assert re.search(r"^itsm: error: PRB-\w+ still has open incidents: INC-\w+ \[new\]", done.stderr, re.MULTILINE)

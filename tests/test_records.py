@@ -49,6 +49,8 @@ due_resolution: 2026-11-26T17:00:00Z
 resolution:
 notified:
 confirmed:
+needed_by:
+approval:
 ---
 
 Since this morning the VPN drops every few minutes when I work from home.
@@ -251,7 +253,7 @@ def test_full_ticket_file_shape() -> None:
 def test_minimal_records() -> None:
     ticket = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z")
     text = records.render(ticket)
-    assert text.endswith("confirmed:\n---\n\n## Timeline\n")
+    assert text.endswith("approval:\n---\n\n## Timeline\n")
     assert records.parse(text, "ticket") == ticket
     article = Article(id="KB-H4W8N1", title="t", created="2026-11-26T09:00:00Z")
     text = records.render(article)

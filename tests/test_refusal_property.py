@@ -206,6 +206,9 @@ def build_base(root: Path) -> dict[str, str]:
         ok(desk, "notify", ids[key], "--actor", OWNER)
         ok(desk, "confirm", ids[key])
     ok(desk, "close", ids["closed"])
+    # Service requests: the generated itsm.yaml makes software/license wait for approval.
+    ids["request"] = ok(desk, "new", "Visio licence for Maria", "-t", "request", "-c", "software/license", "-q")
+    ids["request_open"] = ok(desk, "new", "Install Visio", "-t", "request", "-c", "software/install", "-q")
     ids["prb"] = ok(desk, "problem", "new", "VPN drops on home routers", "-c", "network/vpn")
     ids["kb"] = ok(desk, "kb", "new", "VPN disconnects at home", "-c", "network/vpn", "-t", "vpn", "--body", "-",
                    stdin=b"## Symptoms\n\nThe VPN drops.\n\n## Workaround\n\nSSL-only.\n")
@@ -377,7 +380,7 @@ def cache_is_a_file(root: Path, desk: Path, ids: dict[str, str]) -> None:
 
 
 STATES: dict[str, State] = {
-    "clean": State(no_state),
+    "clean": State(no_state, focus=("approve", "resolve-request-fix", "problem-link-request")),
     "clean-no-cache": State(no_cache, focus=("log-unknown-id",)),
     "merge-conflict-on-ticket": State(merge_on_ticket, frozen=True, focus=("log-last-month", "autoclose")),
     "merge-conflict-on-readme": State(merge_on_readme, frozen=True, focus=("log", "new")),
@@ -393,7 +396,8 @@ STATES: dict[str, State] = {
     "commit-hook-rejects": State(commit_hook_rejects, rejects_commits=True, focus=("log", "autoclose")),
     "leftover-and-worktree-edit": State(leftover_and_worktree_edit, dirty=("in_progress",),
                                         focus=("problem-new-linked", "log-last-month")),
-    "month-linked-out": State(month_linked_out, linked_month=NOW_MONTH, focus=("new", "log", "log-last-month")),
+    "month-linked-out": State(month_linked_out, linked_month=NOW_MONTH,
+                              focus=("new", "log", "log-last-month", "reject")),
     "cache-linked-out": State(cache_linked_out, focus=("log", "new-related-with-suggestions")),
     "cache-is-a-file": State(cache_is_a_file, focus=("new-related-with-suggestions", "log-unknown-id")),
 }
@@ -515,6 +519,21 @@ COMMANDS: dict[str, Command] = {
     "reopen-closed": cmd("reopen", "{closed}", "--reason", "dropped again", touches=("closed",)),
     "reopen-new": cmd("reopen", "{new}", "--reason", "dropped again", touches=("new",)),
     "reopen-empty-reason": cmd("reopen", "{resolved}", "--reason", "", touches=("resolved",)),
+    "new-request-due": cmd("new", "Laptop for Tom Berg", "-t", "request", "-c", "onboarding/new-starter",
+                           "--due", "2026-12-15", "-q", new_ticket=True),
+    "new-request-due-past": cmd("new", "Laptop for Tom Berg", "-t", "request", "--due", "2026-11-01", new_ticket=True),
+    "new-incident-due": cmd("new", "Laptop broken", "--due", "2026-12-15", new_ticket=True),
+    "approve": cmd("approve", "{request}", "--note", "agreed by Maria's manager", touches=("request",)),
+    "approve-incident": cmd("approve", "{in_progress}", touches=("in_progress",)),
+    "reject": cmd("reject", "{request}", "--reason", "no budget this quarter", touches=("request",)),
+    "reject-empty-reason": cmd("reject", "{request}", "--reason", "", touches=("request",)),
+    "resolve-fulfilled": cmd("resolve", "{request_open}", "--fulfilled", "Visio installed", touches=("request_open",)),
+    "resolve-fulfilled-waiting": cmd("resolve", "{request}", "--fulfilled", touches=("request",)),
+    "resolve-request-fix": cmd("resolve", "{request_open}", "--fix", "installed", touches=("request_open",)),
+    "resolve-incident-fulfilled": cmd("resolve", "{in_progress}", "--fulfilled", touches=("in_progress",)),
+    "escalate-major-request": cmd("escalate", "{request_open}", "--to", "Priya Raman", "--reason", "impact",
+                                  "--major", touches=("request_open",)),
+    "problem-link-request": cmd("problem", "link", "{prb}", "{request_open}", touches=("request_open",)),
     "problem-new": cmd("problem", "new", "Printers drop off the network", "-c", "hardware/printer"),
     "problem-new-linked": cmd("problem", "new", "VPN drops behind ISP routers", "-c", "network/vpn",
                               "-i", "{in_progress}", "-i", "{pending}", touches=("in_progress", "pending")),

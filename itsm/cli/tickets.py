@@ -27,6 +27,7 @@ from itsm.model import (
     INTERACTION_KINDS,
     LEVELS,
     PRIORITIES,
+    REQUEST_RESOLUTION_KINDS,
     STATUSES,
     TICKET_TYPES,
     Article,
@@ -62,6 +63,7 @@ def new(
     owner: Annotated[str | None, typer.Option("--owner", help="Who owns it from the start.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", help="Route to this group instead of the category's.", show_default=False)] = None,
     related: Annotated[list[str] | None, typer.Option("--related", help="An earlier ticket this one follows up (repeatable), e.g. a closed one that recurred.", show_default=False)] = None,
+    due: Annotated[str | None, typer.Option("--due", "--needed-by", help="A request: when the user needs it (a date means the end of that working day; or a time).", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the ID, not the look-alikes.")] = False,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
@@ -71,16 +73,21 @@ def new(
     """Record a ticket and print its ID, then (on stderr) the known fixes and open tickets
     that look like it.
 
-    Priority follows from impact x urgency; the category routes it to its group.
+    Priority follows from impact x urgency; the category routes it to its group. A service
+    request (--type request) may say when it is needed (--due); its category may make it
+    wait for approval first (requests in itsm.yaml).
 
     Example: itsm new "VPN drops every few minutes" -c network/vpn --impact medium --urgency high -r maria@example.org --channel phone
+
+    Example: itsm new "Laptop and accounts for Tom Berg" -t request -c onboarding/new-starter --due 2026-11-30
     """
     the_desk = open_desk(desk)
     text = read_text_arg(description, "description", "# Describe the problem in the user's words.\n") or ""
     ticket = actions.new_ticket(
         the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), type=type,
         category=category, impact=impact, urgency=urgency, reporter=reporter, channel=channel,
-        description=text, owner=owner, group=group, related=related, commit=actions.should_commit(the_desk, no_commit),
+        description=text, owner=owner, group=group, related=related, due=due,
+        commit=actions.should_commit(the_desk, no_commit),
     )
     out(render.to_json(to_json(ticket)) if as_json else ticket.id)
     if not (quiet or as_json):
@@ -127,8 +134,15 @@ def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None =
             lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
         if t.related:
             lines.append(f"  related to {', '.join(t.related)}")
+        if t.needed_by or t.approval:
+            approval = {"requested": "waiting for approval", "approved": "approved", "rejected": "rejected"}
+            parts = ([f"needed by {t.needed_by}"] if t.needed_by else []) + (
+                [approval.get(t.approval, f"approval {t.approval}")] if t.approval else [])
+            lines.append(f"  request: {'; '.join(parts)}")
         if t.resolution:
-            lines.append(f"  resolved {t.resolved} with a {t.resolution.kind}: {t.resolution.summary}")
+            how = (f"as {t.resolution.kind}" if t.resolution.kind in REQUEST_RESOLUTION_KINDS
+                   else f"with a {t.resolution.kind}")
+            lines.append(f"  resolved {t.resolved} {how}: {t.resolution.summary}")
         for key, label in (("notified", "user told"), ("confirmed", "user agreed"), ("closed", "closed")):
             if getattr(t, key):
                 lines.append(f"  {label} {getattr(t, key)}")

@@ -1,5 +1,5 @@
-"""Lifecycle commands: escalate, pend, resume, resolve, notify, confirm, close, reopen,
-autoclose — and chase, which says who to chase about what is slipping."""
+"""Lifecycle commands: escalate, pend, resume, resolve, approve, reject, notify, confirm, close,
+reopen, autoclose — and chase, which says who to chase about what is slipping."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the
 
 
 def register(app: typer.Typer) -> None:
-    for func in (escalate, pend, resume, resolve, notify, confirm, close, reopen, autoclose, chase_cmd):
+    for func in (escalate, pend, resume, resolve, approve, reject, notify, confirm, close, reopen, autoclose,
+                 chase_cmd):
         app.command("chase" if func is chase_cmd else func.__name__)(boundary(func))
 
 
@@ -135,20 +136,73 @@ def resolve(
     problem: Annotated[str | None, typer.Option("--problem", "-p", help="Link the problem record (both sides, one commit).", show_default=False)] = None,
     kb: Annotated[list[str] | None, typer.Option("--kb", help="A KB article that helped (repeatable).", show_default=False)] = None,
     code: Annotated[str | None, typer.Option("--code", help="A resolution code from itsm.yaml.", show_default=False)] = None,
+    fulfilled: Annotated[bool, typer.Option(
+        "--fulfilled", help="A service request: delivered. TEXT (optional) says what.")] = False,
+    text: Annotated[str | None, typer.Argument(
+        metavar="[TEXT]", help=f"With --fulfilled: what was delivered (default '{workflow.FULFILLED}').",
+        show_default=False)] = None,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Restore service and record how: exactly one of --workaround or --fix.
+    """Restore service and record how: exactly one of --workaround or --fix; a service
+    request is --fulfilled instead (never fixed, never linked to a problem).
 
     Example: itsm resolve inc-7qk --workaround "VPN set to SSL-only" --problem prb-1pk --kb kb-z4f
+
+    Example: itsm resolve req-4mh --fulfilled "laptop handed over, accounts created"
     """
+    if text is not None and not fulfilled:
+        raise UsageError(f"unexpected text '{text[:40]}'", hint="only --fulfilled takes its text after the ID; "
+                         "give --fix TEXT or --workaround TEXT")
     the_desk = open_desk(desk)
     ticket = workflow.resolve(
         the_desk, id, actor=actions.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
-        problem=problem, kb=kb, code=code, commit=actions.should_commit(the_desk, no_commit),
+        problem=problem, kb=kb, code=code, fulfilled=(text or "") if fulfilled else None,
+        commit=actions.should_commit(the_desk, no_commit),
     )
+    report(ticket, as_json)
+
+
+def approve(
+    id: IdArg,
+    note: NoteOpt = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve a service request that waits for approval; its SLA clocks start now.
+
+    Who may: anyone, or (when requests.approvers in itsm.yaml lists people) those people and
+    the manager of the request's group.
+
+    Example: itsm approve req-4mh --note "approved by Maria's line manager by mail"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.approve(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                              commit=actions.should_commit(the_desk, no_commit))
+    report(ticket, as_json)
+
+
+def reject(
+    id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it is refused: the user is told this.")],
+    code: Annotated[str | None, typer.Option("--code", help="A resolution code from itsm.yaml.", show_default=False)] = None,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reject a service request that waits for approval: it ends resolved as rejected; tell
+    the user (itsm notify), then it closes as usual. A rejection is final.
+
+    Example: itsm reject req-4mh --reason "no budget for a second monitor this year"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.reject(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason, code=code,
+                             commit=actions.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
