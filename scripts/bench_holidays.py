@@ -13,6 +13,7 @@ and CPU (user + system: what the command costs, whatever else the machine is doi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import resource
@@ -87,8 +88,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="make the desks in DIR (DIR/desk, DIR/floor) and keep them, e.g. for valgrind")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            args.keep.mkdir(parents=True)
+            scratch = str(args.keep)
+        else:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory())
         root = Path(scratch) / "desk"
         actions.init(root)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
