@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm import fileio, yamlio
 from itsm.errors import Finding, UsageError
+from itsm.holiday_calendar import Holidays
 from itsm.ids import PREFIX_RE
 from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS, WAITS
 from itsm.timeutil import duration_days, parse_duration
@@ -114,7 +115,12 @@ _COMMENTS = {
         "# business_hours:\n"
         "#   timezone: Europe/Berlin\n"
         "#   days: {mon: '08:00-18:00', tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-17:00'}\n"
-        "#   holidays: ['2026-12-24', '2026-12-25', '2026-12-26']\n"
+        "#   holidays:          # the public holidays of a region, from the `holidays` package, and your own\n"
+        "#     country: DE      # 2-letter ISO 3166 code\n"
+        "#     subdivision: BE  # optional: a state or province, as the package names it (Berlin)\n"
+        "#     extra: ['2026-12-24', '2026-12-31']      # the desk's own closed days\n"
+        "#     closures: ['2026-12-28..2026-12-30']     # closed from..to, both days included\n"
+        "#   # or only your own dates: holidays: ['2026-12-24', '2026-12-25', '2026-12-26']\n"
         "#   always_on: [P1]   # priorities whose clocks run around the clock anyway"
     ),
     "autoclose_days": "Days after the user was told a ticket is resolved before it closes if they stay silent.",
@@ -156,7 +162,7 @@ class BusinessHours:
 
     timezone: str
     days: dict[int, tuple[tuple[int, int], ...]]  # weekday (Monday 0) -> (start, end) in minutes of the day
-    holidays: frozenset[date]
+    holidays: Holidays  # `day in holidays`: the desk's own dates and its region's (holiday_calendar.py)
     always_on: frozenset[str]  # priorities whose clocks ignore business hours
 
 
@@ -293,7 +299,7 @@ def load(desk_root: Path) -> Config:
             merged[key] = {**DEFAULTS[key], **value}
         else:
             merged[key] = value
-    return _build(merged, parsed, CONFIG_FILE)
+    return _build(merged, parsed, CONFIG_FILE, desk_root)
 
 
 def _leads_inside(link: Path, root: Path) -> bool:
@@ -315,7 +321,9 @@ def _with_findings(config: Config, findings: list[Finding]) -> Config:
     return Config(**{**config.__dict__, "findings": tuple(findings)})
 
 
-def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
+def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Path | None = None) -> Config:
+    """The config from `data`; `desk_root` is where a named region's holidays are cached
+    (reading itsm.yaml stays pure: the cache is only read here, and written by a clock)."""
     findings: list[Finding] = []
     user_keys = set(parsed.value) if isinstance(parsed.value, dict) else set()
 
@@ -442,7 +450,7 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str) -> Config:
             fault(f"sla: unknown key '{priority}' (known: {known})", "sla", priority)
     sla_rules = _sla_rules(sla_data, fault)
 
-    business_hours = _business_hours(data.get("business_hours"), fault)
+    business_hours = _business_hours(data.get("business_hours"), fault, desk_root)
     chase = _chase(_mapping(data, "chase", fault), fault)
     codes = data.get("resolution_codes")
     if not isinstance(codes, list) or not all(isinstance(c, str) and NAME_RE.match(c) for c in codes):
@@ -538,7 +546,7 @@ def _requests(value: dict[str, Any], categories: dict[str, str], fault: Any) -> 
     return RequestSettings(targets, approval, lists["approvers"])
 
 
-def _business_hours(value: Any, fault: Any) -> BusinessHours | None:
+def _business_hours(value: Any, fault: Any, desk_root: Path | None = None) -> BusinessHours | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -583,17 +591,94 @@ def _business_hours(value: Any, fault: Any) -> BusinessHours | None:
         days[WEEKDAYS.index(day)] = tuple(windows)
     if raw_days and not any(days.values()):
         fault("business_hours.days: no working time in the whole week", "business_hours", "days")
-    holidays = set()
-    for index, text in enumerate(value.get("holidays") or []):
-        try:
-            holidays.add(date.fromisoformat(str(text)))
-        except ValueError:
-            fault(f"business_hours.holidays: '{text}' is not a date like 2026-12-25", "business_hours", "holidays", index)
+    holidays = _holidays(value.get("holidays"), fault, desk_root)
     always_on = value.get("always_on") or []
     if not isinstance(always_on, list) or not all(p in PRIORITIES for p in always_on):
         fault(f"business_hours.always_on: must be a list of priorities ({', '.join(PRIORITIES)})", "business_hours", "always_on")
         always_on = []
-    return BusinessHours(str(zone), days, frozenset(holidays), frozenset(always_on))
+    return BusinessHours(str(zone), days, holidays, frozenset(always_on))
+
+
+_COUNTRY_RE = re.compile(r"^[A-Za-z]{2}\Z")
+# The package's subdivision codes: 'BE', 'CA', '01', 'Augsburg', some with spaces or accents.
+_SUBDIVISION_RE = re.compile(r"^\w[\w .'-]{0,39}\Z")
+_HOLIDAY_KEYS = ("country", "subdivision", "extra", "closures")
+_LONGEST_CLOSURE = 366  # days: a longer one is a typo in a year, not a closure
+
+
+def _holidays(value: Any, fault: Any, desk_root: Path | None) -> Holidays:
+    """`holidays:` as a list of dates (as ever), or a region with the desk's own dates:
+    {country, subdivision, extra, closures}. Only a region the package knows is kept: which
+    one it knows is asked here (the cache answers when it can), so every command refuses an
+    unknown one, as it refuses any other fault of itsm.yaml."""
+    where = ("business_hours", "holidays")
+    if value is None:
+        return Holidays()
+    if isinstance(value, list):
+        return Holidays(_dates(value, "business_hours.holidays", fault, where))
+    if not isinstance(value, dict):
+        fault("business_hours.holidays: a list of dates, or a mapping (country, subdivision, extra, closures)",
+              *where)
+        return Holidays()
+    for key in value:
+        if key not in _HOLIDAY_KEYS:
+            fault(f"business_hours.holidays: unknown key '{key}' (known: {', '.join(_HOLIDAY_KEYS)})", *where, key)
+    own: set[date] = set()
+    for key in ("extra", "closures"):
+        listed = value.get(key) or []
+        if not isinstance(listed, list):
+            fault(f"business_hours.holidays.{key}: must be a list", *where, key)
+            continue
+        parse = _dates if key == "extra" else _closures
+        own |= parse(listed, f"business_hours.holidays.{key}", fault, (*where, key))
+    country = value.get("country")
+    subdivision = value.get("subdivision")
+    if country is None:
+        if subdivision is not None:
+            fault("business_hours.holidays.subdivision: name the country too (country: DE)", *where, "subdivision")
+        return Holidays(own)
+    if not isinstance(country, str) or not _COUNTRY_RE.match(country):
+        fault(f"business_hours.holidays.country: '{country}' must be a 2-letter ISO 3166 code like DE",
+              *where, "country")
+        return Holidays(own)
+    if subdivision is not None and (isinstance(subdivision, bool) or not isinstance(subdivision, str | int)
+                                    or not _SUBDIVISION_RE.match(str(subdivision))):
+        fault(f"business_hours.holidays.subdivision: '{subdivision}' must be a code like BE",
+              *where, "subdivision")
+        return Holidays(own)
+    region = Holidays(own, country.upper(), None if subdivision is None else str(subdivision), desk_root)
+    problem = region.region_problem()
+    if problem is not None:
+        fault(f"business_hours.holidays.{problem.key}: {problem.message}", *where, problem.key)
+        return region.without_region()
+    return region
+
+
+def _dates(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) -> set[date]:
+    found: set[date] = set()
+    for index, text in enumerate(values):
+        try:
+            found.add(date.fromisoformat(str(text)))
+        except ValueError:
+            fault(f"{name}: '{text}' is not a date like 2026-12-25", *where, index)
+    return found
+
+
+def _closures(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) -> set[date]:
+    """'2026-12-28..2026-12-30' is the 28th, 29th and 30th; a single date is that day."""
+    found: set[date] = set()
+    for index, text in enumerate(values):
+        first, dots, last = str(text).partition("..")
+        try:
+            start, end = date.fromisoformat(first), date.fromisoformat(last if dots else first)
+        except ValueError:
+            fault(f"{name}: '{text}' is not a date or a range like 2026-12-28..2026-12-30", *where, index)
+            continue
+        if not 0 <= (end - start).days < _LONGEST_CLOSURE:
+            fault(f"{name}: '{text}' must run forwards, for at most {_LONGEST_CLOSURE} days", *where, index)
+            continue
+        found.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    return found
 
 
 def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:

@@ -19,8 +19,12 @@ import stat
 import tempfile
 from pathlib import Path
 
+from itsm.errors import UsageError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+CACHE_DIR = ".itsm"  # the desk's caches: the search index, the holiday calendar; never committed
 
 # `.INC-7QK3F2.md.4242.k3j9x2.tmp` (this version) or `.INC-7QK3F2.md.k3j9x2.tmp` (earlier ones).
 LEFTOVER_RE = re.compile(r"^\..+?\.md\.(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp\Z")
@@ -183,3 +187,41 @@ def leftovers(folder: Path) -> list[Path]:
         if match and (match.group(1) is None or not process_alive(int(match.group(1)))):
             found.append(folder / name)
     return found
+
+
+def cache_folder(root: Path, create: bool = True) -> Path | None:
+    """`.itsm/` in the desk at `root`, the caches' folder: a real folder inside the desk, made
+    by itsm (None if there is none yet and `create` is false).
+
+    A clone can receive a committed symlink named `.itsm` (`.gitignore` cannot stop a forced
+    add): following it would let a cache rebuild move and delete a folder anywhere the link
+    points. So a link, a file or anything else there is a refusal (UsageError)."""
+    path = root / CACHE_DIR
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            return cache_folder(root, create)
+        except OSError as exc:
+            raise UsageError(f"cannot make {CACHE_DIR}/: {exc.strerror}",
+                             hint="the desk folder must be writable for the caches") from None
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write("*\n")  # the caches are never committed, whatever .gitignore says
+        return path
+    if stat.S_ISLNK(info.st_mode):
+        raise UsageError(
+            f"{CACHE_DIR} is a symbolic link; the caches live only in a real folder inside the desk",
+            hint=f"remove the link (rm {CACHE_DIR}; it is only a cache) and run the command again",
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise UsageError(
+            f"{CACHE_DIR} is a {kind_of(info.st_mode)}, not the caches' folder",
+            hint=f"remove it (rm {CACHE_DIR}; itsm makes the folder itself) and run the command again",
+        )
+    return path

@@ -27,11 +27,11 @@ from itsm import config as config_mod
 from itsm import fileio, gitio, ids, records, rules
 from itsm.config import Config
 from itsm.errors import UsageError
+from itsm.fileio import CACHE_DIR as CACHE_DIR
 from itsm.fileio import atomic_write as atomic_write
 from itsm.model import Article, Problem, Record, Ticket
 
 FOLDERS = {"ticket": "tickets", "problem": "problems", "kb": "kb"}
-CACHE_DIR = ".itsm"
 LOCK_TIMEOUT_SECONDS = 60.0
 
 
@@ -410,41 +410,9 @@ class Desk:
                                  hint=f"move {rel} out of the way, then try again")
 
     def cache_dir(self, create: bool = True) -> Path | None:
-        """`.itsm/`, the caches' folder: a real folder inside the desk, made by itsm (None if
-        there is none yet and `create` is false).
-
-        A clone can receive a committed symlink named `.itsm` (`.gitignore` cannot stop a
-        forced add): following it would let a cache rebuild move and delete a folder anywhere
-        the link points. So a link, a file or anything else there is a refusal."""
-        path = self.root / CACHE_DIR
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            if not create:
-                return None
-            try:
-                os.mkdir(path)
-            except FileExistsError:
-                return self.cache_dir(create)
-            except OSError as exc:
-                raise UsageError(f"cannot make {CACHE_DIR}/: {exc.strerror}",
-                                 hint="the desk folder must be writable for the caches") from None
-            with contextlib.suppress(FileExistsError):
-                fd = os.open(path / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write("*\n")  # the caches are never committed, whatever .gitignore says
-            return path
-        if stat.S_ISLNK(info.st_mode):
-            raise UsageError(
-                f"{CACHE_DIR} is a symbolic link; the caches live only in a real folder inside the desk",
-                hint=f"remove the link (rm {CACHE_DIR}; it is only a cache) and run the command again",
-            )
-        if not stat.S_ISDIR(info.st_mode):
-            raise UsageError(
-                f"{CACHE_DIR} is a {fileio.kind_of(info.st_mode)}, not the caches' folder",
-                hint=f"remove it (rm {CACHE_DIR}; itsm makes the folder itself) and run the command again",
-            )
-        return path
+        """`.itsm/`, the caches' folder (fileio.cache_folder): None if there is none yet and
+        `create` is false; a refusal if something other than a real folder is there."""
+        return fileio.cache_folder(self.root, create)
 
     def leftover_files(self) -> list[Path]:
         """Temporary files of writes that never finished (their process is gone): they are
