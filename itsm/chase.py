@@ -17,6 +17,7 @@ from itsm.model import PRIORITIES, Ticket
 # Worst first. The number orders rows; the text names the problem.
 BREACH_RESOLUTION, BREACH_RESPONSE, RISK_RESOLUTION, RISK_RESPONSE = 0, 1, 2, 3
 UNOWNED, PENDING_LONG, STALE, RESOLVED_OPEN = 4, 5, 6, 7
+MAJOR_PROPOSED = -1  # a major incident proposed and not decided: the decision comes before all else
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,11 @@ def _issues(ticket: Ticket, config: Config, now: datetime) -> list[Issue]:
                 used = int(round(clock.fraction * 100, 6))  # 0.58 * 100 is 57.999...: not 57 %
                 issues.append(Issue(risk_rank, f"{name} SLA at risk ({used}% used, due {stamp(clock.due)})",
                                     stamp(at_risk.due)))
+        proposal = lifecycle.major_proposal(ticket)
+        if proposal is not None:
+            issues.append(Issue(MAJOR_PROPOSED, f"major incident proposed by {proposal.actor}", proposal.time))
         if not ticket.owner:
-            since = _last(ticket, ("escalate",)) or ticket.created
+            since = _last(ticket, ("escalate", "assign")) or ticket.created
             if now - timeutil.parse(since) >= config.chase.unowned_after:
                 issues.append(Issue(UNOWNED, "nobody owns it", since))
         if ticket.status == "pending":
@@ -129,7 +133,7 @@ def _row(ticket: Ticket, issues: list[Issue], config: Config) -> Row:
     group = config.groups.get(ticket.group or "")
     worst = min(issue.rank for issue in issues)
     candidates: list[tuple[str | None, str]] = []
-    if worst in (BREACH_RESOLUTION, BREACH_RESPONSE) or ticket.major:
+    if worst in (BREACH_RESOLUTION, BREACH_RESPONSE, MAJOR_PROPOSED) or ticket.major:
         candidates.append((group.manager if group else None, f"manager of {ticket.group}"))
     candidates.append((ticket.owner, "owner"))
     if group is not None:
