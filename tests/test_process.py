@@ -77,7 +77,7 @@ ENTRIES = [
     ("assign", "owner (none) -> Ben Okoro", "assigned"),
     ("categorise", "priority P3 -> P2; impact medium -> high; category (none) -> network/vpn", "assigned"),
     ("call", "Called Maria: drops started after the router swap", "in_progress"),
-    ("escalate", "level 1 -> 2; group service-desk -> network; owner Ben Okoro -> (none) (no fix at level 1)", "new"),
+    ("escalate", "level 1 -> 2; group service-desk -> network; owner Ben Okoro -> (none) (no fix at level 1)", "assigned"),
     ("assign", "owner (none) -> Carla Diaz", "assigned"),
     ("hierarchical", "told Dana Whitfield: no fix has been found", "assigned"),
     ("pend", "waiting for Maria to test from home", "pending"),
@@ -349,8 +349,8 @@ def test_history_tells_the_story(story: Played, run_itsm: RunItsm) -> None:
         ["priority: P3 -> P2", "impact: medium -> high", "category: (none) -> network/vpn",
          f"due_response: {DAY}13:00:00Z -> {DAY}09:30:00Z", f"due_resolution: 2026-11-29T09:00:00Z -> {DAY}17:00:00Z"],
         ["status: assigned -> in_progress"],
-        ["status: in_progress -> new", "group: service-desk -> network", "level: 1 -> 2", "owner: Ben Okoro -> (none)"],
-        ["status: new -> assigned", "owner: (none) -> Carla Diaz"],
+        ["status: in_progress -> assigned", "group: service-desk -> network", "level: 1 -> 2", "owner: Ben Okoro -> (none)"],
+        ["owner: (none) -> Carla Diaz"],  # a worked ticket handed over is assigned to nobody, not new
         [],
         ["status: assigned -> pending"],
         ["status: pending -> in_progress", f"due_resolution: {DAY}17:00:00Z -> {DAY}20:00:00Z"],
@@ -387,7 +387,7 @@ def test_chase_nobody_owns_it_an_hour_after_the_escalation(story: Played) -> Non
     done = story.chases[f"{DAY}10:40:00Z"]
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == [
-        row(story, "new", None, "nobody owns it", f"{DAY}09:40:00Z", "Noah Example", "manager of network"),
+        row(story, "assigned", None, "nobody owns it", f"{DAY}09:40:00Z", "Noah Example", "manager of network"),
     ]
 
 
