@@ -270,13 +270,31 @@ def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", from
     return update_ticket(desk, ref, "log", actor, commit, change, entry_kind=entry_kind)
 
 
+def hand_over(desk: Desk, ticket: Ticket, group: str, level: int, owner: str | None) -> Ticket:
+    """The ticket moved to `group` at `level`: the one rule of `assign --group` and `escalate`.
+
+    The owner stays with the old group (ServiceNow clears "Assigned to" when the assignment
+    group changes) unless a new owner is named in the same command, or the target group has
+    a queue owner in itsm.yaml. Nobody owning it, a ticket that was ever worked is `assigned`
+    without an owner (`list --unowned`, chased as unowned), never `new` again. A pending
+    ticket needs someone to wait with it: refused without an owner."""
+    new_owner = owner or desk.config.groups[group].owner
+    if new_owner is None and ticket.status == "pending":
+        raise UsageError(
+            f"{ticket.id} is pending; handed to {group} with nobody owning it, nobody would be waiting",
+            hint=f"name the new owner with --owner, or resume it first (itsm resume {ticket.id})",
+        )
+    status = lifecycle.handed_over_status(ticket, new_owner)
+    return dataclasses.replace(ticket, group=group, level=level, owner=new_owner, status=status)
+
+
 def assign(
     desk: Desk, ref: str, *, actor: str, owner: str | None = None, group: str | None = None, commit: bool = True
 ) -> Ticket:
     """Give the ticket an owner and/or route it to a group (its level follows the group).
 
-    Routing to a group without naming an owner leaves a new ticket new: `new` means nobody
-    owns it yet, and `itsm list --unowned` must still show it.
+    Routing to another group is a hand-over (`hand_over`): the owner is dropped unless a new
+    one is named with it or the group has a queue owner.
     """
     if owner is None and group is None:
         raise UsageError("nothing to assign", hint="give --owner NAME and/or --group GROUP")
@@ -284,20 +302,18 @@ def assign(
     group = group_name(desk, group)
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
-        updated = ticket
         parts = []
         if group is not None and group != ticket.group:
             level = desk.config.groups[group].level
-            updated = dataclasses.replace(updated, group=group, level=level)
+            updated = hand_over(desk, ticket, group, level, owner)
             parts.append(f"group {ticket.group or '(none)'} -> {group} (level {level})")
-        if owner is not None and owner != ticket.owner:
-            updated = dataclasses.replace(updated, owner=owner)
-            parts.append(f"owner {ticket.owner or '(none)'} -> {owner}")
-        if not parts:
+        elif owner is not None and owner != ticket.owner:
+            updated = dataclasses.replace(ticket, owner=owner, status=status)
+        else:
             raise UsageError(f"{ticket.id} already has that owner and group; nothing to change")
-        if updated.owner is None:
-            status = ticket.status
-        return Outcome(dataclasses.replace(updated, status=status), "; ".join(parts))
+        if updated.owner != ticket.owner:
+            parts.append(f"owner {ticket.owner or '(none)'} -> {updated.owner or '(none)'}")
+        return Outcome(updated, "; ".join(parts))
 
     return update_ticket(desk, ref, "assign", actor, commit, change)
 

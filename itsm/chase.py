@@ -22,8 +22,8 @@ from itsm.model import PRIORITIES, Ticket
 # Which problem names a row (the lowest number), and how rows without a running SLA clock
 # are ordered. The text names the problem.
 BREACH_RESOLUTION, BREACH_RESPONSE = 0, 1
-# Reserved for "a major incident was proposed" (issue 9, item 7): a decision only the group's
-# manager can take, so it is chased to the manager (see MANAGER_ISSUES) — not raised here yet.
+# A major incident proposed and not yet decided (issue 9, item 7): a decision only the group's
+# manager can take, so it is chased to the manager (see MANAGER_ISSUES).
 MAJOR_PROPOSED = 2
 RISK_RESOLUTION, RISK_RESPONSE = 3, 4
 UNOWNED, PENDING_LONG, STALE, RESOLVED_OPEN = 5, 6, 7, 8
@@ -144,8 +144,11 @@ def _issues(ticket: Ticket, config: Config, now: datetime, clocks: sla.Clocks | 
                 used = int(round(clock.fraction * 100, 6))  # 0.58 * 100 is 57.999...: not 57 %
                 issues.append(Issue(risk_rank, f"{name} SLA at risk ({used}% used, due {stamp(clock.due)})",
                                     stamp(at_risk.due)))
+        proposal = lifecycle.major_proposal(ticket)
+        if proposal is not None:
+            issues.append(Issue(MAJOR_PROPOSED, f"major incident proposed by {proposal.actor}", proposal.time))
         if not ticket.owner:
-            since = _last(ticket, ("escalate",)) or ticket.created
+            since = _last(ticket, ("escalate", "assign")) or ticket.created
             if _lasted(ticket, config, since, "unowned_after", now):
                 issues.append(Issue(UNOWNED, "nobody owns it", since))
         if ticket.status == "pending":

@@ -84,8 +84,9 @@ DEFAULTS: dict[str, Any] = {
     "git": {"commit": True},
     # Service requests: empty targets and approval keep a request on its priority's targets.
     "requests": {"targets": {}, "approval": [], "approvers": []},
+    "major_incident": {"declare": []},
 }
-_MERGED_KEYWISE = ("ids", "sla", "git", "chase", "requests")
+_MERGED_KEYWISE = ("ids", "sla", "git", "chase", "requests", "major_incident")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z")
 
@@ -143,6 +144,12 @@ _COMMENTS = {
         "#   targets: {onboarding/new-starter: 10d, software: 3d, default: 5d}\n"
         "#   approval: [onboarding/new-starter, software/license]\n"
         "#   approvers: []"
+    ),
+    "major_incident": (
+        "Who may declare a major incident (itsm escalate ID --reason impact --major), stand one down\n"
+        "# (--no-major) or reject a proposal. Empty: anyone. When declare names people, only they and\n"
+        "# the groups' managers may; everyone else proposes (--propose-major), and `itsm chase` chases\n"
+        "# the group's manager for a decision. Example: declare: [Priya Raman, Tom Okafor]"
     ),
 }
 
@@ -251,6 +258,8 @@ class Config:
     git_commit: bool
     sla_rules: SlaRules = SlaRules()
     requests: RequestSettings = NO_REQUEST_SETTINGS
+    # Who may declare a major incident besides the groups' managers; empty: anyone may.
+    major_declarers: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = field(default=(), compare=False)
 
     def kind_of_prefix(self, prefix: str) -> str | None:
@@ -472,12 +481,14 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
             fault(f"git: unknown key '{name}' (known: commit)", "git", name)
 
     request_settings = _requests(_mapping(data, "requests", fault), categories, fault)
+    major_declarers = _major_declarers(_mapping(data, "major_incident", fault), fault)
 
     return Config(
         prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
         categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
         autoclose_days=autoclose, chase=chase, resolution_codes=tuple(codes),
-        git_commit=commit, sla_rules=sla_rules, requests=request_settings, findings=tuple(findings),
+        git_commit=commit, sla_rules=sla_rules, requests=request_settings, major_declarers=major_declarers,
+        findings=tuple(findings),
     )
 
 
@@ -701,6 +712,19 @@ def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:
         if key not in DEFAULTS["chase"]:
             fault(f"chase: unknown key '{key}' (known: {', '.join(DEFAULTS['chase'])})", "chase", key)
     return ChaseSettings(at_risk=at_risk / 100, **durations, days=days)
+
+
+def _major_declarers(value: dict[str, Any], fault: Any) -> tuple[str, ...]:
+    for key in value:
+        if key != "declare":
+            fault(f"major_incident: unknown key '{key}' (known: declare)", "major_incident", key)
+    names = value.get("declare")
+    if names is None:
+        return ()
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        fault("major_incident.declare: must be a list of people's names, e.g. [Priya Raman]", "major_incident", "declare")
+        return ()
+    return tuple(" ".join(n.split()) for n in names)
 
 
 def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:

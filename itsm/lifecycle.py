@@ -15,6 +15,7 @@ _NOT_CLOSED = {status: status for status in STATUSES if status != "closed"}
 
 # action -> {status before: status after}. A pair that is not here is refused.
 TRANSITIONS: dict[str, dict[str, str]] = {
+    # A hand-over to another group follows `handed_over_status` (docs/lifecycle.md, Escalation).
     "assign": {"new": "assigned", "assigned": "assigned", "in_progress": "in_progress", "pending": "pending"},
     # The owner's first recorded work on an assigned ticket starts it.
     "start": {"assigned": "in_progress"},
@@ -22,7 +23,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "categorise": dict(_NOT_CLOSED),
     "edit": dict(_NOT_CLOSED),
     # Functional escalation hands the ticket to another level or group (who must pick it
-    # up), so it is not allowed while pending: resume first, and the clocks run again.
+    # up), so it is not allowed while pending: resume first, and the clocks run again. A
+    # ticket nobody ever owned stays new; a worked one is assigned, to nobody or to the
+    # target's queue owner (`handed_over_status`).
     "escalate": {"new": "new", "assigned": "assigned", "in_progress": "assigned"},
     # Telling someone senior changes no state.
     "escalate-to": dict(_OPEN),
@@ -75,6 +78,48 @@ def next_status(action: str, record_id: str, status: str, table: dict[str, dict[
     allowed = ", ".join(allowed_from(action, table))
     said = SAID_AS.get(action, action)
     raise StateRefusal(f"cannot {said} {record_id}: it is {status}; {said} is allowed when {allowed}")
+
+
+# -- hand-over: who owns a ticket that moves, and what it is then --------------------------
+
+
+def ever_owned(ticket: Ticket) -> bool:
+    """Whether anybody has ever owned the ticket. A ticket that has been worked is never
+    `new` again: `new` counts what nobody has touched, for the New backlog and time-in-New."""
+    return bool(ticket.owner) or any(
+        key == "owner" and value for entry in ticket.timeline for key, value in entry.changes
+    )
+
+
+def unowned_status(ticket: Ticket) -> str:
+    """The status of an open ticket that nobody owns now: `new` only if nobody ever did."""
+    return "assigned" if ever_owned(ticket) else "new"
+
+
+def handed_over_status(ticket: Ticket, owner: str | None) -> str:
+    """The status after a hand-over to another group or level, with `owner` the owner after it.
+
+    The same person going on keeps the ticket's state; a new owner has not started yet
+    (`assigned`); nobody: `assigned` without an owner if it was ever worked, else `new`.
+    A pending ticket stays pending with its owner (the caller refuses it without one)."""
+    if owner is not None and owner == ticket.owner:
+        return ticket.status
+    if ticket.status == "pending":
+        return "pending"
+    return "assigned" if owner else unowned_status(ticket)
+
+
+# -- major incidents ----------------------------------------------------------------------
+
+# Timeline entry kinds that decide whether a ticket is, or is proposed to be, a major incident.
+MAJOR_DECISIONS = ("major", "no-major", "major-proposed")
+
+
+def major_proposal(ticket: Ticket) -> Entry | None:
+    """The proposal to declare the ticket a major incident that nobody has decided yet: the
+    last `major-proposed` entry, when no declaration or rejection came after it."""
+    last = next((e for e in reversed(ticket.timeline) if e.kind in MAJOR_DECISIONS), None)
+    return last if last is not None and last.kind == "major-proposed" and not ticket.major else None
 
 
 # -- closing ---------------------------------------------------------------------------

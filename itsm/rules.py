@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from itsm import ids, sla, timeutil
+from itsm import ids, lifecycle, sla, timeutil
 from itsm.config import Config
 from itsm.model import (
     APPROVAL_STATES,
@@ -96,8 +96,11 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield "owner", f"status is {ticket.status} but nobody owns the ticket"
     if ticket.status == "new" and ticket.owner:
         yield "status", "status is new but the ticket has an owner (should be assigned)"
-    if ticket.status == "assigned" and not ticket.owner:
-        yield "owner", "status is assigned but nobody owns the ticket (should be new)"
+    # A worked ticket handed to a group with nobody on it is `assigned` to nobody; only one
+    # nobody ever owned is `new`. A ticket made `new` again by an escalation before that rule
+    # (the owner in its history) is left valid: the record tells what was done then.
+    if ticket.status == "assigned" and not ticket.owner and not lifecycle.ever_owned(ticket):
+        yield "owner", "status is assigned but nobody owns or ever owned the ticket (should be new)"
     if ticket.status == "closed" and ticket.notified is None:
         yield "status", "status is closed but the user was never told ('notified' has no time)"
     yield from _timeline_faults(ticket)

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import NOW, RunItsm, git, snapshot
 
-KNOWN = "ids, default_group, groups, categories, priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests"
+KNOWN = "ids, default_group, groups, categories, priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident"
 
 
 def write_config(desk: Path, text: str) -> None:
@@ -89,6 +89,11 @@ def test_the_generated_groups_are_a_working_example_of_managers_and_escalation_p
 CASES: dict[str, tuple[str, int, str]] = {
     "unknown-top-level-key": (
         "autoclose_days: 5\nescalation: fast\n", 2, f"unknown key 'escalation' (known: {KNOWN})"),
+    "major-incident-declare-not-a-list": (
+        "major_incident:\n  declare: Priya Raman\n", 2,
+        "major_incident.declare: must be a list of people's names, e.g. [Priya Raman]"),
+    "major-incident-unknown-key": (
+        "major_incident:\n  approve: [Priya Raman]\n", 2, "major_incident: unknown key 'approve' (known: declare)"),
     "bad-priority-in-matrix": (
         "priority_matrix:\n"
         "  high:\n    high: P1\n    medium: P2\n    low: P3\n"

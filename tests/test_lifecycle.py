@@ -324,12 +324,12 @@ COMMANDS: dict[str, Command] = {
     "edit": Command("edit", "edit", lambda i: ("edit", i), editor=True),
 }
 
-# Footnote 3: a functional escalation clears the owner unless the target group has a queue
-# owner; network (the level-2 group of network/vpn) names none, so nobody owns the ticket and
-# it is `new`, whatever the state before. Every other allowed pair lands where the table says
-# (the log is by Alice Moreau, not the owner, so it does not start work; the reopened ticket
-# has an owner, so footnote 5 does not apply).
-FOOTNOTED = {"escalate": "new"}
+# Footnote 3: a functional escalation is a hand-over; network (the level-2 group of
+# network/vpn) names no queue owner, so nobody owns the ticket after it: the new ticket (never
+# owned) stays new, the worked ones are assigned to nobody — where the table says. Every other
+# allowed pair lands where the table says too (the log is by Alice Moreau, not the owner, so
+# it does not start work; the reopened ticket has an owner, so footnote 5 does not apply).
+FOOTNOTED: dict[str, str] = {}
 
 # A few refusals written out in full, so the derived messages below are not only checked
 # against themselves.
@@ -662,13 +662,15 @@ def test_reopen_restarts_the_resolution_clock_from_the_reopen(states: States, ru
     assert field(path, "due_resolution") == "2026-11-29T14:15:00Z"
 
 
-def test_reopen_of_a_ticket_nobody_owns_makes_it_new(states: States, run_itsm: RunItsm, tmp_path: Path) -> None:
+def test_reopen_of_a_ticket_nobody_owns_is_assigned_to_nobody(states: States, run_itsm: RunItsm, tmp_path: Path) -> None:
+    """Footnote 5: it was owned before (worked tickets are never new again), so it is
+    assigned without an owner, and `list --unowned` shows it."""
     ticket_id = states.ids["resolved"]
     ok(run_itsm, "edit", ticket_id, env={"EDITOR": editor(tmp_path, DISOWN)})
     assert field(path_of(states.root, ticket_id), "owner") == ""
     done = ok(run_itsm, "reopen", ticket_id, "--reason", "Dropped again")
-    assert done.stdout.endswith(" [new]\n")
-    assert field(path_of(states.root, ticket_id), "status") == "new"
+    assert done.stdout.endswith(" [assigned]\n")
+    assert field(path_of(states.root, ticket_id), "status") == "assigned"
     assert ticket_id in list_ids(run_itsm, "--unowned")
     assert_valid(states.root)
 
@@ -906,17 +908,18 @@ def test_functional_escalation_without_a_default_group_asks_for_one(esc: Path, r
     assert_check_clean(run_itsm)
 
 
-def test_functional_escalation_clears_the_owner_and_the_ticket_is_new_again(esc: Path, run_itsm: RunItsm) -> None:
+def test_functional_escalation_clears_the_owner_and_the_worked_ticket_is_assigned_to_nobody(
+        esc: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "VPN drops", "-c", "network/vpn", "--group", "service-desk", "--owner", OWNER)
     assert_valid(esc)
     ok(run_itsm, "log", ticket_id, "Checked the client logs", "--actor", OWNER)
     assert_valid(esc)
     done = ok(run_itsm, "escalate", ticket_id, "--level", "2", "--actor", OWNER, "--note", "no fix at level 1")
     moves = f"level 1 -> 2; group service-desk -> network; owner {OWNER} -> (none) (no fix at level 1)"
-    assert done.stdout == f"{ticket_id} escalate: {moves} [new]\n"
+    assert done.stdout == f"{ticket_id} escalate: {moves} [assigned]\n"
     assert subject(esc) == f"{ticket_id} escalate: {moves}"
     path = path_of(esc, ticket_id)
-    assert [field(path, k) for k in ("status", "owner", "group", "level")] == ["new", "", "network", "2"]
+    assert [field(path, k) for k in ("status", "owner", "group", "level")] == ["assigned", "", "network", "2"]
     assert list_ids(run_itsm, "--unowned") == [ticket_id]
     assert_check_clean(run_itsm)
 
@@ -982,14 +985,15 @@ def test_a_major_incident_is_p1_listed_and_declared_once(esc: Path, run_itsm: Ru
     assert_valid(esc)
     count = commit_count(esc)
     done = ok(run_itsm, "escalate", ticket_id, "--reason", "impact", "--major", env=at("2026-11-26T09:30:00Z"))
-    assert done.stdout == f"{ticket_id} major: Major incident declared, Priya Raman told; priority P3 -> P1. [assigned]\n"
+    assert done.stdout == (f"{ticket_id} major: Major incident declared, Priya Raman told; "
+                           "impact medium -> high, priority P3 -> P1. [assigned]\n")
     assert commit_count(esc) == count + 1
     assert subject(esc) == f"{ticket_id} hierarchical: to Priya Raman (impact); major incident declared"
     data = show_json(run_itsm, ticket_id)
     assert (data["major"], data["priority"], data["status"]) == (True, "P1", "assigned")
     assert [(e["time"], e["kind"], e["text"]) for e in data["timeline"][-2:]] == [
         ("2026-11-26T09:30:00Z", "hierarchical", "told Priya Raman: the impact is serious"),
-        ("2026-11-26T09:30:00Z", "major", "Major incident declared, Priya Raman told; priority P3 -> P1."),
+        ("2026-11-26T09:30:00Z", "major", "Major incident declared, Priya Raman told; impact medium -> high, priority P3 -> P1."),
     ]
     assert_check_clean(run_itsm)
     assert list_ids(run_itsm, "--major") == [ticket_id]
@@ -998,7 +1002,7 @@ def test_a_major_incident_is_p1_listed_and_declared_once(esc: Path, run_itsm: Ru
             "escalate", ticket_id, "--reason", "impact", "--to", "Dana Whitfield", "--major")
     # Impact x urgency would now say P4; a major incident stays P1.
     done = ok(run_itsm, "categorise", ticket_id, "--impact", "low", env=at("2026-11-26T09:40:00Z"))
-    assert done.stdout == f"{ticket_id} categorise: impact medium -> low [assigned]\n"
+    assert done.stdout == f"{ticket_id} categorise: impact high -> low [assigned]\n"
     path = path_of(esc, ticket_id)
     assert [field(path, k) for k in ("major", "priority", "impact")] == ["true", "P1", "low"]
     assert_check_clean(run_itsm)

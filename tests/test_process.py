@@ -77,7 +77,7 @@ ENTRIES = [
     ("assign", "owner (none) -> Ben Okoro", "assigned"),
     ("categorise", "priority P3 -> P2; impact medium -> high; category (none) -> network/vpn", "assigned"),
     ("call", "Called Maria: drops started after the router swap", "in_progress"),
-    ("escalate", "level 1 -> 2; group service-desk -> network; owner Ben Okoro -> (none) (no fix at level 1)", "new"),
+    ("escalate", "level 1 -> 2; group service-desk -> network; owner Ben Okoro -> (none) (no fix at level 1)", "assigned"),
     ("assign", "owner (none) -> Carla Diaz", "assigned"),
     ("hierarchical", "told Dana Whitfield: no fix has been found", "assigned"),
     ("pend", "waiting for Maria to test from home", "pending"),
@@ -350,8 +350,8 @@ def test_history_tells_the_story(story: Played, run_itsm: RunItsm) -> None:
         ["priority: P3 -> P2", "impact: medium -> high", "category: (none) -> network/vpn",
          f"due_resolution: 2026-11-29T09:00:00Z -> {DAY}17:15:00Z"],
         ["status: assigned -> in_progress"],
-        ["status: in_progress -> new", "group: service-desk -> network", "level: 1 -> 2", "owner: Ben Okoro -> (none)"],
-        ["status: new -> assigned", "owner: (none) -> Carla Diaz"],
+        ["status: in_progress -> assigned", "group: service-desk -> network", "level: 1 -> 2", "owner: Ben Okoro -> (none)"],
+        ["owner: (none) -> Carla Diaz"],  # a worked ticket handed over is assigned to nobody, not new
         [],
         ["status: assigned -> pending", "waiting_on: (none) -> user"],
         ["status: pending -> in_progress", "waiting_on: user -> (none)", f"due_resolution: {DAY}17:15:00Z -> {DAY}20:15:00Z"],
@@ -390,7 +390,7 @@ def test_chase_nobody_owns_it_an_hour_after_the_escalation(story: Played) -> Non
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == [
         # 1h25m of the P2 8h resolution used since the change to P2 at 09:15: 6h35m left.
-        row(story, "new", None, "nobody owns it", f"{DAY}09:40:00Z", "Noah Example", "manager of network", 395),
+        row(story, "assigned", None, "nobody owns it", f"{DAY}09:40:00Z", "Noah Example", "manager of network", 395),
     ]
 
 

@@ -72,9 +72,12 @@ def escalate(
     id: IdArg,
     level: Annotated[int | None, typer.Option("--level", "-l", help="Functional: hand it to support level 1, 2 or 3.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", "-g", help="Functional: the group (default from itsm.yaml).", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", "-o", help="Functional: the person in the new group who takes it now.", show_default=False)] = None,
     to: Annotated[str | None, typer.Option("--to", help="Hierarchical: the senior person told (default: the group's manager).", show_default=False)] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Hierarchical: impact, no-fix or slow.", autocompletion=lambda: list(workflow.ESCALATION_REASONS), show_default=False)] = None,
-    major: Annotated[bool, typer.Option("--major", help="Hierarchical: declare a major incident (priority P1).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Hierarchical: impact, no-fix or slow; with --no-major or --propose-major, why, in words.", show_default=False)] = None,
+    major: Annotated[bool, typer.Option("--major", help="Hierarchical: declare a major incident (impact high, priority P1).")] = False,
+    no_major: Annotated[bool, typer.Option("--no-major", help="Stand a major incident down (priority back to impact x urgency), or reject a proposal.")] = False,
+    propose_major: Annotated[bool, typer.Option("--propose-major", help="Propose a major incident to those who may declare one.")] = False,
     note: NoteOpt = None,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
@@ -83,28 +86,44 @@ def escalate(
 ) -> None:
     """Escalate a ticket: functionally to another level or group, or hierarchically to a senior.
 
-    Functional: the ticket moves to the level's group and its owner is cleared (unless the
-    group has a queue owner). Hierarchical: someone senior is told why; --major declares a
-    major incident.
+    Functional: the ticket moves to the level's group and its owner is dropped, unless --owner
+    names the new one or the group has a queue owner; a worked ticket is then assigned to
+    nobody, never new again. Hierarchical: someone senior is told why; --major declares a
+    major incident, --no-major stands it down, --propose-major asks for one.
 
     Example: itsm escalate inc-7qk --level 2 --note "no fix at level 1"
 
     Example: itsm escalate inc-7qk --to "Priya Raman" --reason no-fix --major
+
+    Example: itsm escalate inc-7qk --no-major --reason "only the test gateway was down"
     """
-    hierarchical = to is not None or reason is not None or major
-    if hierarchical and (level is not None or group is not None):
+    if sum((major, no_major, propose_major)) > 1:
+        raise UsageError("give one of --major, --no-major and --propose-major")
+    decision = no_major or propose_major
+    hierarchical = to is not None or reason is not None or major or decision
+    if hierarchical and (level is not None or group is not None or owner is not None):
         raise UsageError("escalate either functionally (--level/--group) or hierarchically (--to/--reason), not both")
+    if decision and to is not None:
+        raise UsageError(f"--to does not go with {'--no-major' if no_major else '--propose-major'}",
+                         hint="a proposal is chased to the group's manager; a stand-down tells the timeline")
     the_desk = open_desk(desk)
     who = actions.resolve_actor(the_desk, actor)
     commit = actions.should_commit(the_desk, no_commit)
     if hierarchical:
         if reason is None:
-            raise UsageError("say why you escalate", hint="--reason impact, no-fix or slow")
-        ticket = workflow.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major, commit=commit)
+            hint = '--reason "why, in a few words"' if decision else "--reason impact, no-fix or slow"
+            raise UsageError("say why you escalate", hint=hint)
+        if decision:
+            step = workflow.stand_down if no_major else workflow.propose_major
+            ticket = step(the_desk, id, actor=who, reason=reason, note=note, commit=commit)
+        else:
+            ticket = workflow.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major,
+                                          commit=commit)
     else:
         if level is None:
             raise UsageError("say where to", hint="--level N [--group G] (functional) or --to PERSON --reason R (hierarchical)")
-        ticket = workflow.escalate(the_desk, id, actor=who, level=level, group=group, note=note, commit=commit)
+        ticket = workflow.escalate(the_desk, id, actor=who, level=level, group=group, owner=owner, note=note,
+                                   commit=commit)
     report(ticket, as_json)
 
 
