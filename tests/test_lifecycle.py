@@ -670,7 +670,7 @@ def test_a_closed_ticket_is_final_and_a_new_one_points_back_to_it(states: States
     data = json.loads(done.stdout)
     assert data["related"] == [closed]
     assert data["timeline"][0]["text"] == (
-        f"Recorded from cli for {REPORTER}: P3 (impact medium, urgency medium); routed to network (level 2); "
+        f"Recorded from phone for {REPORTER}: P3 (impact medium, urgency medium); routed to network (level 2); "
         f"related to {closed}."
     )
     assert f"related:\n- {closed}\n" in path_of(root, data["id"]).read_text(encoding="utf-8")
