@@ -137,6 +137,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "major": False, "problem": None, "kb": [], "related": [], "created": NOW, "updated": NOW, "responded": None,
         "resolved": None, "closed": None, "due_response": "2026-11-26T09:30:00Z",
         "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
+        "resolved_by": None, "resolutions": 0, "reopens": 0, "reassignments": 0,
         "description": "It drops when I join a call.",
         "timeline": [{
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",
@@ -153,7 +154,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "response": {"state": "due", "due": "2026-11-26T09:30:00Z", "left_minutes": 30, "stopped": None},
         "resolution": {"state": "due", "due": "2026-11-26T17:00:00Z", "left_minutes": 480, "stopped": None},
     }
-    assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md"}
+    assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md", "resolution_history": []}
 
 
 def test_new_description_dash_reads_stdin(desk: Path, run_itsm: RunItsm) -> None:
@@ -442,7 +443,8 @@ def test_list_formats(five: dict[str, str], run_itsm: RunItsm) -> None:
     assert [(r["id"], r["title"], r["category"]) for r in rows] == [
         (vpn, "VPN down for sales", "network/vpn"), (wifi, "Wifi flaky in room 4", "network/wifi"),
     ]
-    assert rows[1] == {k: v for k, v in show_json(run_itsm, wifi).items() if k != "path"}
+    # The same record; `show` adds where the file is and the resolutions read from the timeline.
+    assert rows[1] == {k: v for k, v in show_json(run_itsm, wifi).items() if k not in ("path", "resolution_history")}
 
 
 # -- log, assign, categorise --------------------------------------------------------------

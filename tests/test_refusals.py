@@ -105,7 +105,7 @@ CASES: dict[str, Case] = {
     "bad-impact": Case(("new", "Disk full", "--impact", "huge"), lambda d: "unknown impact 'huge' (use one of: high, medium, low)"),
     "bad-urgency-categorise": Case(("categorise", "{one}", "--urgency", "now"), lambda d: "unknown urgency 'now' (use one of: high, medium, low)"),
     "bad-channel": Case(("new", "Disk full", "--channel", "pigeon"),
-                        lambda d: "unknown channel 'pigeon' (use one of: cli, email, phone, chat, web, walk-in, monitoring)"),
+                        lambda d: "unknown channel 'pigeon' (use one of: email, phone, chat, web, walk-in, monitoring)"),
     "unknown-category": Case(("new", "Disk full", "-c", "nope/nope"), lambda d: "unknown category 'nope/nope' (see the categories in itsm.yaml)"),
     "unknown-category-categorise": Case(("categorise", "{one}", "-c", "network/vnp"),
                                         lambda d: "unknown category 'network/vnp' (did you mean network/vpn, network/dns, network/wifi?)"),
