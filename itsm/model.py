@@ -244,7 +244,7 @@ def record_entry(before: TimelineRecord | None, after: TimelineRecord, entry: En
     A ticket's hand-over to another owner or group is counted here, whichever command made
     it (assign, escalate, categorise, a hand edit): one place, so no path forgets it."""
     if isinstance(before, Ticket) and isinstance(after, Ticket) and is_reassignment(before, after):
-        after = dataclasses.replace(after, reassignments=reassignments_in(before.timeline) + 1)  # type: ignore[assignment]
+        after = dataclasses.replace(after, reassignments=reassignments_in(before.timeline) + 1)
     return add_entry(after, dataclasses.replace(entry, changes=tracked_changes(before, after)))
 
 
