@@ -21,7 +21,7 @@ from itsm import config as config_mod
 from itsm import gitio, ids, lifecycle, records, requests, rules, sla, timeutil
 from itsm.errors import UsageError
 from itsm.model import (
-    CHANNELS,
+    CONTACT_CHANNELS,
     INTERACTION_KINDS,
     LEVELS,
     TICKET_TYPES,
@@ -105,6 +105,14 @@ def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None
     return value
 
 
+def contact_channel(value: str) -> str:
+    if value == "cli":
+        raise UsageError("'cli' is not how a user reaches the desk: it names the tool that typed the ticket",
+                         hint=f"say how the user got in touch: {', '.join(CONTACT_CHANNELS)}")
+    choice(value, CONTACT_CHANNELS, "channel")
+    return value
+
+
 def category_name(desk: Desk, value: str | None) -> str | None:
     if value is None:
         return None
@@ -140,7 +148,7 @@ def new_ticket(
     impact: str = "medium",
     urgency: str = "medium",
     reporter: str | None = None,
-    channel: str = "cli",
+    channel: str | None = None,
     description: str = "",
     owner: str | None = None,
     group: str | None = None,
@@ -157,7 +165,7 @@ def new_ticket(
     choice(type, TICKET_TYPES, "type")
     choice(impact, LEVELS, "impact")
     choice(urgency, LEVELS, "urgency")
-    choice(channel, CHANNELS, "channel")
+    channel = contact_channel(channel or desk.config.default_channel)
     category = category_name(desk, category)
     group = group_name(desk, group) or desk.config.group_for(category)
     reporter = person(reporter, "reporter") if reporter else actor
@@ -417,6 +425,10 @@ PROTECTED_KEYS = {
     "closed": "set by `itsm close`",
     "notified": "set by `itsm notify`",
     "confirmed": "set by `itsm confirm`",
+    "resolved_by": "set by `itsm resolve`",
+    "resolutions": "counted by `itsm resolve`",
+    "reopens": "counted by `itsm reopen`",
+    "reassignments": "counted from the hand-overs in the timeline",
     "due_response": "derived from the priority's SLA",
     "due_resolution": "derived from the priority's SLA",
     "problem": "links are kept on both sides by `itsm problem link`",

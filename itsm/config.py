@@ -19,7 +19,7 @@ from itsm import fileio, yamlio
 from itsm.errors import Finding, UsageError
 from itsm.holiday_calendar import Holidays
 from itsm.ids import PREFIX_RE
-from itsm.model import LEVELS, PRIORITIES, SUPPORT_LEVELS, WAITS
+from itsm.model import CONTACT_CHANNELS, LEVELS, PRIORITIES, RESOLUTION_KINDS, SUPPORT_LEVELS, TICKET_TYPES, WAITS
 from itsm.timeutil import duration_days, parse_duration
 
 CONFIG_FILE = "itsm.yaml"
@@ -29,6 +29,9 @@ CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*\Z")
 DEFAULTS: dict[str, Any] = {
     "ids": {"incident": "INC", "request": "REQ", "problem": "PRB", "kb": "KB", "length": 6},
     "default_group": "service-desk",
+    # `itsm new` is typed by a desk agent, most often with the user on the line: a fresh
+    # desk records a call, not the tool (`cli` is not a contact channel).
+    "default_channel": "phone",
     "groups": {
         "service-desk": {"level": 1, "manager": None},
         "identity": {"level": 2, "manager": None},
@@ -76,11 +79,20 @@ DEFAULTS: dict[str, Any] = {
         "pending_after": "5d",
         "resolved_after": "2d",
     },
-    "resolution_codes": [
-        "fixed", "workaround-applied", "configuration-changed", "hardware-replaced",
-        "software-updated", "user-guided", "request-fulfilled", "supplier-fixed",
-        "no-fault-found", "duplicate",
-    ],
+    # code -> where it fits: `types` (incident, request) and `kinds` (of resolution); a
+    # code without them fits any. A plain list of codes restricts none (docs/lifecycle.md).
+    "resolution_codes": {
+        "fixed": {"kinds": ["fix"]},
+        "workaround-applied": {"kinds": ["workaround"]},
+        "configuration-changed": {},
+        "hardware-replaced": {},
+        "software-updated": {},
+        "user-guided": {},
+        "request-fulfilled": {"types": ["request"]},
+        "supplier-fixed": {"kinds": ["fix"]},
+        "no-fault-found": {"types": ["incident"]},
+        "duplicate": {},
+    },
     "git": {"commit": True},
     # Service requests: empty targets and approval keep a request on its priority's targets.
     "requests": {"targets": {}, "approval": [], "approvers": []},
@@ -93,6 +105,10 @@ _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z
 _COMMENTS = {
     "ids": "ID prefixes per record kind, and how many code characters a new ID gets (docs/ids.md).",
     "default_group": "Where a ticket goes when its category names no group.",
+    "default_channel": (
+        "How the user reached the desk when `itsm new` is given no --channel: phone, email, chat,\n"
+        "# web, walk-in or monitoring (not cli: that names the tool, not how the user got in touch)."
+    ),
     "groups": (
         "Support groups: their level (1-3); manager: the person told on a hierarchical escalation\n"
         "# (itsm escalate ID --reason impact); escalates_to: the group `itsm escalate ID --level N` sends\n"
@@ -131,7 +147,12 @@ _COMMENTS = {
         "# user told and silent: until autoclose_days have passed). With business_hours they count\n"
         "# working time, and d counts working days, as for sla targets."
     ),
-    "resolution_codes": "Codes `itsm resolve --code` accepts, for reporting what fixed things.",
+    "resolution_codes": (
+        "Codes `itsm resolve --code` accepts, for reporting what fixed things. Each may say where it\n"
+        "# fits: types (incident, request) and kinds (fix, workaround); a code fits any when it says\n"
+        "# nothing. A code that does not fit is refused, and `itsm check` names one recorded.\n"
+        "# A plain list of codes (- fixed) restricts none."
+    ),
     "git": "Commit every change (set commit: false to commit by hand).",
     "requests": (
         "Service requests (itsm new --type request), which are not incidents. targets: time to fulfil\n"
@@ -243,6 +264,16 @@ NO_REQUEST_SETTINGS = RequestSettings({}, (), ())
 
 
 @dataclass(frozen=True)
+class CodeRule:
+    """Where a resolution code fits: the ticket types and resolution kinds it may be used
+    with, each None when the code fits any. Data, not code: a new kind of resolution (a
+    request's `fulfilled`) needs only a line in itsm.yaml."""
+
+    types: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     prefixes: dict[str, str]  # record kind or ticket type -> prefix
     id_length: int
@@ -255,6 +286,8 @@ class Config:
     autoclose_days: int
     chase: ChaseSettings
     resolution_codes: tuple[str, ...]
+    code_rules: dict[str, CodeRule]
+    default_channel: str
     git_commit: bool
     sla_rules: SlaRules = SlaRules()
     requests: RequestSettings = NO_REQUEST_SETTINGS
@@ -269,10 +302,26 @@ class Config:
                 return "ticket" if name in ("incident", "request") else name
         return None
 
+    def code_misfit(self, code: str, ticket_type: str, kind: str) -> str | None:
+        """Why `code` does not fit a resolution of this kind on a ticket of this type, or
+        None when it fits (or is not a known code: that is another fault)."""
+        rule = self.code_rules.get(code)
+        if rule is None:
+            return None
+        if rule.types is not None and ticket_type not in rule.types:
+            return f"resolution code '{code}' is for {' or '.join(t + 's' for t in rule.types)}, not {_a(ticket_type)}"
+        if rule.kinds is not None and kind not in rule.kinds:
+            return f"resolution code '{code}' is for {' or '.join(_a(k) for k in rule.kinds)}, not {_a(kind)}"
+        return None
+
     def group_for(self, category: str | None) -> str:
         if category and category in self.categories:
             return self.categories[category]
         return self.default_group
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def default_config() -> Config:
@@ -461,10 +510,12 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
 
     business_hours = _business_hours(data.get("business_hours"), fault, desk_root)
     chase = _chase(_mapping(data, "chase", fault), fault)
-    codes = data.get("resolution_codes")
-    if not isinstance(codes, list) or not all(isinstance(c, str) and NAME_RE.match(c) for c in codes):
-        fault("resolution_codes: must be a list of lower-case codes like 'hardware-replaced'", "resolution_codes")
-        codes = DEFAULTS["resolution_codes"]
+    code_rules = _resolution_codes(data.get("resolution_codes"), fault)
+    default_channel = data.get("default_channel")
+    if default_channel not in CONTACT_CHANNELS:
+        why = " ('cli' names the tool that typed a ticket, not how the user reached the desk)" if default_channel == "cli" else ""
+        fault(f"default_channel: '{default_channel}' must be one of {', '.join(CONTACT_CHANNELS)}{why}", "default_channel")
+        default_channel = DEFAULTS["default_channel"]
 
     autoclose = data.get("autoclose_days")
     if isinstance(autoclose, bool) or not isinstance(autoclose, int) or autoclose < 0:
@@ -486,9 +537,9 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
     return Config(
         prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
         categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
-        autoclose_days=autoclose, chase=chase, resolution_codes=tuple(codes),
-        git_commit=commit, sla_rules=sla_rules, requests=request_settings, major_declarers=major_declarers,
-        findings=tuple(findings),
+        autoclose_days=autoclose, chase=chase, resolution_codes=tuple(code_rules), code_rules=code_rules,
+        default_channel=str(default_channel), git_commit=commit, sla_rules=sla_rules, requests=request_settings,
+        major_declarers=major_declarers, findings=tuple(findings),
     )
 
 
@@ -690,6 +741,35 @@ def _closures(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) 
             continue
         found.update(start + timedelta(days=n) for n in range((end - start).days + 1))
     return found
+
+
+def _resolution_codes(value: Any, fault: Any) -> dict[str, CodeRule]:
+    """A plain list (every code fits anything, as before codes had rules) or a mapping of
+    code -> {types: [...], kinds: [...]}; a wrong part is a finding and the defaults stand in."""
+    if isinstance(value, list):
+        if all(isinstance(code, str) and NAME_RE.match(code) for code in value):
+            return {code: CodeRule() for code in value}
+    elif isinstance(value, dict) and all(isinstance(code, str) and NAME_RE.match(code) for code in value):
+        rules: dict[str, CodeRule] = {}
+        for code, spec in value.items():
+            spec = {} if spec is None else spec
+            if not isinstance(spec, dict):
+                fault(f"resolution_codes.{code}: must be a mapping with types and/or kinds, or empty", "resolution_codes", code)
+                spec = {}
+            limits: dict[str, tuple[str, ...] | None] = {"types": None, "kinds": None}
+            for key, item in spec.items():
+                allowed = {"types": TICKET_TYPES, "kinds": RESOLUTION_KINDS}.get(key)
+                if allowed is None:
+                    fault(f"resolution_codes.{code}: unknown key '{key}' (known: types, kinds)", "resolution_codes", code, key)
+                elif not isinstance(item, list) or not item or not all(entry in allowed for entry in item):
+                    fault(f"resolution_codes.{code}.{key}: must be a list of {', '.join(allowed)}", "resolution_codes", code, key)
+                else:
+                    limits[key] = tuple(item)
+            rules[code] = CodeRule(limits["types"], limits["kinds"])
+        return rules
+    fault("resolution_codes: must be a list of lower-case codes like 'hardware-replaced', or a mapping "
+          "of such codes to where they fit (types, kinds)", "resolution_codes")
+    return _resolution_codes(DEFAULTS["resolution_codes"], lambda *args: None)
 
 
 def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:

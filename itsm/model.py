@@ -17,6 +17,9 @@ OPEN_STATUSES = ("new", "assigned", "in_progress", "pending")
 LEVELS = ("high", "medium", "low")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 CHANNELS = ("cli", "email", "phone", "chat", "web", "walk-in", "monitoring")
+# How a user reaches the desk. `cli` stays readable in old records but is not one: it names
+# the tool that typed the ticket, so a new ticket is never recorded from it.
+CONTACT_CHANNELS = tuple(channel for channel in CHANNELS if channel != "cli")
 SUPPORT_LEVELS = (1, 2, 3)
 RESOLUTION_KINDS = ("workaround", "fix", "fulfilled", "rejected")
 # A service request ends fulfilled or rejected (its approval refused); an incident never does.
@@ -32,7 +35,7 @@ INBOUND_KINDS = tuple(f"{kind}-in" for kind in CONTACT_KINDS)
 # the desk's `sla.pause_on` (by default only a wait on the user).
 WAITS = ("user", "supplier", "change", "other")
 
-FieldType = Literal["str", "opt_str", "int", "bool", "str_list", "resolution"]
+FieldType = Literal["str", "opt_str", "int", "count", "bool", "str_list", "resolution"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,12 @@ class Ticket:
     # Service requests only: when the user needs it (a UTC time), and where its approval stands.
     needed_by: str | None = None
     approval: str | None = None
+    # Facts for reports (docs/lifecycle.md, "Facts kept for reports"): who resolved the
+    # current resolution, and how often the ticket was resolved, reopened and handed over.
+    resolved_by: str | None = None
+    resolutions: int = 0
+    reopens: int = 0
+    reassignments: int = 0
     description: str = ""
     timeline: tuple[Entry, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -168,6 +177,7 @@ TICKET_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("resolution", "resolution"), ("notified", "opt_str"), ("confirmed", "opt_str"),
     ("waiting_on", "opt_str"),
     ("needed_by", "opt_str"), ("approval", "opt_str"),
+    ("resolved_by", "opt_str"), ("resolutions", "count"), ("reopens", "count"), ("reassignments", "count"),
 )
 PROBLEM_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("id", "str"), ("title", "str"), ("status", "str"), ("category", "opt_str"),
@@ -223,8 +233,13 @@ def add_entry(record: TimelineRecord, entry: Entry) -> TimelineRecord:
 
 
 def empty_value(key: str, kind: str) -> Any:
-    """A tracked key's value before any entry set it: an empty list, false or nothing."""
+    """A tracked key's value before any entry set it: an empty list, false, zero or nothing.
+
+    A count's empty value is 0, which is also what a file written before the count existed
+    reads as: such a record's front-matter and timeline agree without either naming it."""
     field_type = dict(FIELDS[kind])[key]
+    if field_type == "count":
+        return 0
     return [] if field_type == "str_list" else (False if field_type == "bool" else None)
 
 
@@ -240,8 +255,40 @@ def tracked_changes(before: Record | None, after: Record) -> tuple[tuple[str, An
 
 
 def record_entry(before: TimelineRecord | None, after: TimelineRecord, entry: Entry) -> TimelineRecord:
-    """`after` with `entry` appended, the entry carrying what changed since `before`."""
+    """`after` with `entry` appended, the entry carrying what changed since `before`.
+
+    A ticket's hand-over to another owner or group is counted here, whichever command made
+    it (assign, escalate, categorise, a hand edit): one place, so no path forgets it."""
+    if isinstance(before, Ticket) and isinstance(after, Ticket) and is_reassignment(before, after):
+        after = dataclasses.replace(after, reassignments=reassignments_in(before.timeline) + 1)
     return add_entry(after, dataclasses.replace(entry, changes=tracked_changes(before, after)))
+
+
+def is_reassignment(before: Ticket, after: Ticket) -> bool:
+    """Whether a change hands the ticket over: a group or owner it already had is replaced
+    (or the owner removed). Filling an empty owner is the first assignment, or a pick-up
+    from a group's queue after a hand-over already counted — not a reassignment."""
+    return ((before.owner is not None and after.owner != before.owner)
+            or (before.group is not None and after.group != before.group))
+
+
+def reassignments_in(timeline: tuple[Entry, ...]) -> int:
+    """The hand-overs a timeline's set lines tell, by `is_reassignment`'s rule.
+
+    A new count is this plus one, not the front-matter's count plus one: a record written
+    before the count existed (or a merge of two clones that each handed it over) gets the
+    count its timeline tells from its next hand-over on."""
+    owner: Any = None
+    group: Any = None
+    count = 0
+    for _, entry in sorted(enumerate(timeline), key=lambda pair: (pair[1].time, pair[0])):
+        changed = dict(entry.changes)
+        new_owner = changed.get("owner", owner)
+        new_group = changed.get("group", group)
+        if (owner is not None and new_owner != owner) or (group is not None and new_group != group):
+            count += 1
+        owner, group = new_owner, new_group
+    return count
 
 
 def timeline_state(record: Ticket | Problem) -> dict[str, tuple[Any, Entry]]:

@@ -263,6 +263,14 @@ def _typed(value: Any, field_type: FieldType) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError("must be a whole number")
         return value
+    if field_type == "count":
+        # Missing or empty is 0: a file written before the count was kept has not counted.
+        # A negative count reads, and `itsm check` names it, rather than hiding the file.
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        return value
     if field_type == "bool":
         if value is None:
             return False

@@ -65,7 +65,7 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> st
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in data:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
         return out.getvalue().rstrip("\n")
     from tabulate import tabulate  # only tables need it: keeps it off every command's start-up
 
@@ -81,6 +81,24 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return str(value)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)` in
+# a title typed by anyone who can file a ticket): OWASP's "CSV injection" advice is to start
+# such a cell with an apostrophe, which the spreadsheet shows as text and does not run.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell: true/false as in the record files, a mapping as JSON, a list joined with
+    ", " (as in the table), and never a formula."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = _cell(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _table_cell(value: Any) -> str:

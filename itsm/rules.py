@@ -80,6 +80,13 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
             yield "resolution", "resolution summary is empty"
         if ticket.resolution.code is not None and ticket.resolution.code not in config.resolution_codes:
             yield "resolution", f"resolution code '{ticket.resolution.code}' is not in resolution_codes of itsm.yaml"
+        elif ticket.resolution.code is not None:
+            misfit = config.code_misfit(ticket.resolution.code, ticket.type, ticket.resolution.kind)
+            if misfit:
+                yield "resolution", f"{misfit} (resolution_codes of itsm.yaml)"
+    for key in ("resolutions", "reopens", "reassignments"):
+        if getattr(ticket, key) < 0:
+            yield key, f"{key} is {getattr(ticket, key)}; a count is 0 or more"
     # States the lifecycle can never produce.
     if ticket.status in ("resolved", "closed"):
         if ticket.resolution is None:
@@ -92,6 +99,8 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield "closed", f"'closed' has a time but status is {ticket.status}"
     if ticket.status in OPEN_STATUSES and ticket.resolved is not None:
         yield "resolved", f"'resolved' has a time but status is {ticket.status}"
+    if ticket.status in OPEN_STATUSES and ticket.resolved_by is not None:
+        yield "resolved_by", f"'resolved_by' names {ticket.resolved_by} but status is {ticket.status}"
     if ticket.status in ("in_progress", "pending") and not ticket.owner:
         yield "owner", f"status is {ticket.status} but nobody owns the ticket"
     if ticket.status == "new" and ticket.owner:
@@ -290,10 +299,22 @@ def _lifecycle_entry_faults(record: Ticket | Problem) -> Iterator[Fault]:
         value = getattr(record, key)
         kind = {"notified": "notify", "confirmed": "confirm"}[key]
         said = since_resolve.get(kind) if resolve is not None else None
+        if key == "notified" and resolve is not None:
+            # A confirmation taken before any notify tells the user too, and says so in its set line.
+            said = _last_setting(record, "notified", since=resolve) or said
         if value is not None and said is None:
             yield key, f"{key} is {value} but the timeline has no {kind} entry since the ticket was resolved"
         elif value is not None and said is not None and value != said.time:
             yield key, f"{key} is {value} but the timeline's {kind} entry {said.id} is at {said.time}"
+
+
+def _last_setting(record: Ticket | Problem, key: str, since: Entry) -> Entry | None:
+    """The last entry from `since` on whose set line sets `key`."""
+    found = None
+    for entry in record.timeline[record.timeline.index(since):]:
+        if key in dict(entry.changes):
+            found = entry
+    return found
 
 
 def _shown(value: object) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import lifecycle, rules, timeutil
+from itsm import facts, lifecycle, rules, timeutil
 from itsm.actions import (
     MAX_FIELD_BYTES,
     Outcome,
@@ -296,6 +296,10 @@ def resolve(
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
         _refuse_wrong_resolution(ticket, kind, problem_path is not None)
+        misfit = desk.config.code_misfit(code, ticket.type, kind) if code else None
+        if misfit:
+            fitting = [c for c in desk.config.resolution_codes if desk.config.code_misfit(c, ticket.type, kind) is None]
+            raise UsageError(f"{ticket.id}: {misfit}", hint=f"codes for {ticket.type}s resolved with a {kind}: {', '.join(fitting)}")
         also: list[tuple[Record, Path]] = []
         linked = ticket.problem
         if problem_path is not None:
@@ -327,6 +331,7 @@ def resolve(
         updated = dataclasses.replace(
             ticket, status=status, waiting_on=None, resolved=now, problem=linked, kb=all_kb,
             resolution=Resolution(kind, summary_text, code), owner=ticket.owner or actor,
+            resolved_by=actor, resolutions=facts.count_entries(ticket, "resolve") + 1,
         )
         links = ([f"problem {linked}"] if problem_path is not None else []) + [f"KB {k}" for k in kb_ids]
         summary = f"{kind}: {summary_text}" + (f" [{code}]" if code else "")
@@ -430,8 +435,14 @@ def confirm(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit
     note = free_text(note or "", "the note")
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
-        summary = f"{ticket.reporter or 'the user'} agrees it is done" + (f": {note}" if note else "")
-        return Outcome(dataclasses.replace(ticket, status=status, confirmed=now), summary)
+        # Agreeing that it is done is hearing that it is: a confirmation taken in a live
+        # conversation tells the user too, so `close` need not ask for a separate notify.
+        told = ticket.notified or now
+        summary = f"{ticket.reporter or 'the user'} agrees it is done"
+        if ticket.notified is None:
+            summary += ", told it is resolved in the same conversation (notified too)"
+        summary += f": {note}" if note else ""
+        return Outcome(dataclasses.replace(ticket, status=status, confirmed=now, notified=told), summary)
 
     return update_ticket(desk, ref, "confirm", actor, commit, change)
 
@@ -471,9 +482,11 @@ def reopen(desk: Desk, ref: str, *, actor: str, reason: str, commit: bool = True
             raise StateRefusal(f"{ticket.id} was rejected; a rejection is final",
                                hint=f'record a new request that points back to it: itsm new "..." '
                                     f"--type request --related {ticket.id}")
+        # The current resolution leaves the front-matter (the ticket is open again); it stays
+        # in its resolve entry, and `resolutions` still counts it.
         updated = dataclasses.replace(
             ticket, status=status if ticket.owner else lifecycle.unowned_status(ticket), resolved=None, resolution=None,
-            notified=None, confirmed=None,
+            notified=None, confirmed=None, resolved_by=None, reopens=facts.count_entries(ticket, "reopen") + 1,
         )
         previous = ticket.resolution
         summary = reason + (f" (was resolved with a {previous.kind}: {previous.summary})" if previous else "")

@@ -338,7 +338,8 @@ def make_ticket(rng: Random, config: Config, created: datetime, code: str, now: 
             steps.append(("pend", agent, rng.choice(PEND_REASONS)))
         if status in ("resolved", "closed"):
             kind = "workaround" if rng.random() < 0.3 else "fix"
-            reason = rng.choice(config.resolution_codes) if config.resolution_codes and rng.random() < 0.8 else None
+            fitting = [c for c in config.resolution_codes if config.code_misfit(c, type_, kind) is None]
+            reason = rng.choice(fitting) if fitting and rng.random() < 0.8 else None
             resolution = Resolution(kind, rng.choice(WORKAROUNDS if kind == "workaround" else FIXES), reason)
             steps.append(("resolve", agent, f"{kind}: {resolution.summary}" + (f" [{reason}]" if reason else "")))
             if status == "closed" or rng.random() < 0.5:

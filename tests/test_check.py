@@ -211,7 +211,7 @@ def test_each_ticket_fault_is_reported_at_its_line(good: Good, run_itsm: RunItsm
 
 
 def test_a_front_matter_that_is_never_closed_says_so(good: Good, run_itsm: RunItsm) -> None:
-    good.edit("\napproval:\n---\n", "\napproval:\n")
+    good.edit("\nreassignments: 0\n---\n", "\nreassignments: 0\n")
     code, out, _ = run_check(run_itsm, good.root)
     assert (code, out) == (1, f"{good.rel}:1: the front-matter is never closed: add a '---' line after its last key\n")
 

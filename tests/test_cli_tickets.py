@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from itsm.cli.tickets import LIST_COLUMNS
 from tests.conftest import NOW, RunItsm, git, snapshot
 
 ID_RE = re.compile(r"^INC-[0-9ABCDEFGHJKMNPQRSTVWXYZ]{6}$")
@@ -137,6 +138,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "resolved": None, "closed": None, "due_response": "2026-11-26T09:30:00Z",
         "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
         "waiting_on": None, "needed_by": None, "approval": None,
+        "resolved_by": None, "resolutions": 0, "reopens": 0, "reassignments": 0,
         "description": "It drops when I join a call.",
         "timeline": [{
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",
@@ -155,7 +157,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "resolution": {"state": "due", "due": "2026-11-26T17:00:00Z", "left_minutes": 480, "stopped": None,
                        "breached_earlier": []},
     }
-    assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md"}
+    assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md", "resolution_history": []}
 
 
 def test_new_description_dash_reads_stdin(desk: Path, run_itsm: RunItsm) -> None:
@@ -202,7 +204,7 @@ def test_new_priority_follows_the_itil_matrix(
     text = ticket_file(desk, data["id"]).read_text()
     assert f"\npriority: {priority}\nimpact: {impact}\nurgency: {urgency}\n" in text
     assert data["timeline"][0]["text"] == (
-        f"Recorded from cli for Alice Moreau: {priority} (impact {impact}, urgency {urgency}); "
+        f"Recorded from phone for Alice Moreau: {priority} (impact {impact}, urgency {urgency}); "
         "routed to service-desk (level 1)."
     )
 
@@ -239,7 +241,7 @@ def test_new_with_owner_is_assigned_and_responded(desk: Path, run_itsm: RunItsm)
     data = show_json(run_itsm, ticket_id)
     assert (data["status"], data["owner"], data["responded"]) == ("assigned", "Bob Stone", NOW)
     assert data["timeline"][0]["text"] == (
-        "Recorded from cli for Alice Moreau: P3 (impact medium, urgency medium); "
+        "Recorded from phone for Alice Moreau: P3 (impact medium, urgency medium); "
         "routed to service-desk (level 1)."
     )
     # The owner given at creation is its own entry (same commit): the first response.
@@ -298,7 +300,7 @@ def test_show_and_list_say_where_a_ticket_stands_against_its_sla(desk: Path, run
         return next(line.strip() for line in done.stdout.splitlines() if line.strip().startswith("SLA: "))
 
     def column(at: str) -> str:
-        rows = run_itsm("list", "--format", "csv", env={"ITSM_NOW": at}).stdout.splitlines()
+        rows = run_itsm("list", "--format", "csv", "--columns", "id,priority,status,sla", env={"ITSM_NOW": at}).stdout.splitlines()
         return rows[1].split(",")[3]
 
     assert sla_line("2026-11-26T09:10:00Z") == ("SLA: response due in 5m (2026-11-26T09:15:00Z); "
@@ -410,7 +412,7 @@ def test_list_statuses_are_what_the_commands_made(five: dict[str, str], run_itsm
 
 def test_list_formats(five: dict[str, str], run_itsm: RunItsm) -> None:
     vpn, wifi = five["vpn"], five["wifi"]
-    csv_out = run_itsm("list", "--group", "network", "--format", "csv")
+    csv_out = run_itsm("list", "--group", "network", "--format", "csv", "--columns", ",".join(LIST_COLUMNS))
     assert (csv_out.returncode, csv_out.stderr) == (0, "")
     assert csv_out.stdout == (
         "id,priority,status,sla,type,category,group,owner,created,title\n"
@@ -444,7 +446,8 @@ def test_list_formats(five: dict[str, str], run_itsm: RunItsm) -> None:
     assert [(r["id"], r["title"], r["category"]) for r in rows] == [
         (vpn, "VPN down for sales", "network/vpn"), (wifi, "Wifi flaky in room 4", "network/wifi"),
     ]
-    assert rows[1] == {k: v for k, v in show_json(run_itsm, wifi).items() if k != "path"}
+    # The same record; `show` adds where the file is and the resolutions read from the timeline.
+    assert rows[1] == {k: v for k, v in show_json(run_itsm, wifi).items() if k not in ("path", "resolution_history")}
 
 
 # -- log, assign, categorise --------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_history_json_first_commit_lists_the_created_entry(lived: tuple[str, lis
     ticket_id, _, created_text = lived
     steps = json.loads(run_itsm("history", ticket_id, "--json").stdout)
     assert created_text == (
-        "Recorded from cli for maria@example.org: P3 (impact medium, urgency medium); routed to service-desk (level 1)."
+        "Recorded from phone for maria@example.org: P3 (impact medium, urgency medium); routed to service-desk (level 1)."
     )
     assert steps[0]["entries"] == [f"created: {created_text}"]
 

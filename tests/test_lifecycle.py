@@ -443,7 +443,7 @@ class Resolved:
 def build_resolved(run_itsm: RunItsm) -> dict[str, str]:
     ids = {
         "uncategorised": new(run_itsm, "Printer jams", "--owner", OWNER),  # told, agreed
-        "untold": new(run_itsm, "Monitor flickers", "-c", "hardware/monitor", "--owner", OWNER),  # agreed
+        "untold": new(run_itsm, "Monitor flickers", "-c", "hardware/monitor", "--owner", OWNER),  # agreed (which tells)
         "unagreed": new(run_itsm, "VPN drops", "-c", "network/vpn", "--owner", OWNER),  # told at NOW
         "quiet": new(run_itsm, "VPN slow", "-c", "network/vpn", "--owner", OWNER),  # told at NOW
         "major": new(run_itsm, "VPN down for everyone", "-c", "network/vpn", "--owner", OWNER),  # told at NOW
@@ -486,11 +486,11 @@ def test_close_refused_without_a_resolution(desk: Path, run_itsm: RunItsm) -> No
             f"cannot close {ticket_id}: no resolution recorded (itsm resolve --fix or --workaround)", "close", ticket_id)
 
 
-def test_close_refused_until_the_user_is_told(resolved: Resolved, run_itsm: RunItsm) -> None:
+def test_a_confirmation_tells_the_user_so_close_needs_no_notify(resolved: Resolved, run_itsm: RunItsm) -> None:
+    """Confirmed without a notify: agreeing it is done is hearing it is (docs/lifecycle.md,
+    "Facts kept for reports"); a ticket neither told nor agreed is refused (below)."""
     ticket_id = resolved.ids["untold"]
-    refused(run_itsm, resolved.root, f"cannot close {ticket_id}: the user has not been told (itsm notify)",
-            "close", ticket_id)
-    ok(run_itsm, "notify", ticket_id)
+    assert field(path_of(resolved.root, ticket_id), "notified") == field(path_of(resolved.root, ticket_id), "confirmed")
     assert ok(run_itsm, "close", ticket_id).stdout == f"{ticket_id} close: closed: the user agreed [closed]\n"
     assert_valid(resolved.root)
 
@@ -685,7 +685,7 @@ def test_a_closed_ticket_is_final_and_a_new_one_points_back_to_it(states: States
     data = json.loads(done.stdout)
     assert data["related"] == [closed]
     assert data["timeline"][0]["text"] == (
-        f"Recorded from cli for {REPORTER}: P3 (impact medium, urgency medium); routed to network (level 2); "
+        f"Recorded from phone for {REPORTER}: P3 (impact medium, urgency medium); routed to network (level 2); "
         f"related to {closed}."
     )
     assert f"related:\n- {closed}\n" in path_of(root, data["id"]).read_text(encoding="utf-8")

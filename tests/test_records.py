@@ -51,6 +51,10 @@ notified:
 confirmed:
 needed_by:
 approval:
+resolved_by:
+resolutions: 0
+reopens: 0
+reassignments: 0
 ---
 
 Since this morning the VPN drops every few minutes when I work from home.
@@ -253,7 +257,7 @@ def test_full_ticket_file_shape() -> None:
 def test_minimal_records() -> None:
     ticket = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z")
     text = records.render(ticket)
-    assert text.endswith("approval:\n---\n\n## Timeline\n")
+    assert text.endswith("approval:\nresolved_by:\nresolutions: 0\nreopens: 0\nreassignments: 0\n---\n\n## Timeline\n")
     assert records.parse(text, "ticket") == ticket
     article = Article(id="KB-H4W8N1", title="t", created="2026-11-26T09:00:00Z")
     text = records.render(article)

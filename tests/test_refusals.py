@@ -105,7 +105,7 @@ CASES: dict[str, Case] = {
     "bad-impact": Case(("new", "Disk full", "--impact", "huge"), lambda d: "unknown impact 'huge' (use one of: high, medium, low)"),
     "bad-urgency-categorise": Case(("categorise", "{one}", "--urgency", "now"), lambda d: "unknown urgency 'now' (use one of: high, medium, low)"),
     "bad-channel": Case(("new", "Disk full", "--channel", "pigeon"),
-                        lambda d: "unknown channel 'pigeon' (use one of: cli, email, phone, chat, web, walk-in, monitoring)"),
+                        lambda d: "unknown channel 'pigeon' (use one of: email, phone, chat, web, walk-in, monitoring)"),
     "unknown-category": Case(("new", "Disk full", "-c", "nope/nope"), lambda d: "unknown category 'nope/nope' (see the categories in itsm.yaml)"),
     "unknown-category-categorise": Case(("categorise", "{one}", "-c", "network/vnp"),
                                         lambda d: "unknown category 'network/vnp' (did you mean network/vpn, network/dns, network/wifi?)"),
@@ -137,14 +137,14 @@ CASES: dict[str, Case] = {
     "missing-title": Case(("new",), lambda d: "Missing argument 'title'. (see 'itsm new --help')"),
     "config-bad-key-new": Case(
         ("new", "Disk full"),
-        lambda d: f"itsm.yaml:{d.config_lines + 1}: unknown key 'frobnicate' (known: ids, default_group, groups, categories, "
-                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, major_incident) (fix itsm.yaml; `itsm check` lists every fault)",
+        lambda d: f"itsm.yaml:{d.config_lines + 1}: unknown key 'frobnicate' (known: ids, default_group, default_channel, groups, categories, "
+                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident) (fix itsm.yaml; `itsm check` lists every fault)",
         bad_config,
     ),
     "config-bad-key-log": Case(
         ("log", "{one}", "hello"),
-        lambda d: f"itsm.yaml:{d.config_lines + 1}: unknown key 'frobnicate' (known: ids, default_group, groups, categories, "
-                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, major_incident) (fix itsm.yaml; `itsm check` lists every fault)",
+        lambda d: f"itsm.yaml:{d.config_lines + 1}: unknown key 'frobnicate' (known: ids, default_group, default_channel, groups, categories, "
+                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident) (fix itsm.yaml; `itsm check` lists every fault)",
         bad_config,
     ),
 }

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from itsm import actions, gitio, history, render, rules, sla, timeutil
+from itsm import actions, facts, gitio, history, render, rules, sla, timeutil
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -23,17 +23,19 @@ from itsm.cli.common import (
 )
 from itsm.errors import UsageError
 from itsm.model import (
-    CHANNELS,
+    CONTACT_CHANNELS,
     INTERACTION_KINDS,
     LEVELS,
     PRIORITIES,
     REQUEST_RESOLUTION_KINDS,
     STATUSES,
+    TICKET_FIELDS,
     TICKET_TYPES,
     Article,
     Problem,
     Record,
     Ticket,
+    front_matter,
     to_json,
 )
 from itsm.store import Desk
@@ -58,7 +60,7 @@ def new(
     impact: Annotated[str, typer.Option("--impact", help="high, medium or low.", autocompletion=_choices(LEVELS))] = "medium",
     urgency: Annotated[str, typer.Option("--urgency", help="high, medium or low.", autocompletion=_choices(LEVELS))] = "medium",
     reporter: Annotated[str | None, typer.Option("--reporter", "-r", help="Who asked. Default: the actor.", show_default=False)] = None,
-    channel: Annotated[str, typer.Option("--channel", help=f"How: {', '.join(CHANNELS)}.", autocompletion=_choices(CHANNELS))] = "cli",
+    channel: Annotated[str | None, typer.Option("--channel", help=f"How the user reached the desk: {', '.join(CONTACT_CHANNELS)}. Default: default_channel in itsm.yaml (phone).", autocompletion=_choices(CONTACT_CHANNELS), show_default=False)] = None,
     description: Annotated[str | None, typer.Option("--description", "-d", help="The user's own words; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Who owns it from the start.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", help="Route to this group instead of the category's.", show_default=False)] = None,
@@ -108,6 +110,8 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         data = to_json(record)
         data["path"] = the_desk.relative(path)
+        if isinstance(record, Ticket):
+            data["resolution_history"] = [past.to_json() for past in facts.resolution_history(record)]
         if standings is not None:
             data["sla"] = {s.clock: s.to_json() for s in standings}
         out(render.to_json(data))
@@ -140,9 +144,16 @@ def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None =
                 [approval.get(t.approval, f"approval {t.approval}")] if t.approval else [])
             lines.append(f"  request: {'; '.join(parts)}")
         if t.resolution:
+            by = f" by {t.resolved_by}" if t.resolved_by else ""
+            code = f" [{t.resolution.code}]" if t.resolution.code else ""
             how = (f"as {t.resolution.kind}" if t.resolution.kind in REQUEST_RESOLUTION_KINDS
                    else f"with a {t.resolution.kind}")
-            lines.append(f"  resolved {t.resolved} {how}: {t.resolution.summary}")
+            lines.append(f"  resolved {t.resolved}{by} {how}: {t.resolution.summary}{code}")
+        lines += _earlier_resolutions(t)
+        counted = [f"{label} {n} time{'s' if n != 1 else ''}" for label, n in
+                   (("resolved", t.resolutions), ("reopened", t.reopens), ("reassigned", t.reassignments)) if n]
+        if counted:
+            lines.append(f"  {', '.join(counted)}")
         for key, label in (("notified", "user told"), ("confirmed", "user agreed"), ("closed", "closed")):
             if getattr(t, key):
                 lines.append(f"  {label} {getattr(t, key)}")
@@ -170,8 +181,55 @@ def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None =
     return "\n".join(lines)
 
 
+def _earlier_resolutions(ticket: Ticket) -> list[str]:
+    """The resolutions a reopen undid, from the timeline (the front-matter keeps the last)."""
+    undone = [past for past in facts.resolution_history(ticket) if past.reopened is not None]
+    lines = [f"  earlier resolutions ({len(undone)}):"] if undone else []
+    for past in undone:
+        how = f"a {past.kind}" if past.kind else "resolution"
+        code = f" [{past.code}]" if past.code else ""
+        lines.append(f"    {past.time} by {past.by}, {how}: {past.summary}{code}; "
+                     f"reopened {past.reopened}: {past.reopen_reason}")
+    return lines
+
+
 LIST_COLUMNS = ("id", "priority", "status", "sla", "type", "category", "group", "owner", "created", "title")
 SORT_KEYS = ("priority", "created", "updated", "status", "id")
+# Every column `list --format csv` writes: each front-matter key in file order (the
+# resolution as its three parts, so a spreadsheet can count by code), then a desk's own keys,
+# then where an open ticket stands against its SLA.
+RESOLUTION_COLUMNS = ("resolution_kind", "resolution_summary", "resolution_code")
+ALL_COLUMNS = (*(c for key, _ in TICKET_FIELDS for c in (RESOLUTION_COLUMNS if key == "resolution" else (key,))), "sla")
+
+
+def flat_row(ticket: Ticket) -> dict[str, Any]:
+    """A ticket's front-matter as one flat row: the resolution mapping split in its parts."""
+    row: dict[str, Any] = {}
+    for key, value in front_matter(ticket).items():
+        if key == "resolution":
+            parts = value or {}
+            row.update({f"resolution_{part}": parts.get(part) for part in ("kind", "summary", "code")})
+        else:
+            row[key] = value
+    return row
+
+
+def chosen_columns(columns: str | None, fmt: str, tickets: list[Ticket]) -> tuple[str, ...]:
+    """The columns asked for, or the format's own: the table's ten, or for csv every column
+    (a desk's own keys included). An unknown name is refused, naming the valid ones."""
+    extras = tuple(dict.fromkeys(key for t in tickets for key in t.extra))
+    valid = (*ALL_COLUMNS[:-1], *extras, ALL_COLUMNS[-1])
+    if columns is None:
+        return valid if fmt == "csv" else LIST_COLUMNS
+    if fmt == "json":
+        raise UsageError("--columns shapes table, md and csv output", hint="--json gives every key of each ticket")
+    names = tuple(dict.fromkeys(name.strip() for name in columns.split(",") if name.strip()))
+    if not names:
+        raise UsageError("--columns names no column", hint=f"e.g. --columns id,status,resolved_by; columns: {', '.join(valid)}")
+    for name in names:
+        if name not in valid:
+            raise UsageError(f"unknown column '{name}'", hint=f"columns: {', '.join(valid)}")
+    return names
 
 
 def list_tickets(
@@ -185,13 +243,15 @@ def list_tickets(
     unowned: Annotated[bool, typer.Option("--unowned", help="Only open tickets nobody owns.")] = False,
     major: Annotated[bool, typer.Option("--major", help="Only major incidents.")] = False,
     sort: Annotated[str, typer.Option("--sort", help=f"Order by {', '.join(SORT_KEYS)}.", autocompletion=_choices(SORT_KEYS))] = "priority",
+    columns: Annotated[str | None, typer.Option("--columns", metavar="A,B,...", help="Only these columns, in this order (table, md, csv). Default: csv every front-matter key and sla; table and md the ten shown.", show_default=False)] = None,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many rows.", show_default=False)] = None,
     fmt: FormatOpt = "table",
     desk: DeskOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List tickets as a table (or md, csv, json), most urgent first.
+    """List tickets as a table (or md, csv, json), most urgent first. CSV has every column
+    unless --columns names some; a cell starting with = + - @ gets a leading ' (never a formula).
 
     Example: itsm list --open --group network --sort created
     """
@@ -207,8 +267,9 @@ def list_tickets(
         if value not in PRIORITIES:
             raise UsageError(f"unknown priority '{value}'", hint=f"use one of: {', '.join(PRIORITIES)}")
     the_desk = open_desk(desk, config="warn")
+    every = list(the_desk.tickets())
     tickets = [
-        t for t in the_desk.tickets()
+        t for t in every
         if (not status or t.status in status)
         and (type is None or t.type == type)
         and (owner is None or t.owner == owner)
@@ -228,6 +289,7 @@ def list_tickets(
         return (getattr(t, sort) or "", t.id)
 
     tickets.sort(key=key, reverse=reverse)
+    shown = chosen_columns(columns, chosen, every)  # the same header whatever the filters
     if limit:
         tickets = tickets[:limit]
     # Where each open ticket stands against its SLA (a resolved or closed one's is history:
@@ -235,15 +297,15 @@ def list_tickets(
     now = timeutil.now()
     rows = []
     for t in tickets:
-        row = to_json(t)
-        standings = sla_of(the_desk, t, now) if t.is_open else None
+        row = to_json(t) if chosen == "json" else flat_row(t)
+        standings = sla_of(the_desk, t, now) if t.is_open and (chosen == "json" or "sla" in shown) else None
         if chosen == "json":
             row["sla"] = {s.clock: s.to_json() for s in standings} if standings is not None else None
         else:
             first = sla.pressing(standings) if standings else None
             row["sla"] = first.short(now) if first is not None else ""
         rows.append(row)
-    out(render.to_json(rows) if chosen == "json" else render.rows(rows, LIST_COLUMNS, chosen))
+    out(render.to_json(rows) if chosen == "json" else render.rows(rows, shown, chosen))
 
 
 def log(
