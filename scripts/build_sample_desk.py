@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -146,8 +147,15 @@ def ticket(
     recorder = item["reporter"] if item["channel"] == "monitoring" else _first_staff(item)
     timeline = [entry(item["created"], recorder, "created", first)]
     stamps: dict[str, str | None] = {"resolved": None, "closed": None, "notified": None, "confirmed": None}
+    owner: str | None = None
     for event in item["events"]:
-        if event["kind"] == "escalate" and "Major incident declared" in event["text"]:
+        if event["kind"] == "assign" and "->" not in event["text"] and not _ROUTED.search(event["text"]):
+            # The person who picks a ticket up owns it: said the way `itsm assign` says it, so
+            # the clocks see a person taking the ticket (the first response).
+            text = f"owner {owner or '(none)'} -> {event['actor']}; {event['text']}"
+            owner = event["actor"]
+            timeline.append(entry(event["at"], event["actor"], "assign", text))
+        elif event["kind"] == "escalate" and "Major incident declared" in event["text"]:
             # A declaration is a hierarchical escalation plus a `major` entry, as itsm writes it.
             timeline.append(entry(event["at"], event["actor"], "hierarchical", event["text"]))
             timeline.append(entry(event["at"], event["actor"], "major", "Major incident declared; priority P1 -> P1."))
@@ -162,6 +170,9 @@ def ticket(
         if event["kind"] == "confirm":
             stamps["confirmed"] = event["at"]
     resolution = item.get("resolution")
+    if resolution and item["type"] == "request":
+        # A service request is fulfilled, not fixed (docs/lifecycle.md, "Service requests").
+        resolution = {**resolution, "kind": "fulfilled"}
     t = Ticket(
         id=ticket_ids[item["key"]], title=item["title"], type=item["type"], status=item["status"],
         priority=priority, impact=item["impact"], urgency=item["urgency"],
@@ -169,7 +180,7 @@ def ticket(
         owner=item.get("owner"), reporter=item["reporter"], channel=item["channel"],
         major=item.get("major", False),
         problem=problem_ids[item["problem"]] if item.get("problem") else None,
-        kb=tuple(kb_ids[k] for k in item.get("kb", [])), created=item["created"],
+        kb=tuple(kb_ids[k] for k in item.get("kb", [])), created=item["created"], needed_by=item.get("needed_by"),
         updated=timeline[-1].time,
         resolution=Resolution(resolution["kind"], resolution["summary"].strip()) if resolution else None,
         description=item["description"].strip(), timeline=tuple(timeline), **stamps,
@@ -178,6 +189,10 @@ def ticket(
         t = dataclasses.replace(t, priority="P1")
     # Responded time and deadlines exactly as itsm derives them, as of the last change.
     return sla.with_deadlines(t, cfg, timeutil.parse(t.updated or t.created))
+
+
+# An assign event that routes a ticket to a group rather than taking it.
+_ROUTED = re.compile(r"\b(?:passing to|Assigned to|paging)\b", re.IGNORECASE)
 
 
 def _first_staff(item: dict[str, Any]) -> str:

@@ -1543,6 +1543,7 @@ TICKETS = [
     {
         "key": "t24",
         "title": "Leaver: Mark Thompson, last day 20 November",
+        "needed_by": "2026-11-20T18:00:00Z",  # the end of his last working day, 19:00 Berlin
         "type": "request",
         "category": "onboarding/leaver",
         "impact": "medium",
@@ -2289,6 +2290,7 @@ TICKETS = [
         "key": "t49",
         "title": "New starter in customer service on Monday",
         "type": "request",
+        "needed_by": "2026-11-30T07:00:00Z",  # Monday 08:00 Berlin, her first morning
         "category": "onboarding/new-starter",
         "impact": "medium",
         "urgency": "high",
