@@ -154,7 +154,9 @@ def _issues(ticket: Ticket, config: Config, now: datetime, clocks: sla.Clocks | 
         if ticket.status == "pending":
             since = _last(ticket, ("pend",)) or ticket.updated or ticket.created
             if _lasted(ticket, config, since, "pending_after", now):
-                issues.append(Issue(PENDING_LONG, "pending too long", since))
+                # A supplier's (or a change's) wait is chased as such: the owner chases them.
+                waits = ticket.waiting_on if ticket.waiting_on not in (None, "user") else None
+                issues.append(Issue(PENDING_LONG, f"waiting on {waits} too long" if waits else "pending too long", since))
         else:
             since = ticket.updated or ticket.created
             if _lasted(ticket, config, since, "stale_after", now):

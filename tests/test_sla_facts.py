@@ -429,3 +429,13 @@ def test_check_verifies_responded_and_fix_derives_it(desk: Path, run_itsm: Any) 
     assert "\nresponded:\n" in path.read_text()
     assert git(desk, "status", "--porcelain") == ""
     assert git(desk, "log", "-1", "--format=%s") == "check --fix: responded and SLA deadlines derived afresh\n"
+
+
+def test_a_long_supplier_wait_is_chased_as_such(desk: Path, run_itsm: Any) -> None:
+    ticket_id = _cli(run_itsm, "new", "Disk failing", "--owner", "Olga Owner", at_time=D + "09:00:00Z").stdout.strip()
+    _cli(run_itsm, "pend", ticket_id, "--on", "supplier", "--reason", "Dell sends a disk", at_time=D + "10:00:00Z")
+    # chase.pending_after is 5d: from Monday 10:00, Saturday 10:00 around the clock.
+    rows = json.loads(_cli(run_itsm, "chase", "--json", at_time="2026-11-07T09:59:00Z").stdout)
+    assert [i["what"] for i in rows[0]["issues"]] == ["resolution SLA breached"]  # the desk's clock ran on
+    rows = json.loads(_cli(run_itsm, "chase", "--json", at_time="2026-11-07T10:00:00Z").stdout)
+    assert {"what": "waiting on supplier too long", "since": D + "10:00:00Z"} in rows[0]["issues"]
