@@ -321,6 +321,8 @@ class Config:
 
 
 def _a(word: str) -> str:
+    if word in ("fulfilled", "rejected"):  # a request's ends are said as what happened to it
+        return f"a {word} request"
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 

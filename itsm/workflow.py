@@ -299,7 +299,7 @@ def resolve(
         misfit = desk.config.code_misfit(code, ticket.type, kind) if code else None
         if misfit:
             fitting = [c for c in desk.config.resolution_codes if desk.config.code_misfit(c, ticket.type, kind) is None]
-            raise UsageError(f"{ticket.id}: {misfit}", hint=f"codes for {ticket.type}s resolved with a {kind}: {', '.join(fitting)}")
+            raise UsageError(f"{ticket.id}: {misfit}", hint=f"codes for {ticket.type}s {_resolved_how(kind)}: {', '.join(fitting)}")
         also: list[tuple[Record, Path]] = []
         linked = ticket.problem
         if problem_path is not None:
@@ -417,6 +417,10 @@ def _waited_for_approval(ticket: Ticket, now: str) -> str:
     since = next((e.time for e in reversed(ticket.timeline) if ("approval", "requested") in e.changes),
                  ticket.created)
     return timeutil.span(timeutil.parse(now) - timeutil.parse(since))
+
+
+def _resolved_how(kind: str) -> str:
+    return f"resolved as {kind}" if kind in ("fulfilled", "rejected") else f"resolved with a {kind}"
 
 
 def notify(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: bool = True) -> Ticket:

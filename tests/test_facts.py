@@ -247,13 +247,19 @@ def test_a_code_that_does_not_fit_is_refused_and_changes_nothing(desk: Path, run
             "resolved with a fix: fixed, configuration-changed, hardware-replaced, software-updated, user-guided, "
             "supplier-fixed, no-fault-found, duplicate)",
             "resolve", incident, "--fix", "New router", "--code", "workaround-applied")
-    request = new(run_itsm, "Laptop for a new starter", "--type", "request", "-c", "onboarding/new-starter")
+    # A laptop request (no approval step on the desk `itsm init` writes) is fulfilled.
+    request = new(run_itsm, "Laptop for a new starter", "--type", "request", "-c", "hardware/laptop")
     refused(run_itsm, desk,
             f"{request}: resolution code 'no-fault-found' is for incidents, not a request (codes for requests "
-            "resolved with a fix: fixed, configuration-changed, hardware-replaced, software-updated, user-guided, "
-            "request-fulfilled, supplier-fixed, duplicate)",
-            "resolve", request, "--fix", "Nothing wrong", "--code", "no-fault-found")
-    ok(run_itsm, "resolve", request, "--fix", "Laptop handed over", "--code", "request-fulfilled", when="10:00")
+            "resolved as fulfilled: configuration-changed, hardware-replaced, software-updated, user-guided, "
+            "request-fulfilled, duplicate)",
+            "resolve", request, "--fulfilled", "Nothing wrong", "--code", "no-fault-found")
+    refused(run_itsm, desk,
+            f"{request}: resolution code 'fixed' is for a fix, not a fulfilled request (codes for requests "
+            "resolved as fulfilled: configuration-changed, hardware-replaced, software-updated, user-guided, "
+            "request-fulfilled, duplicate)",
+            "resolve", request, "--fulfilled", "Laptop handed over", "--code", "fixed")
+    ok(run_itsm, "resolve", request, "--fulfilled", "Laptop handed over", "--code", "request-fulfilled", when="10:00")
     ok(run_itsm, "resolve", incident, "--workaround", "Reconnect", "--code", "workaround-applied", when="10:00")
     check_ok(run_itsm)
 
@@ -294,7 +300,7 @@ def test_code_rules_in_itsm_yaml_are_checked(desk: Path, run_itsm: RunItsm) -> N
     done = run_itsm("check")
     first = path_line(config, "  fixed:")
     assert done.returncode == 1
-    assert f"itsm.yaml:{first}: resolution_codes.fixed.kinds: must be a list of workaround, fix\n" in done.stdout
+    assert f"itsm.yaml:{first}: resolution_codes.fixed.kinds: must be a list of workaround, fix, fulfilled, rejected\n" in done.stdout
     assert f"itsm.yaml:{first + 1}: resolution_codes.odd: unknown key 'when' (known: types, kinds)\n" in done.stdout
 
 
@@ -367,7 +373,8 @@ def test_confirm_after_notify_keeps_the_time_the_user_was_told(desk: Path, run_i
 
 ALL = ("id,title,type,status,priority,impact,urgency,category,group,level,owner,reporter,channel,major,problem,kb,"
        "related,created,updated,responded,resolved,closed,due_response,due_resolution,resolution_kind,"
-       "resolution_summary,resolution_code,notified,confirmed,resolved_by,resolutions,reopens,reassignments")
+       "resolution_summary,resolution_code,notified,confirmed,waiting_on,needed_by,approval,resolved_by,resolutions,"
+       "reopens,reassignments")
 
 
 def three_tickets(desk: Path, run_itsm: RunItsm) -> tuple[str, str, str]:
@@ -393,14 +400,15 @@ def test_csv_has_every_column_quoted_and_never_a_formula(desk: Path, run_itsm: R
         a, "'=SUM(A1) on the printer display", "incident", "resolved", "P3", "medium", "medium", "hardware/printer",
         "desktop-support", "2", "Bob Stone", "'@maria", "walk-in", "false", "", "", "",
         f"{DAY}09:00:00Z", f"{DAY}09:30:00Z", f"{DAY}09:00:00Z", f"{DAY}09:30:00Z", "",
-        f"{DAY}13:00:00Z", "2026-11-29T09:00:00Z", "fix", "'-restart the spooler", "fixed", "", "",
+        f"{DAY}13:00:00Z", "2026-11-29T09:00:00Z", "fix", "'-restart the spooler", "fixed", "", "", "", "", "",
         "Carla Diaz", "1", "0", "0", "", "",
     ]
     # Open, unowned: the response clock is the pressing one, 13:05 - 10:00 = 3h 5m left.
     assert rows[2] == [
         b, "VPN drops", "incident", "new", "P3", "medium", "medium", "network/vpn", "network", "2", "",
         "maria@example.org", "phone", "false", "", "", "", f"{DAY}09:05:00Z", f"{DAY}09:05:00Z", "", "", "",
-        f"{DAY}13:05:00Z", "2026-11-29T09:05:00Z", "", "", "", "", "", "", "0", "0", "0", "", "3h 5m left",
+        f"{DAY}13:05:00Z", "2026-11-29T09:05:00Z", "", "", "", "", "", "", "", "", "", "0", "0", "0", "",
+        "3h 5m left",
     ]
     assert rows[3][:17] == [c, "Both again", "incident", "new", "P3", "medium", "medium", "", "service-desk", "1", "",
                             "'+49 30 1234", "phone", "false", "", "", f"{a}, {b}"]

@@ -131,7 +131,7 @@ def test_escalating_a_worked_ticket_says_who_lost_it_and_is_assigned_to_nobody(
     assert listed(run_itsm, "--status", "new") == []
     # The set line records the hand-over; `check` folds it and agrees with the front-matter.
     last = shown(run_itsm, ticket_id)["timeline"][-1]  # type: ignore[index]
-    assert last["changes"] == {"status": "assigned", "group": "network", "level": 2, "owner": None}
+    assert last["changes"] == {"status": "assigned", "group": "network", "level": 2, "owner": None, "reassignments": 1}
 
 
 def test_assign_group_to_a_pending_ticket_needs_someone_to_wait_with_it(

@@ -51,8 +51,8 @@ def test_history_text(lived: tuple[str, list[str], str], run_itsm: RunItsm) -> N
         "    impact: medium -> high\n"
         "    urgency: medium -> high\n"
         "    category: (none) -> email/mailbox\n"
-        "    due_response: 2026-11-26T13:00:00Z -> 2026-11-26T09:15:00Z\n"
-        "    due_resolution: 2026-11-29T09:00:00Z -> 2026-11-26T13:00:00Z\n"
+        # Answered at 09:05 as a P3, its response deadline stays; P1's 4 hours count from 09:20.
+        "    due_resolution: 2026-11-29T09:00:00Z -> 2026-11-26T13:20:00Z\n"
         f"{T3}  {shas[3][:10]}  Bob Stone: {ticket_id} call: Called Maria: the queue is stuck\n"
         "    status: assigned -> in_progress\n"
     )
@@ -81,8 +81,7 @@ def test_history_json(lived: tuple[str, list[str], str], run_itsm: RunItsm) -> N
         {"field": "impact", "from": "medium", "to": "high"},
         {"field": "urgency", "from": "medium", "to": "high"},
         {"field": "category", "from": None, "to": "email/mailbox"},
-        {"field": "due_response", "from": "2026-11-26T13:00:00Z", "to": "2026-11-26T09:15:00Z"},
-        {"field": "due_resolution", "from": "2026-11-29T09:00:00Z", "to": "2026-11-26T13:00:00Z"},
+        {"field": "due_resolution", "from": "2026-11-29T09:00:00Z", "to": "2026-11-26T13:20:00Z"},
     ]
     assert steps[2]["entries"] == [
         "categorise: priority P3 -> P1; impact medium -> high; urgency medium -> high; category (none) -> email/mailbox"

@@ -49,6 +49,7 @@ due_resolution: 2026-11-26T17:00:00Z
 resolution:
 notified:
 confirmed:
+waiting_on:
 needed_by:
 approval:
 resolved_by:

@@ -264,8 +264,8 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
     "fulfilled-with-a-problem": (("resolve", "{req}", "--fulfilled", "--problem", "{prb}"),
                                  "a service request is never linked to a problem; leave out --problem"),
     "major-request": (("escalate", "{req}", "--reason", "impact", "--to", "Priya Raman", "--major"),
-                      "{req} is a service request; a request is never a major incident "
-                      "(escalate without --major, or record the outage as an incident)"),
+                      "{req} is a request; a request is never a major incident, so it cannot be declared "
+                      "(only an incident can be a major incident)"),
     "problem-link-a-request": (("problem", "link", "{prb}", "{req}"),
                                "{req} is a service request; a request is never linked to a problem "
                                "(problems explain incidents: link the incidents behind it instead)"),
