@@ -157,7 +157,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "resolution": {"state": "due", "due": "2026-11-26T17:00:00Z", "left_minutes": 480, "stopped": None,
                        "breached_earlier": []},
     }
-    assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md", "resolution_history": []}
+    assert shown == {**data, "path": f"tickets/{MONTH}/{ticket_id}.md", "resolution_history": [], "waited_minutes": {}}
 
 
 def test_new_description_dash_reads_stdin(desk: Path, run_itsm: RunItsm) -> None:
@@ -446,8 +446,8 @@ def test_list_formats(five: dict[str, str], run_itsm: RunItsm) -> None:
     assert [(r["id"], r["title"], r["category"]) for r in rows] == [
         (vpn, "VPN down for sales", "network/vpn"), (wifi, "Wifi flaky in room 4", "network/wifi"),
     ]
-    # The same record; `show` adds where the file is and the resolutions read from the timeline.
-    assert rows[1] == {k: v for k, v in show_json(run_itsm, wifi).items() if k not in ("path", "resolution_history")}
+    # The same record; `show` adds where the file is, the resolutions and the waits read from the timeline.
+    assert rows[1] == {k: v for k, v in show_json(run_itsm, wifi).items() if k not in ("path", "resolution_history", "waited_minutes")}
 
 
 # -- log, assign, categorise --------------------------------------------------------------

@@ -373,6 +373,10 @@ def test_pend_on_a_supplier_keeps_the_clock_running_and_says_so(desk: Path, run_
     data = _show(run_itsm, ticket_id, D + "18:00:00Z")
     assert (data["status"], data["waiting_on"]) == ("pending", "supplier")
     assert data["sla"]["resolution"]["state"] == "breached"  # 9h > 8h: the wait was the desk's
+    # The wait is the supplier's, and shown as such.
+    assert data["waited_minutes"] == {"supplier": 480}
+    shown = _cli(run_itsm, "show", ticket_id, at_time=D + "18:00:00Z").stdout
+    assert "\n  waited: on supplier 8h\n" in shown
     done = run_itsm("pend", ticket_id, "--on", "vendor", "--reason", "x")
     assert done.returncode == 2 and "unknown wait (--on) 'vendor'" in done.stderr
 

@@ -114,9 +114,14 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
             data["resolution_history"] = [past.to_json() for past in facts.resolution_history(record)]
         if standings is not None:
             data["sla"] = {s.clock: s.to_json() for s in standings}
+        if isinstance(record, Ticket) and standings is not None:
+            # Time spent pending, by what it waited on: a supplier's waits are the supplier's.
+            data["waited_minutes"] = {on: int(span.total_seconds() // 60) for on, span in sla.waits(record, now).items()}
         out(render.to_json(data))
     else:
-        out(format_record(record, sla_line="; ".join(s.words(now) for s in standings) if standings else None))
+        waited = sla.waits(record, now) if isinstance(record, Ticket) and standings is not None else {}
+        out(format_record(record, sla_line="; ".join(s.words(now) for s in standings) if standings else None,
+                          waited_line=", ".join(f"on {on} {timeutil.span(span)}" for on, span in waited.items())))
 
 
 def sla_of(desk: Desk, ticket: Ticket, now: datetime) -> list[sla.Standing] | None:
@@ -125,7 +130,7 @@ def sla_of(desk: Desk, ticket: Ticket, now: datetime) -> list[sla.Standing] | No
 
 
 def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None = None,
-                  sla_line: str | None = None) -> str:
+                  sla_line: str | None = None, waited_line: str = "") -> str:
     lines = [f"{record.id}  {record.title}"]
     if isinstance(record, Ticket):
         t = record
@@ -134,6 +139,8 @@ def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None =
         lines.append(f"  reported by {t.reporter or '(unknown)'} via {t.channel or '(unknown)'}; created {t.created}, updated {t.updated or '-'}")
         if sla_line:
             lines.append(f"  SLA: {sla_line}")
+        if waited_line:
+            lines.append(f"  waited: {waited_line}")
         if t.problem or t.kb:
             lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
         if t.related:
