@@ -450,7 +450,7 @@ class Standing:
 
     def words(self, now: datetime) -> str:
         return self._now_words(now) + "".join(
-            f"; breached as {b.priority} (due {timeutil.format(b.due)})" for b in self.earlier)
+            f", also breached as {b.priority} (due {timeutil.format(b.due)})" for b in self.earlier)
 
     def _now_words(self, now: datetime) -> str:
         if self.state in ("met", "missed"):

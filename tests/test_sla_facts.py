@@ -174,7 +174,7 @@ def test_the_words_keep_the_earlier_breach(tmp_path: Path) -> None:
     standings = sla.standing(ticket("P3", case.steps), config, at(case.now))
     resolution = next(s for s in standings if s.clock == "resolution")
     assert resolution.words(at(case.now)) == (
-        "resolution due in 2d 23h 5m (2026-11-05T14:05:00Z); breached as P1 (due 2026-11-02T13:00:00Z)")
+        "resolution due in 2d 23h 5m (2026-11-05T14:05:00Z), also breached as P1 (due 2026-11-02T13:00:00Z)")
     assert resolution.short(at(case.now)) == "BREACHED as P1"
 
 
