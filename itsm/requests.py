@@ -83,12 +83,17 @@ def outside(runs: list[Interval], waits: list[Interval]) -> list[Interval]:
     return runs
 
 
-def clock_start(ticket: Ticket, now: datetime) -> datetime:
+def waits_of(ticket: Ticket, now: datetime) -> list[Interval]:
+    """The approval waits of a request up to `now`; an incident has none (not even read)."""
+    return approval_waits(ticket, now) if is_request(ticket) else []
+
+
+def clock_start(ticket: Ticket, waits: list[Interval]) -> datetime:
     """When the request's clocks start counting toward their targets: when it was recorded,
     or — if it waited for approval from the start — when it was approved (while it still
-    waits: as if it were approved now). An incident's clocks start when it was recorded."""
+    waits: as if it were approved now). `waits` are its approval waits (`waits_of`); an
+    incident has none, and its clocks start when it was recorded."""
     created = timeutil.parse(ticket.created)
-    waits = approval_waits(ticket, now) if is_request(ticket) else []
     if waits and waits[0][0] <= created:
         return waits[0][1]
     return created

@@ -337,12 +337,12 @@ def _clip(runs: list[Interval], start: datetime, end: datetime | None) -> list[I
 
 def _segmented(which: str, runs: list[Interval], stopped: datetime | None, paused: bool,
                history: list[tuple[datetime, str | None]], ticket: Ticket, config: Config,
-               now: datetime, share: float) -> Clock | None:
+               now: datetime, share: float, base: datetime) -> Clock | None:
     """One clock over the ticket's priorities: each priority's target counts from when it
     came into force (or from creation); a target passed while its priority was in force is
     a Breach kept for good. The clock's own target is the one in force now — or, once the
-    clock stopped, the one in force when it stopped: a later change cannot rewrite the outcome."""
-    base = requests.clock_start(ticket, now)  # creation; for a request that waited, its approval
+    clock stopped, the one in force when it stopped: a later change cannot rewrite the outcome.
+    `base` is when the clocks start: creation, or for a request that waited, its approval."""
     from_creation = config.sla_rules.on_priority_change == "from_creation"
     request_due: datetime | None = None
     if which == "resolution":
@@ -388,7 +388,8 @@ def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) ->
         return Clocks(None, None)
     # A service request counts from its approval, if it waited for one, and never while it
     # waits (itsm/requests.py).
-    waits = requests.approval_waits(ticket, now)
+    waits = requests.waits_of(ticket, now)
+    base = requests.clock_start(ticket, waits)
     responded = first_response(ticket, config)
     # The response clock stops at the first response (a synthetic stop at that instant).
     runs, stopped, paused = _runs(ticket, config, False, min(now, responded) if responded else now)
@@ -397,11 +398,11 @@ def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) ->
     if responded is not None and responded <= now:
         stopped = stopped or responded
         paused = False
-    response = _segmented("response", runs, stopped, paused, history, ticket, config, now, share)
+    response = _segmented("response", runs, stopped, paused, history, ticket, config, now, share, base)
     runs, stopped, paused = _runs(ticket, config, True, now)
     runs = requests.outside(runs, waits)
     paused = paused or (stopped is None and requests.awaiting_approval(ticket))
-    resolution = _segmented("resolution", runs, stopped, paused, history, ticket, config, now, share)
+    resolution = _segmented("resolution", runs, stopped, paused, history, ticket, config, now, share, base)
     return Clocks(response, resolution)
 
 

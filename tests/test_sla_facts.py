@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,28 +17,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm import config as config_mod
 from itsm import sla, timeutil
-from itsm.config import Config
 from itsm.model import Entry, Ticket
 from tests.conftest import commit_all, git, snapshot
+from tests.test_sla import at, load_config
 
 REPORTER = "Rita User"
 AGENT = "Alice Moreau"
 BERLIN = ("business_hours:\n  timezone: Europe/Berlin\n  days: {mon: '08:00-18:00', tue: '08:00-18:00', "
           "wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-18:00'}\n")
-
-
-def at(text: str) -> datetime:
-    return timeutil.parse(text)
-
-
-def load_config(root: Path, text: str) -> Config:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "itsm.yaml").write_text(text, encoding="utf-8")
-    config = config_mod.load(root)
-    assert config.findings == (), [str(f) for f in config.findings]
-    return config
 
 
 # (time, actor, kind, text, changes)
