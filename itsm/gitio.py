@@ -281,10 +281,11 @@ def head(repo: Path) -> str | None:
         return None
 
 
-def changed_files(repo: Path, scope: list[str]) -> list[str]:
-    """Files under `scope` that differ from HEAD in the work tree: modified, added, deleted
-    or untracked (paths relative to the repository)."""
-    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", *scope)
+def worktree_changes(repo: Path, scope: list[str]) -> list[str]:
+    """Files under `scope` whose work-tree content may differ from HEAD: modified, added,
+    deleted, untracked — and ignored, which a reader of the folders sees all the same."""
+    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching",
+              "--no-renames", "--", *scope)
     return [item[3:].decode("utf-8", "surrogateescape") for item in out.split(b"\0") if len(item) > 3]
 
 

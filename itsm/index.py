@@ -41,10 +41,10 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.lang import porter2
 
-from itsm import fileio, gitio, records
+from itsm import changes, fileio, gitio, records
 from itsm.errors import UsageError
 from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_answer
-from itsm.store import CACHE_DIR, FOLDERS, Desk, warn
+from itsm.store import CACHE_DIR, Desk, warn
 
 # Bump whenever the schema or the analysis changes: an index of another version is rebuilt.
 VERSION = 4
@@ -253,23 +253,6 @@ class SearchIndex:
         tmp.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(tmp, target)
 
-    def _state(self) -> tuple[str | None, dict[str, list[int]]]:
-        """(HEAD, {changed-but-uncommitted record path: [mtime_ns, size]}) — or, outside
-        git, (None, every record file's stamp)."""
-        if self.repo is None:
-            return None, {rel: _stamp(self.desk.root / rel) for rel in self._all_paths()}
-        head = gitio.head(self.repo)
-        dirty = {}
-        for rel in gitio.changed_files(self.repo, self._scope()):
-            dirty[rel] = _stamp(self.repo / rel)
-        return head, dirty
-
-    def _scope(self) -> list[str]:
-        return [str((self.desk.root / folder).relative_to(self.repo)) for folder in FOLDERS.values()] if self.repo else []
-
-    def _all_paths(self) -> list[str]:
-        return [self.desk.relative(p) for kind in FOLDERS for p in self.desk.record_files(kind)]
-
     def open_fresh(self, progress: Progress | None = None) -> SearchIndex:
         """Open the index, first rebuilding it if it is missing or broken and bringing it up
         to date with the files."""
@@ -297,8 +280,9 @@ class SearchIndex:
                     self._rebuild(progress)
                     meta = self._read_meta()
         assert meta is not None
-        head, dirty = self._state()
-        stale = self._stale_paths(meta, head, dirty)
+        now = changes.current(self.desk)
+        built = changes.State.from_json(meta.get("state"))
+        stale = None if built is None else changes.since(self.desk, built, now)
         if stale is None:
             with self._lock():
                 self._rebuild(progress)
@@ -306,24 +290,8 @@ class SearchIndex:
             with self._lock():
                 self._ix = whoosh_index.open_dir(str(self.folder))
                 self._apply(stale)
-                self._write_meta({"version": VERSION, "commit": head, "dirty": dirty})
+                self._write_meta({"version": VERSION, "state": now.to_json()})
         self._ix = whoosh_index.open_dir(str(self.folder))
-
-    def _stale_paths(self, meta: dict[str, Any], head: str | None, dirty: dict[str, list[int]]) -> set[str] | None:
-        """Record paths (desk-relative) whose documents may be out of date; None: rebuild."""
-        old_dirty: dict[str, list[int]] = meta.get("dirty") or {}
-        if self.repo is None:
-            return {rel for rel in set(old_dirty) | set(dirty) if old_dirty.get(rel) != dirty.get(rel)}
-        stale = {rel for rel in set(old_dirty) | set(dirty) if old_dirty.get(rel) != dirty.get(rel)}
-        if meta.get("commit") != head:
-            if meta.get("commit") is None or head is None:
-                return None
-            try:
-                stale |= set(gitio.changed_between(self.repo, meta["commit"], head, self._scope()))
-            except gitio.GitError:
-                return None  # the commit the index was built at is gone (history rewritten)
-        root_rel = self.desk.root.relative_to(self.repo)
-        return {str(Path(rel).relative_to(root_rel)) if str(root_rel) != "." else rel for rel in stale}
 
     def _apply(self, paths: Iterable[str]) -> None:
         """Re-index the changed records. A changed ticket also changes what the KB articles and
@@ -379,8 +347,8 @@ class SearchIndex:
 
     def _record_at(self, rel: str) -> Record | None:
         path = self.desk.root / rel
-        kind = next((k for k, folder in FOLDERS.items() if rel.startswith(folder + "/")), None)
-        if kind is None or not rel.endswith(".md") or not path.is_file():
+        kind = changes.kind_of(rel)
+        if kind is None or not path.is_file():
             return None
         try:
             return self.desk.read(path, kind)
@@ -393,9 +361,9 @@ class SearchIndex:
         fresh = self.cache / f"{INDEX_DIR}.new-{os.getpid()}"
         _remove(fresh)
         fresh.mkdir()
-        head, dirty = self._state()
+        state = changes.current(self.desk)
         ix = whoosh_index.create_in(str(fresh), _schema())
-        paths = self._all_paths()  # tickets first: the words they were asked in feed what links them
+        paths = changes.all_record_paths(self.desk)  # tickets first: the words they were asked in feed what links them
         asked: dict[str, dict[str, str]] = {}
         writer = ix.writer()
         for done, rel in enumerate(paths, 1):
@@ -408,7 +376,7 @@ class SearchIndex:
             if progress is not None:
                 progress(done, len(paths))
         writer.commit()
-        self._write_meta({"version": VERSION, "commit": head, "dirty": dirty}, fresh)
+        self._write_meta({"version": VERSION, "state": state.to_json()}, fresh)
         old = self.cache / f"{INDEX_DIR}.old-{os.getpid()}"
         if os.path.lexists(self.folder):
             os.replace(self.folder, old)
@@ -674,14 +642,6 @@ def _remove(path: Path) -> None:
             path.unlink()
     else:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _stamp(path: Path) -> list[int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return [0, -1]
-    return [st.st_mtime_ns, st.st_size]
 
 
 def update_after_write(desk: Desk) -> None:

@@ -47,6 +47,9 @@ class Desk:
     config: Config
     _listing: dict[str, dict[str, Path]] = field(default_factory=dict, repr=False)
     _linked_out: set[Path] = field(default_factory=set, repr=False)  # folders linked out of the desk
+    # What one command learnt about the desk and may reuse (itsm/changes.py: git's view of
+    # the files, asked once for every cache); forgotten when the desk may have changed.
+    memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     # -- finding the desk -------------------------------------------------------------
 
@@ -343,6 +346,7 @@ class Desk:
                         ) from None
                     time.sleep(0.02)
             self._listing.clear()  # another process may have added records meanwhile
+            self.memo.clear()
             yield
         finally:
             os.close(fd)
@@ -520,6 +524,7 @@ class Transaction:
             return
         self._commit()
         self._discard_kept()
+        self.desk.memo.clear()  # the files and HEAD moved: the caches must ask git again
         if self._originals:
             self._sweep()
             for hook in _AFTER_WRITE:

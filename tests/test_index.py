@@ -158,8 +158,11 @@ def parsed(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 
 
 def meta(root: Path) -> dict[str, Any]:
+    """The index's record of when it was built: its version, the commit, the dirty stamps."""
     data: dict[str, Any] = json.loads((root / META).read_text(encoding="utf-8"))
-    return data
+    state = data["state"]
+    assert state["in_git"] is True
+    return {"version": data["version"], "commit": state["commit"], "dirty": state["dirty"]}
 
 
 def head(root: Path) -> str:
@@ -384,7 +387,8 @@ def _wrong_version(folder: Path) -> None:
 
 def _unknown_commit(folder: Path) -> None:
     data = json.loads((folder / "itsm-index.json").read_text(encoding="utf-8"))
-    (folder / "itsm-index.json").write_text(json.dumps({**data, "commit": "0123456789" * 4}), encoding="utf-8")
+    data["state"]["commit"] = "0123456789" * 4
+    (folder / "itsm-index.json").write_text(json.dumps(data), encoding="utf-8")
 
 
 BREAKAGES = {
