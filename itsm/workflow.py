@@ -514,7 +514,9 @@ def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = T
         desk.refuse_unfinished_git()  # the same answer for every ticket: say it once, as a refusal
     now = timeutil.stamp()
     results = []
-    for ticket in desk.tickets():
+    from itsm import readmodel  # SQLite only for the commands that read the whole desk
+
+    for ticket in readmodel.tickets(desk, "status = 'resolved'"):
         if not rules.clocks_readable(ticket):
             continue  # warned about by the reader; its times cannot be read
         if ticket.status != "resolved" or ticket.confirmed is not None or ticket.notified is None:

@@ -77,10 +77,12 @@ def commit_all(desk: Path, message: str = "edited by hand") -> None:
     git(desk, "commit", "-q", "-m", message)
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under the desk (git's objects too), to prove a refusal changed nothing."""
+def snapshot(root: Path, caches: bool = True) -> dict[str, bytes]:
+    """Every file under the desk (git's objects too), to prove a refusal changed nothing;
+    with `caches=False` without `.itsm/`, for a command that reads (and so may build the
+    read model or the search index) but must change nothing else."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and (caches or p.relative_to(root).parts[0] != ".itsm")
     }

@@ -230,7 +230,7 @@ def test_formats_exit_zero_and_change_nothing(run_itsm: RunItsm, desk: Path, bre
                                                   ("g", "Supplier portal"))}
     priority = {r[0]: "P2" if r[0] == breaches["h"] else "P3" for r in rows}
     want = [[r[0], priority[r[0]], r[1], r[2], r[3], r[4], titles[r[0]]] for r in rows]
-    before = snapshot(desk)
+    before = snapshot(desk, caches=False)
 
     done = run_itsm("chase", "--format", "csv", env={"ITSM_NOW": LATE})
     assert (done.returncode, done.stderr) == (0, "")
@@ -250,7 +250,7 @@ def test_formats_exit_zero_and_change_nothing(run_itsm: RunItsm, desk: Path, bre
     assert table[0].split() == ["id", "priority", "what", "since", "chase", "role", "title"]
     assert [line.split()[0] for line in table[2:] if line] == [r[0] for r in rows]
 
-    assert snapshot(desk) == before  # chase writes nothing, commits nothing
+    assert snapshot(desk, caches=False) == before  # chase writes nothing, commits nothing (the read model is a cache)
 
 
 def test_calm_desk_says_nothing_is_slipping(run_itsm: RunItsm, desk: Path) -> None:

@@ -37,12 +37,21 @@ def _root(
     """A service desk that lives in a git repository."""
 
 
+def _refresh_read_model(the_desk: store.Desk) -> None:
+    """After a write: catch the read model up, if the desk has one (never an error: the
+    record is written and committed, and the next reader catches up anyway)."""
+    from itsm import readmodel  # SQLite loads only for commands that use it
+
+    readmodel.update_after_write(the_desk)
+
+
 desk.register(app)
 tickets.register(app)
 workflow.register(app)
 problem.register(app)
 kb.register(app)
 diagnose.register(app)
+store.after_write(_refresh_read_model)
 store.after_write(diagnose.refresh_after_write)
 
 

@@ -19,6 +19,7 @@ from itsm.cli.common import (
     edit_in_editor,
     open_desk,
     out,
+    progress_bar,
     read_text_arg,
 )
 from itsm.errors import UsageError
@@ -26,6 +27,7 @@ from itsm.model import (
     CONTACT_CHANNELS,
     INTERACTION_KINDS,
     LEVELS,
+    OPEN_STATUSES,
     PRIORITIES,
     REQUEST_RESOLUTION_KINDS,
     STATUSES,
@@ -221,10 +223,9 @@ def flat_row(ticket: Ticket) -> dict[str, Any]:
     return row
 
 
-def chosen_columns(columns: str | None, fmt: str, tickets: list[Ticket]) -> tuple[str, ...]:
+def chosen_columns(columns: str | None, fmt: str, extras: tuple[str, ...]) -> tuple[str, ...]:
     """The columns asked for, or the format's own: the table's ten, or for csv every column
     (a desk's own keys included). An unknown name is refused, naming the valid ones."""
-    extras = tuple(dict.fromkeys(key for t in tickets for key in t.extra))
     valid = (*ALL_COLUMNS[:-1], *extras, ALL_COLUMNS[-1])
     if columns is None:
         return valid if fmt == "csv" else LIST_COLUMNS
@@ -273,46 +274,43 @@ def list_tickets(
     for value in priority or []:
         if value not in PRIORITIES:
             raise UsageError(f"unknown priority '{value}'", hint=f"use one of: {', '.join(PRIORITIES)}")
+    from itsm import readmodel  # SQLite loads only for the commands that read the whole desk
+
     the_desk = open_desk(desk, config="warn")
-    every = list(the_desk.tickets())
-    tickets = [
-        t for t in every
-        if (not status or t.status in status)
-        and (type is None or t.type == type)
-        and (owner is None or t.owner == owner)
-        and (group is None or t.group == group)
-        and (category is None or (t.category or "") == category or (t.category or "").startswith(category + "/"))
-        and (not priority or t.priority in priority)
-        and (not open_only or t.is_open)
-        and (not unowned or (t.is_open and not t.owner))
-        and (not major or t.major)
-    ]
-
-    def key(t: Ticket) -> tuple[Any, ...]:
-        if sort == "priority":
-            return (not t.major, t.priority or "P9", t.created, t.id)
-        if sort == "status":
-            return (STATUSES.index(t.status) if t.status in STATUSES else 99, t.created, t.id)
-        return (getattr(t, sort) or "", t.id)
-
-    tickets.sort(key=key, reverse=reverse)
-    shown = chosen_columns(columns, chosen, every)  # the same header whatever the filters
-    if limit:
-        tickets = tickets[:limit]
+    where, params = readmodel.ticket_filter(status, type, owner, group, category, priority, open_only, unowned, major)
+    order = readmodel.sort_sql(sort, reverse)
+    model = readmodel.ReadModel.open(the_desk, progress_bar("reading the desk"))
+    try:
+        model.warn_faults("ticket")
+        shown = chosen_columns(columns, chosen, model.extras("ticket"))  # the same header whatever the filters
+        listed = model.select("ticket", where, params, order, limit)
+    finally:
+        model.close()
     # Where each open ticket stands against its SLA (a resolved or closed one's is history:
     # `itsm show` has it). Computed for the rows shown only: a clock costs a walk of its timeline.
     now = timeutil.now()
+    if chosen == "json":
+        # Each row's JSON is kept ready in the read model: only the SLA is added here.
+        items = []
+        for item in listed:
+            standings = None
+            if item.status in OPEN_STATUSES:  # only an open ticket is read back from its JSON
+                assert isinstance(item.record, Ticket)
+                standings = sla_of(the_desk, item.record, now)
+            clocks = None if standings is None else {s.clock: s.to_json() for s in standings}
+            items.append(f"{item.json[:-4]},\n    \"sla\": {render.to_json(clocks).replace(chr(10), chr(10) + '    ')}\n  }}")
+        out("[\n" + ",\n".join(items) + "\n]" if items else "[]")
+        return
     rows = []
-    for t in tickets:
-        row = to_json(t) if chosen == "json" else flat_row(t)
-        standings = sla_of(the_desk, t, now) if t.is_open and (chosen == "json" or "sla" in shown) else None
-        if chosen == "json":
-            row["sla"] = {s.clock: s.to_json() for s in standings} if standings is not None else None
-        else:
-            first = sla.pressing(standings) if standings else None
-            row["sla"] = first.short(now) if first is not None else ""
+    for item in listed:
+        t = item.record
+        assert isinstance(t, Ticket)
+        row = flat_row(t)
+        standings = sla_of(the_desk, t, now) if t.is_open and "sla" in shown else None
+        first = sla.pressing(standings) if standings else None
+        row["sla"] = first.short(now) if first is not None else ""
         rows.append(row)
-    out(render.to_json(rows) if chosen == "json" else render.rows(rows, shown, chosen))
+    out(render.rows(rows, shown, chosen))
 
 
 def log(

@@ -19,6 +19,7 @@ from itsm.cli.common import (
     choose_format,
     open_desk,
     out,
+    progress_bar,
 )
 from itsm.cli.tickets import IdArg, _choices, report
 from itsm.errors import UsageError
@@ -314,7 +315,11 @@ def chase_cmd(
     the_desk = open_desk(desk)
     if group is not None:
         actions.group_name(the_desk, group)
-    tickets = [t for t in the_desk.tickets() if rules.clocks_readable(t)]
+    from itsm import readmodel  # SQLite loads only for the commands that read the whole desk
+
+    # Every ticket not closed (a resolved one may be slipping too), from the read model.
+    tickets = [t for t in readmodel.tickets(the_desk, "status != 'closed'", progress=progress_bar("reading the desk"))
+               if rules.clocks_readable(t)]
     rows = chase.slipping(tickets, the_desk.config, timeutil.now(), group=group, owner=owner)
     data = [row.to_json() for row in rows]
     for row in data:

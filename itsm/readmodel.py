@@ -1,0 +1,576 @@
+"""The read model: every record's parsed content in SQLite under `.itsm/`, so that the
+commands that read many records (`list`, `chase`, `autoclose`, and the reports) answer
+from one query instead of parsing 100,000 files.
+
+It is a cache, never the truth. It knows the state of the files it was built from
+(itsm/changes.py: the commit and the stamps of uncommitted files) and, on every command,
+re-reads only the files git says changed since. It is rebuilt — with one line on stderr when
+something was wrong — when it is missing, of another version, unreadable or corrupt, or built
+at a commit git no longer has; when it cannot be used at all (a folder that cannot be
+written, a full disk), the same query runs over the files parsed into memory. A file that
+does not parse is kept as its error, so every reader warns about it exactly as a parse of
+the files would, and a record whose data would not survive the trip through JSON (a key
+that is not text) is read from its file.
+
+Each row holds what the readers need without the file: the filter and sort columns, the
+record as JSON (the `to_json` form `list --json` prints, pre-rendered), and the facts the
+timeline gives (first response, entry counts, the clocks of resolved tickets) under the
+desk's config of the time: another config re-derives them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import stat
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from itsm import changes, fileio, pool, records, rules, sla, timeutil
+from itsm.model import (
+    OPEN_STATUSES,
+    STATUSES,
+    Article,
+    Entry,
+    Problem,
+    Record,
+    Resolution,
+    Ticket,
+    to_json,
+)
+from itsm.render import to_json as render_json
+from itsm.store import Desk, warn
+
+# Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
+VERSION = 1
+FILE = "readmodel.sqlite"
+Progress = Callable[[int, int], None]
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (
+    path BLOB PRIMARY KEY,   -- desk-relative, as bytes: a file name need not be UTF-8
+    kind TEXT NOT NULL,
+    folder BLOB NOT NULL,    -- the parent folder's name and the file's name: the order
+    name BLOB NOT NULL,      -- `Desk.record_files` lists them in
+    id TEXT, status TEXT, type TEXT, priority TEXT, owner TEXT, grp TEXT, category TEXT,
+    created TEXT, updated TEXT, major INTEGER,
+    error BLOB,              -- why the file cannot be read, or NULL
+    warning BLOB,            -- a value readers would misread (Desk.shape_problem), or NULL
+    json TEXT,               -- to_json(record), rendered as one item of a JSON list
+    extras TEXT,             -- the desk's own front-matter keys (JSON list), or NULL
+    exact INTEGER,           -- 0: the JSON loses something (a key that is not text): read the file
+    facts TEXT               -- what the timeline gives, under the config `facts_config` names
+);
+CREATE INDEX records_by_kind ON records (kind, folder, name);
+CREATE INDEX records_by_status ON records (kind, status);
+"""
+_COLUMNS = ("path", "kind", "folder", "name", "id", "status", "type", "priority", "owner", "grp", "category",
+            "created", "updated", "major", "error", "warning", "json", "extras", "exact", "facts")
+_INSERT = f"INSERT OR REPLACE INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_LEFTOVER_RE = re.compile(rf"^{re.escape(FILE)}\.new-(\d+)\Z")
+
+
+# -- one record file -> one row --------------------------------------------------------------
+
+
+def row_of(desk: Desk, rel: str, kind: str, now: datetime) -> tuple[Any, ...]:
+    """The row for one record file: what a parse of the file gives, or its error."""
+    path = desk.root / rel
+    where = (_bytes(rel), kind, _bytes(path.parent.name), _bytes(path.name))
+    try:
+        record = desk.read(path, kind)
+    except records.RecordError as exc:
+        return (*where, *([None] * 10), _bytes(str(exc)), None, None, None, 1, None)
+    warning = desk.shape_problem(record, path)
+    data = to_json(record)
+    text = _item_json(data)
+    extras = json.dumps(list(record.extra)) if record.extra else None
+    # to_json puts the desk's own keys beside the body's: a key named like one is not carried.
+    exact = int(_exact(record.extra) and not set(record.extra) & {"kind", "description", "body", "timeline"})
+    facts = json.dumps(derive(record, desk, now)) if isinstance(record, Ticket) else None
+    status = getattr(record, "status", None)
+    if isinstance(record, Article):
+        status = None
+    columns = (record.id, status, getattr(record, "type", None), getattr(record, "priority", None),
+               getattr(record, "owner", None), getattr(record, "group", None), record.category, record.created,
+               record.updated)
+    return (*where, *(_text(value) for value in columns), int(bool(getattr(record, "major", False))), None,
+            None if warning is None else _bytes(warning), text, extras, exact, facts)
+
+
+def _bytes(text: str) -> bytes:
+    """A file name or message as bytes: exact, whatever a name that is not UTF-8 holds."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _unbytes(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _text(value: Any) -> Any:
+    """A column value SQLite can hold as text: a lone surrogate (a YAML `\\udc80` escape)
+    is written as its escape — such a value is named by `itsm check`, not filtered on."""
+    if isinstance(value, str) and _SURROGATE_RE.search(value):
+        return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return value
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _item_json(data: dict[str, Any]) -> str:
+    """`data` as `render.to_json` writes it inside a list: indented one level."""
+    return "  " + render_json(data).replace("\n", "\n  ")
+
+
+def _exact(value: Any) -> bool:
+    """Whether JSON carries the value back unchanged: mappings keyed by text only."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _exact(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_exact(v) for v in value)
+    return True
+
+
+def derive(ticket: Ticket, desk: Desk, now: datetime) -> dict[str, Any]:
+    """What a ticket's timeline gives the reports: the first response, how many entries of
+    each kind (escalations, reopens, reassignments...), the time it waited by party, and the
+    SLA clocks of a ticket no longer open (a running clock is read at the time asked)."""
+    facts: dict[str, Any] = {"entries": {}}
+    for entry in ticket.timeline:
+        facts["entries"][entry.kind] = facts["entries"].get(entry.kind, 0) + 1
+    if not rules.clocks_readable(ticket):
+        return facts
+    config = desk.config
+    responded = sla.first_response(ticket, config)
+    facts["responded"] = timeutil.format(responded) if responded else None
+    if not ticket.is_open:
+        clocks = sla.clocks(ticket, config, now)
+        for name, clock in (("response", clocks.response), ("resolution", clocks.resolution)):
+            facts[name] = None if clock is None else {
+                "target_minutes": int(clock.target.total_seconds() // 60),
+                "used_minutes": int(clock.used.total_seconds() // 60),
+                "breached": clock.ever_breached,
+                "stopped": timeutil.format(clock.stopped) if clock.stopped else None,
+            }
+        facts["waited_minutes"] = {on: int(span.total_seconds() // 60) for on, span in sla.waits(ticket, now).items()}
+    return facts
+
+
+# Set in the parent before the workers fork (itsm/pool.py): what `_row_in_worker` needs.
+_WORK: tuple[Desk, datetime] | None = None
+
+
+def _row_in_worker(item: tuple[str, str]) -> tuple[Any, ...]:
+    assert _WORK is not None
+    desk, now = _WORK
+    return row_of(desk, item[0], item[1], now)
+
+
+# -- the record back from its row -----------------------------------------------------------
+
+
+def decode(kind: str, text: str) -> Record:
+    """The record a row's JSON holds (`to_json`'s form)."""
+    data = json.loads(text)
+    data.pop("kind", None)
+    if kind == "kb":
+        return Article(**_with_tuples(data, ("tags", "links")))
+    timeline = tuple(Entry(e["id"], e["time"], e["actor"], e["kind"], e["text"], tuple(e["changes"].items()))
+                     for e in data.pop("timeline"))
+    if kind == "problem":
+        return Problem(**_with_tuples(data, ("incidents", "kb")), timeline=timeline)
+    resolution = data.pop("resolution", None)
+    if resolution is not None:
+        resolution = Resolution(resolution["kind"], resolution["summary"], resolution.get("code"))
+    return Ticket(**_with_tuples(data, ("kb", "related")), resolution=resolution, timeline=timeline)
+
+
+_KNOWN = {"ticket": {f for f in Ticket.__dataclass_fields__},
+          "problem": {f for f in Problem.__dataclass_fields__},
+          "kb": {f for f in Article.__dataclass_fields__}}
+
+
+def _with_tuples(data: dict[str, Any], lists: tuple[str, ...]) -> dict[str, Any]:
+    known = {k: (tuple(v) if k in lists else v) for k, v in data.items() if k in _FIELDS_OF_DATA}
+    known["extra"] = {k: v for k, v in data.items() if k not in _FIELDS_OF_DATA}
+    return known
+
+
+_FIELDS_OF_DATA = (set().union(*_KNOWN.values()) - {"extra", "timeline"}) | {"description", "body"}
+
+
+# -- the model -------------------------------------------------------------------------------
+
+
+class Listed:
+    """One record a query found: its JSON (as an item of a list) and, read back from it
+    when first asked for, the record itself."""
+
+    def __init__(self, model: ReadModel, rel: str, kind: str, status: str | None, text: str, exact: bool) -> None:
+        self.model, self.rel, self.kind, self.status, self.json, self.exact = model, rel, kind, status, text, exact
+        self._record: Record | None = None
+
+    @property
+    def record(self) -> Record:
+        if self._record is None:
+            self._record = decode(self.kind, self.json) if self.exact else self.model.from_file(self.rel, self.kind,
+                                                                                                 self.json)
+        return self._record
+
+
+class ReadModel:
+    """The desk's read model, up to date with the files once `open` returns it."""
+
+    def __init__(self, desk: Desk, db: sqlite3.Connection, config_key: str) -> None:
+        self.desk = desk
+        self.db = db
+        self.config_key = config_key
+
+    # -- opening, following git -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, desk: Desk, progress: Progress | None = None) -> ReadModel:
+        """The read model, brought up to date; rebuilt if it cannot be trusted; in memory
+        (from the files) if it cannot be kept under `.itsm/` at all."""
+        config_key = _config_key(desk)
+        try:
+            model = cls._open_on_disk(desk, config_key, progress)
+            assert model is not None
+            return model
+        except (sqlite3.Error, OSError, fileio.FileProblem, CacheRefused) as exc:
+            reason = exc.reason if isinstance(exc, CacheRefused) else _reason(exc)
+            warn(f"the read model in .itsm/ cannot be used ({reason}); reading the files")
+        db = sqlite3.connect(":memory:")
+        model = cls(desk, db, config_key)
+        model._fill(changes.current(desk), progress)
+        return model
+
+    @classmethod
+    def _open_on_disk(cls, desk: Desk, config_key: str, progress: Progress | None,
+                      rebuild: bool = True) -> ReadModel | None:
+        """The model under .itsm/, caught up or rebuilt; None when it needs a rebuild and
+        `rebuild` is false (after a write: the next reader rebuilds it, saying why)."""
+        from itsm.errors import UsageError
+
+        try:
+            cache = desk.cache_dir()
+        except UsageError as exc:
+            raise CacheRefused(exc.message) from None
+        assert cache is not None
+        path = cache / FILE
+        why = _unsound(path)
+        if why is None:
+            db = _connect(path)
+            try:
+                model = cls(desk, db, config_key)
+                why = model._catch_up()
+                if why is None:
+                    return model
+            except sqlite3.DatabaseError as exc:
+                why = f"it was unreadable ({_reason(exc)})"
+            db.close()
+        if not rebuild:
+            return None
+        if why:
+            warn(f"the read model {why}; rebuilding it")
+        return cls._rebuilt(desk, cache, config_key, progress)
+
+    def _meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    def _catch_up(self) -> str | None:
+        """Bring the model up to date; returns why it must be rebuilt instead (or "" when
+        that is no news: a first build), or None when it is up to date."""
+        meta = self._meta()
+        if meta.get("version") != str(VERSION):
+            return "was built by another version of itsm" if meta.get("version") else ""
+        built = changes.State.from_json(json.loads(meta.get("state", "null")))
+        if built is None:
+            return "does not say when it was built"
+        now = changes.current(self.desk)
+        stale = changes.since(self.desk, built, now)
+        if stale is None:
+            return f"was built at a commit git does not have ({(built.commit or '')[:10]}: history rewritten?)"
+        if not stale and meta.get("facts_config") == self.config_key:
+            return None
+        self.db.execute("BEGIN IMMEDIATE")  # one writer; whoever waited finds the work done
+        try:
+            meta = self._meta()
+            built = changes.State.from_json(json.loads(meta.get("state", "null")))
+            stale = None if built is None else changes.since(self.desk, built, now)
+            if stale is None:
+                self.db.rollback()
+                return "was built at a commit git does not have"
+            self._apply(sorted(stale))
+            if meta.get("facts_config") != self.config_key:
+                self._rederive()
+            self._set_meta(now)
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
+        return None
+
+    def _apply(self, stale: Sequence[str]) -> None:
+        now = timeutil.now()
+        for rel in stale:
+            kind = changes.kind_of(rel)
+            if kind is None or not os.path.lexists(self.desk.root / rel):
+                self.db.execute("DELETE FROM records WHERE path = ?", (_bytes(rel),))
+                continue
+            self.db.execute(_INSERT, row_of(self.desk, rel, kind, now))
+
+    def _rederive(self) -> None:
+        """The config changed: the facts are derived afresh, from the stored records."""
+        now = timeutil.now()
+        found = self.db.execute("SELECT path, json FROM records WHERE kind = 'ticket' AND error IS NULL").fetchall()
+        for rel, text in found:
+            ticket = decode("ticket", text)
+            assert isinstance(ticket, Ticket)
+            self.db.execute("UPDATE records SET facts = ? WHERE path = ?",
+                            (json.dumps(derive(ticket, self.desk, now)), rel))
+
+    def _set_meta(self, state: changes.State) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [
+            ("version", str(VERSION)), ("state", json.dumps(state.to_json())), ("facts_config", self.config_key),
+        ])
+
+    @classmethod
+    def _rebuilt(cls, desk: Desk, cache: Path, config_key: str, progress: Progress | None) -> ReadModel:
+        """Build a whole new model aside, then swap it in (a reader of the old one goes on)."""
+        _remove_leftovers(cache)
+        fresh = cache / f"{FILE}.new-{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            fresh.unlink()
+        db = _connect(fresh)
+        # Nothing reads the new file before it is complete and swapped in, so its writes need
+        # no journal; a crash leaves a leftover file, removed by the next build.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        try:
+            model = cls(desk, db, config_key)
+            model._fill(changes.current(desk), progress)
+        except BaseException:
+            db.close()
+            with contextlib.suppress(FileNotFoundError):
+                fresh.unlink()
+            raise
+        os.replace(fresh, cache / FILE)
+        return model
+
+    def _fill(self, state: changes.State, progress: Progress | None) -> None:
+        global _WORK
+        self.db.executescript(_SCHEMA)
+        items = [(rel, kind) for rel in changes.all_record_paths(self.desk)
+                 if (kind := changes.kind_of(rel)) is not None]
+        _WORK = (self.desk, timeutil.now())
+        self.db.execute("BEGIN")
+        try:
+            batch: list[tuple[Any, ...]] = []
+            for row in pool.mapped(_row_in_worker, items, progress):
+                batch.append(row)
+                if len(batch) >= 1000:
+                    self.db.executemany(_INSERT, batch)
+                    batch.clear()
+            self.db.executemany(_INSERT, batch)
+            self._set_meta(state)
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
+        finally:
+            _WORK = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def warn_faults(self, kind: str) -> None:
+        """The warnings a parse of every file of this kind gives: each file that cannot be
+        read is skipped, each value a reader would misread is named."""
+        found = self.db.execute(
+            "SELECT error, warning FROM records WHERE kind = ? AND (error IS NOT NULL OR warning IS NOT NULL)"
+            " ORDER BY folder, name", (kind,)).fetchall()
+        for error, warning in found:
+            warn(f"skipping {_unbytes(error)} (run `itsm check`)" if error is not None
+                 else f"{_unbytes(warning)} (run `itsm check`)")
+
+    def select(self, kind: str, where: str = "", params: Sequence[Any] = (), order: str = "",
+               limit: int | None = None) -> list[Listed]:
+        """The readable records of a kind that `where` (SQL over the columns) selects, in
+        `order`; the files' order settles ties, as a stable sort of the files would."""
+        sql = "SELECT path, kind, status, json, exact FROM records WHERE kind = ? AND error IS NULL"
+        if where:
+            sql += f" AND ({where})"
+        sql += f" ORDER BY {order + ', ' if order else ''}folder, name"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        found = []
+        for rel, row_kind, status, text, exact in self.db.execute(sql, (kind, *params)):
+            found.append(Listed(self, _unbytes(rel), row_kind, status, text, bool(exact)))
+        return found
+
+    def from_file(self, rel: str, kind: str, text: str) -> Record:
+        try:
+            return self.desk.read(self.desk.root / rel, kind)
+        except (records.RecordError, OSError):
+            return decode(kind, text)  # changed since; the next command catches up
+
+    def records(self, kind: str, where: str = "", params: Sequence[Any] = ()) -> list[Record]:
+        return [listed.record for listed in self.select(kind, where, params)]
+
+    def extras(self, kind: str) -> tuple[str, ...]:
+        """The desk's own front-matter keys of every record of a kind, in the files' order."""
+        keys: dict[str, None] = {}
+        for (text,) in self.db.execute(
+                "SELECT extras FROM records WHERE kind = ? AND extras IS NOT NULL ORDER BY folder, name", (kind,)):
+            keys.update(dict.fromkeys(json.loads(text)))
+        return tuple(keys)
+
+    def facts(self, ticket_id: str) -> dict[str, Any] | None:
+        found = self.db.execute("SELECT facts FROM records WHERE kind = 'ticket' AND id = ? AND error IS NULL"
+                                " ORDER BY folder, name LIMIT 1", (ticket_id,)).fetchone()
+        return None if found is None or found[0] is None else dict(json.loads(found[0]))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class CacheRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# -- queries the commands share ---------------------------------------------------------------
+
+
+def open_statuses_sql() -> tuple[str, list[str]]:
+    return f"status IN ({', '.join('?' * len(OPEN_STATUSES))})", list(OPEN_STATUSES)
+
+
+def status_rank_sql() -> str:
+    """`STATUSES.index(status)` (99 for a status not known), as SQL."""
+    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES))
+    return f"(CASE status {cases} ELSE 99 END)"
+
+
+# How `--sort` orders, as SQL over the read model's columns (ties: the files' order).
+# Each key is (SQL expression, descending?).
+SORT_SQL = {
+    "priority": (("major", True), ("COALESCE(priority, 'P9')", False), ("created", False), ("id", False)),
+    "status": ((status_rank_sql(), False), ("created", False), ("id", False)),
+    "created": (("COALESCE(created, '')", False), ("id", False)),
+    "updated": (("COALESCE(updated, '')", False), ("id", False)),
+    "id": (("COALESCE(id, '')", False), ("id", False)),
+}
+
+
+def sort_sql(sort: str, reverse: bool) -> str:
+    """ORDER BY for `--sort` (and `--reverse`: every key turned round; ties keep the files'
+    order either way, as Python's stable sort does)."""
+    return ", ".join(f"{expr} {'DESC' if desc != reverse else 'ASC'}" for expr, desc in SORT_SQL[sort])
+
+
+def ticket_filter(status: list[str] | None = None, type: str | None = None, owner: str | None = None,
+                  group: str | None = None, category: str | None = None, priority: list[str] | None = None,
+                  open_only: bool = False, unowned: bool = False, major: bool = False) -> tuple[str, list[Any]]:
+    """`list`'s filters as SQL over the read model's columns, with its parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if status:
+        where.append(f"status IN ({', '.join('?' * len(status))})")
+        params += status
+    if type is not None:
+        where.append("type = ?")
+        params.append(type)
+    if owner is not None:
+        where.append("owner = ?")
+        params.append(owner)
+    if group is not None:
+        where.append("grp = ?")
+        params.append(group)
+    if category is not None:  # the category or one below it: network matches network/vpn
+        where.append("(COALESCE(category, '') = ? OR substr(COALESCE(category, ''), 1, ?) = ?)")
+        params += [category, len(category) + 1, category + "/"]
+    if priority:
+        where.append(f"priority IN ({', '.join('?' * len(priority))})")
+        params += priority
+    if open_only or unowned:
+        open_sql, open_params = open_statuses_sql()
+        where.append(open_sql)
+        params += open_params
+    if unowned:
+        where.append("(owner IS NULL OR owner = '')")
+    if major:
+        where.append("major = 1")
+    return " AND ".join(where), params
+
+
+def tickets(desk: Desk, where: str = "", params: Sequence[Any] = (), progress: Progress | None = None) -> list[Ticket]:
+    """The desk's readable tickets that `where` selects, with the warnings a parse of every
+    ticket file would give: what `Desk.tickets()` returns, filtered, from the read model."""
+    model = ReadModel.open(desk, progress)
+    try:
+        model.warn_faults("ticket")
+        return [r for r in model.records("ticket", where, params) if isinstance(r, Ticket)]
+    finally:
+        model.close()
+
+
+def update_after_write(desk: Desk) -> None:
+    """After a command wrote records: bring an existing read model up to date (only what
+    changed). A desk that never listed has none, and none is built here."""
+    with contextlib.suppress(Exception):  # a cache that cannot catch up now will at the next read
+        cache = desk.cache_dir(create=False)
+        if cache is None or not (cache / FILE).is_file():
+            return
+        model = ReadModel._open_on_disk(desk, _config_key(desk), None, rebuild=False)
+        if model is not None:
+            model.close()
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _config_key(desk: Desk) -> str:
+    """What the derived facts depend on: the desk's config, as read (defaults included)."""
+    return hashlib.sha256(repr(desk.config).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Transactions are begun and ended here, by hand (BEGIN IMMEDIATE for a catch-up).
+    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    db.execute("PRAGMA busy_timeout = 60000")
+    return db
+
+
+def _unsound(path: Path) -> str | None:
+    """Why the file at `path` is not a read model to open ("" when there is none yet)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return "was not a regular file"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return getattr(exc, "strerror", None) or text
+
+
+def _remove_leftovers(cache: Path) -> None:
+    """Half-built models of processes that were killed (`readmodel.sqlite.new-PID`)."""
+    for entry in os.scandir(cache):
+        match = _LEFTOVER_RE.match(entry.name)
+        if match and int(match.group(1)) != os.getpid() and not fileio.process_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
