@@ -25,9 +25,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -275,7 +276,7 @@ class ReadModel:
                 if why is None:
                     return model
             except sqlite3.DatabaseError as exc:
-                why = f"it was unreadable ({_reason(exc)})"
+                why = f"was unreadable ({_reason(exc)})"
             db.close()
         if not rebuild:
             return None
@@ -363,7 +364,10 @@ class ReadModel:
             with contextlib.suppress(FileNotFoundError):
                 fresh.unlink()
             raise
-        os.replace(fresh, cache / FILE)
+        target = cache / FILE
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target, ignore_errors=True)  # something else in the cache's place: a cache too
+        os.replace(fresh, target)  # over a link, the link itself is replaced: never written through
         return model
 
     def _fill(self, state: changes.State, progress: Progress | None) -> None:
@@ -405,16 +409,19 @@ class ReadModel:
                limit: int | None = None) -> list[Listed]:
         """The readable records of a kind that `where` (SQL over the columns) selects, in
         `order`; the files' order settles ties, as a stable sort of the files would."""
+        return list(self.stream(kind, where, params, order, limit))
+
+    def stream(self, kind: str, where: str = "", params: Sequence[Any] = (), order: str = "",
+               limit: int | None = None) -> Iterator[Listed]:
+        """`select`, one record at a time: 100,000 records' JSON need not sit in memory."""
         sql = "SELECT path, kind, status, json, exact FROM records WHERE kind = ? AND error IS NULL"
         if where:
             sql += f" AND ({where})"
         sql += f" ORDER BY {order + ', ' if order else ''}folder, name"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        found = []
         for rel, row_kind, status, text, exact in self.db.execute(sql, (kind, *params)):
-            found.append(Listed(self, _unbytes(rel), row_kind, status, text, bool(exact)))
-        return found
+            yield Listed(self, _unbytes(rel), row_kind, status, text, bool(exact))
 
     def from_file(self, rel: str, kind: str, text: str) -> Record:
         try:
