@@ -11,7 +11,7 @@ median and the minimum wall time in milliseconds.
 
 Everything is reproducible: a seeded random.Random drives the data (IDs included), the
 desk's clock is pinned with ITSM_NOW and git's dates and identity are pinned too.
-docs/benchmarks.md explains what is measured and gives the results.
+docs/performance.md explains what is measured and gives the results.
 """
 
 from __future__ import annotations
