@@ -4,7 +4,7 @@ A desk names its region (`country: DE`, `subdivision: BE`) and the `holidays` pa
 (https://pypi.org/project/holidays/: calendars for about 200 countries and their
 subdivisions, kept up to date release by release) gives the dates, year by year, as a clock
 asks for them. Importing the package costs about 60 ms and building a region's first year
-about 80 ms more (docs/benchmarks.md), as much as a whole `itsm show`. So the dates are kept
+about 80 ms more (docs/performance.md), as much as a whole `itsm show`. So the dates are kept
 in `.itsm/holidays.json`, per country, subdivision, year and package version, and a command
 that finds them there never imports the package.
 

@@ -3,21 +3,24 @@
 For each size, a real desk is made in a temporary folder (`itsm.actions.init`), filled with
 generated tickets written straight to their files (not through `itsm new`, which would
 take hours at 100k), committed once and packed. Then every measured command runs as a real
-process, cwd = the desk, once to warm up and `--repeat` times measured; the table gives the
-median and the minimum wall time in milliseconds.
+process, cwd = the desk, once to warm up and `--repeat` times measured; the first table
+gives the median and the minimum wall time in milliseconds, the second the peak resident
+memory (the largest ru_maxrss of the measured runs). Two more rows run once each, without
+warm-up, in a fresh `git clone` of the desk: the cold first command, which builds the caches.
 
-    /tmp/v/bin/python scripts/bench.py --sizes 1000,10000 --repeat 5
-    /tmp/v/bin/python scripts/bench.py --sizes 100000 --repeat 3 --skip 100000:check
+    .venv/bin/python scripts/bench.py --sizes 1000,10000 --repeat 5
+    .venv/bin/python scripts/bench.py --sizes 100000 --repeat 3 --skip 100000:check
 
 Everything is reproducible: a seeded random.Random drives the data (IDs included), the
 desk's clock is pinned with ITSM_NOW and git's dates and identity are pinned too.
-docs/benchmarks.md explains what is measured and gives the results.
+docs/performance.md explains what is measured and gives the results.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
 import shutil
@@ -46,6 +49,7 @@ NOW = "2026-11-26T09:00:00Z"
 ACTOR = "Bench Runner"
 EMAIL = "bench@example.org"
 MONTHS = 24
+MEMORY_TARGET_MB = 500  # issue 10: peak memory of any command at 100k tickets
 DEFAULT_SEED = 20261126
 
 # -- what is measured --------------------------------------------------------------------
@@ -54,49 +58,116 @@ DEFAULT_SEED = 20261126
 @dataclass(frozen=True)
 class Command:
     key: str  # short name, for --skip
-    label: str  # as shown in the table
+    label: str  # as shown in the tables
     argv: tuple[str, ...]
     ok_codes: tuple[int, ...] = (0,)
+    # One argv per run (the warm-up first) for a command that changes what it works on, such
+    # as `resolve`, which can resolve a ticket once only; empty: every run is `argv`.
+    runs: tuple[tuple[str, ...], ...] = ()
+
+    def argv_of(self, run: int) -> tuple[str, ...] | None:
+        if not self.runs:
+            return self.argv
+        return self.runs[run] if run < len(self.runs) else None
 
 
-def commands(itsm_cmd: list[str], show_ref: str, log_ref: str = "") -> list[Command]:
+# The floor of "parse every record": read each record file and parse its YAML front-matter
+# with libyaml, in one process, and nothing else (no timeline, no model, no checks).
+PARSE_LOOP = """\
+import os, sys, yaml
+loader = yaml.CSafeLoader
+count = 0
+for top in ("tickets", "problems", "kb"):
+    for folder, _, names in os.walk(top):
+        for name in names:
+            if name.endswith(".md"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    text = handle.read()
+                yaml.load(text[4:text.index("\\n---\\n", 3)], Loader=loader)
+                count += 1
+sys.exit(0 if count else 3)
+"""
+
+
+def commands(itsm_cmd: list[str], desk: DeskFacts, repeat: int) -> list[Command]:
+    """The process rows, in the order they run: the writes first, so that `check --changed
+    HEAD~3` checks what the last three commits (`resolve`s) changed, and `git commit` last
+    of the writes, so its empty commits are not what `check --changed` sees."""
     py = sys.executable
+    show_ref, open_ref = desk.show_ref, desk.diagnose_ref
+    fix = "Bench: restarted the service"
+    resolves = tuple((*itsm_cmd, "resolve", ticket_id, "--fix", fix) for ticket_id in desk.resolvable[: repeat + 1])
     return [
         Command("new", 'itsm new "Bench ticket" -c network/vpn', (*itsm_cmd, "new", "Bench ticket", "-c", "network/vpn")),
-        Command("log", 'itsm log <open ticket> "Bench note"', (*itsm_cmd, "log", log_ref, "Bench note")),
-        Command("show", f"itsm show {show_ref}", (*itsm_cmd, "show", show_ref)),
+        Command("log", 'itsm log <open ticket> "Bench note"', (*itsm_cmd, "log", desk.log_ref, "Bench note")),
+        Command("resolve", f'itsm resolve <open incident> --fix "{fix}" (a different one each run)',
+                (*itsm_cmd, "resolve", "<open incident>", "--fix", fix), runs=resolves),
+        # Exit 1 is findings: a full check still ran.
+        Command("check-changed", "itsm check --changed HEAD~3", (*itsm_cmd, "check", "--changed", "HEAD~3"), (0, 1)),
+        Command("show", "itsm show <5-char prefix>", (*itsm_cmd, "show", show_ref)),
         Command("list", "itsm list --limit 20", (*itsm_cmd, "list", "--limit", "20")),
+        Command("list-open-table", "itsm list --open", (*itsm_cmd, "list", "--open")),
         Command("list-open", "itsm list --open --json > /dev/null", (*itsm_cmd, "list", "--open", "--json")),
-        Command("check", "itsm check", (*itsm_cmd, "check")),
-        Command("search", 'itsm search "vpn disconnects" status:open', (*itsm_cmd, "search", "vpn disconnects", "status:open")),
-        Command("diagnose", f"itsm diagnose {show_ref}", (*itsm_cmd, "diagnose", show_ref)),
+        Command("list-closed", "itsm list --status closed --json > /dev/null",
+                (*itsm_cmd, "list", "--status", "closed", "--json")),
+        Command("chase", "itsm chase", (*itsm_cmd, "chase")),
+        Command("search", "itsm search vpn", (*itsm_cmd, "search", "vpn")),
+        Command("diagnose", "itsm diagnose <open ticket>", (*itsm_cmd, "diagnose", open_ref)),
+        Command("check", "itsm check", (*itsm_cmd, "check"), (0, 1)),
         Command("python", "baseline: python -c pass", (py, "-c", "pass")),
         Command("import", 'baseline: python -c "import itsm.cli"', (py, "-c", "import itsm.cli")),
         # -q and --no-gpg-sign are what `itsm new` passes to its own `git commit`.
         Command("git-commit", "baseline: git commit --allow-empty -m x", ("git", "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "x")),
         # grep exits 1 when nothing matches; that is still a full read of every file.
         Command("grep", 'baseline: grep -rl "status: new" tickets', ("grep", "-rl", "status: new", "tickets"), (0, 1)),
+        Command("parse", "baseline: parse every front-matter (python, yaml.CSafeLoader, one process)",
+                (py, "-c", PARSE_LOOP)),
     ]
 
 
-COMMAND_KEYS = ("new", "log", "show", "list", "list-open", "check", "search", "diagnose", "index-update",
-                "relearn", "python", "import", "git-commit", "grep")
+# The first command after `git clone`: no `.itsm/` (it is gitignored), so it builds the caches.
+COLD_COMMANDS = (
+    ("cold-list", "cold, fresh clone: itsm list --open (builds the read model; 1 run)", ("list", "--open")),
+    ("cold-search", "cold, fresh clone: itsm search vpn (builds the search index too; 1 run)", ("search", "vpn")),
+)
+IN_PROCESS = {
+    "index-update": "index update after one new ticket (in-process, no start-up)",
+    "relearn": "index update after a resolve --kb (in-process; the most used article)",
+}
+# The rows of the tables, in order (and the keys --skip knows).
+COMMAND_KEYS = ("new", "log", "resolve", "show", "list", "list-open-table", "list-open", "list-closed", "chase",
+                "search", "diagnose", "check", "check-changed", "index-update", "relearn", "cold-list",
+                "cold-search", "python", "import", "git-commit", "grep", "parse")
 
 
 @dataclass
 class Result:
     state: str = "ok"  # ok | skipped | timeout | error
     times: list[float] = field(default_factory=list)
+    peaks_kb: list[int] = field(default_factory=list)  # ru_maxrss of each measured run
     note: str = ""
+    in_process: bool = False  # no process of its own: no memory figure
 
     def cell(self, timeout: float) -> str:
+        if self.state != "ok":
+            return self._not_measured(timeout)
+        if len(self.times) == 1:
+            return _ms(self.times[0])
+        return f"{_ms(statistics.median(self.times))} ({_ms(min(self.times))})"
+
+    def memory_cell(self, timeout: float) -> str:
+        if self.state != "ok":
+            return self._not_measured(timeout)
+        if self.in_process:
+            return "in-process"
+        return f"{max(self.peaks_kb) / 1024:,.0f}"
+
+    def _not_measured(self, timeout: float) -> str:
         if self.state == "skipped":
             return "skipped"
         if self.state == "timeout":
             return f"timeout (> {timeout:g} s)"
-        if self.state == "error":
-            return f"error: {self.note}"
-        return f"{_ms(statistics.median(self.times))} ({_ms(min(self.times))})"
+        return f"error: {self.note}"
 
 
 def _ms(seconds: float) -> str:
@@ -104,35 +175,122 @@ def _ms(seconds: float) -> str:
     return f"{ms:.1f}" if ms < 100 else f"{ms:,.0f}"
 
 
-def run_once(cmd: Command, cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, int, str]:
-    """Wall time of one whole process; stdout goes to /dev/null, as a user's pipe would drain it."""
+class RunTimeout(Exception):
+    pass
+
+
+# Runs in a small process of its own that starts every measured process and reaps it with
+# os.wait4, whose rusage holds the process's ru_maxrss. Why not from the bench itself: on
+# Linux, exec keeps the high-water mark of the memory it replaces, which for a process
+# started by fork or vfork is its parent's. From the bench (itsm imported, at 100k all the
+# generated tickets held) even `python -c pass` would read hundreds of MB; from this
+# launcher (`python -I -S`, a few modules) the floor is a few MB, under any Python process.
+# One JSON line in (argv, cwd, env, stderr file, timeout), one out; a timeout kills the
+# process's whole session, pool workers included.
+LAUNCHER = """\
+import json, os, signal, sys, time
+def expire(signum, frame):
+    global timed_out
+    timed_out = True
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+signal.signal(signal.SIGALRM, expire)
+for line in sys.stdin:
+    job = json.loads(line)
+    timed_out = False
     start = time.perf_counter()
-    done = subprocess.run(
-        cmd.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, timeout=timeout, check=False,
-    )
-    elapsed = time.perf_counter() - start
-    last = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return elapsed, done.returncode, last[-1] if last else ""
-
-
-def measure(cmd: Command, cwd: Path, env: dict[str, str], repeat: int, timeout: float, tag: str) -> Result:
-    """One warm-up run, then `repeat` measured runs; the first timeout or failure stops it."""
-    result = Result()
-    for i in range(repeat + 1):
-        what = "warm-up" if i == 0 else f"run {i}/{repeat}"
+    pid = os.fork()
+    if pid == 0:
         try:
-            elapsed, code, last = run_once(cmd, cwd, env, timeout)
-        except subprocess.TimeoutExpired:
+            os.setsid()
+            os.chdir(job["cwd"])
+            null = os.open(os.devnull, os.O_RDWR)
+            err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(null, 0); os.dup2(null, 1); os.dup2(err, 2)
+            os.execvpe(job["argv"][0], job["argv"], job["env"])
+        except BaseException as error:
+            os.write(2, f"bench launcher: {error}\\n".encode())
+        os._exit(127)
+    signal.setitimer(signal.ITIMER_REAL, job["timeout"])
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    print(json.dumps({"elapsed": elapsed, "code": os.waitstatus_to_exitcode(status),
+                      "maxrss_kb": usage.ru_maxrss, "timed_out": timed_out}), flush=True)
+"""
+
+
+class Launcher:
+    """The process that starts the measured processes (see LAUNCHER)."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.stderr_path = scratch / "stderr"
+        self.proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def run(self, argv: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, int, str, int]:
+        """Wall time, exit code, last stderr line and peak resident memory (KiB) of one whole
+        process; stdout goes to /dev/null, as a user's pipe would drain it. The peak is the
+        largest resident set of the process or of any descendant it waited for: a pool worker
+        of itsm/pool.py counts as a process of its own, so this is the largest one, not a sum."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        job = {"argv": list(argv), "cwd": str(cwd), "env": env, "stderr": str(self.stderr_path), "timeout": timeout}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise SystemExit("bench: the launcher process died")
+        done = json.loads(answer)
+        if done["timed_out"]:
+            raise RunTimeout
+        last = self.stderr_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        return done["elapsed"], done["code"], last[-1] if last else "", done["maxrss_kb"]
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def measure(launcher: Launcher, cmd: Command, cwd: Path, env: dict[str, str], repeat: int, timeout: float,
+            tag: str, warm_up: bool = True) -> Result:
+    """One warm-up run, then `repeat` measured runs; the first timeout or failure stops it.
+    Without `warm_up`, the `repeat` runs are all measured (the cold rows: one run)."""
+    result = Result()
+    first = 0 if warm_up else 1
+    for i in range(first, repeat + 1):
+        what = "warm-up" if i == 0 else f"run {i}/{repeat}"
+        argv = cmd.argv_of(i - first)
+        if argv is None:
+            progress(f"{tag} {cmd.label}: {what}: no argument left for it")
+            return Result("error", note="too few open tickets")
+        try:
+            elapsed, code, last, peak_kb = launcher.run(argv, cwd, env, timeout)
+        except RunTimeout:
             progress(f"{tag} {cmd.label}: {what} timed out after {timeout:g} s")
             return Result("timeout")
         if code not in cmd.ok_codes:
             progress(f"{tag} {cmd.label}: {what} exited {code}: {last}")
             return Result("error", note=f"exit {code}")
-        progress(f"{tag} {cmd.label}: {what} {elapsed * 1000:,.1f} ms")
+        progress(f"{tag} {cmd.label}: {what} {elapsed * 1000:,.1f} ms, peak {peak_kb / 1024:,.0f} MB")
         if i > 0:
             result.times.append(elapsed)
+            result.peaks_kb.append(peak_kb)
     return result
+
+
+def measure_cold(launcher: Launcher, itsm_cmd: list[str], root: Path, key: str, label: str, args: tuple[str, ...],
+                 env: dict[str, str], timeout: float, tag: str) -> Result:
+    """The first command after `git clone` (clone not timed): one run in a fresh clone,
+    which has no `.itsm/` caches. The page cache still holds the desk's objects: this is a
+    cold start for itsm, not for the disk."""
+    with tempfile.TemporaryDirectory(prefix=f"itsm-bench-{key}-") as holder:
+        clone = Path(holder) / "desk"
+        git(root, "clone", "-q", str(root), str(clone))
+        return measure(launcher, Command(key, label, (*itsm_cmd, *args)), clone, env, 1, timeout, tag,
+                       warm_up=False)
 
 
 def timed_index_updates(root: Path, repeat: int, tag: str, what: str, change: Callable[[Desk, int], None]) -> Result:
@@ -141,7 +299,7 @@ def timed_index_updates(root: Path, repeat: int, tag: str, what: str, change: Ca
     from itsm.index import SearchIndex, update_after_write
 
     SearchIndex(Desk.open(root)).open_fresh()  # an update needs an index (the search rows build it too)
-    result = Result()
+    result = Result(in_process=True)
     for i in range(repeat + 1):
         desk = Desk.open(root)
         change(desk, i)
@@ -385,6 +543,8 @@ class DeskFacts:
     log_ref: str = ""
     popular_kb: str = ""  # the KB article most tickets link, and how many
     popular_kb_uses: int = 0
+    diagnose_ref: str = ""  # an open ticket, not the one `log` writes to
+    resolvable: tuple[str, ...] = ()  # open incidents left for `resolve`, one per run
 
 
 def git(root: Path, *args: str) -> str:
@@ -483,10 +643,16 @@ def build_desk(root: Path, size: int, seed: int, kb_count: int = 0) -> DeskFacts
     target = next(t for t in middle if prefixes[t.id.split("-", 1)[1][:5]] == 1)
     # An open ticket for the write path that changes an existing record (`itsm log`).
     worked_on = next(t for t in middle if t.status in ("assigned", "in_progress", "new"))
+    # Open incidents someone works on, for `diagnose` (the first) and `resolve` (the rest,
+    # one per run: a ticket is resolved once). An incident takes --fix; a request would be
+    # --fulfilled instead.
+    incidents = [t.id for t in middle if t.type == "incident" and t.id != worked_on.id
+                 and t.status in ("assigned", "in_progress", "pending")]
     used = Counter(kb_id for t in generated for kb_id in t.kb)
     return DeskFacts(size, root, target.id.split("-", 1)[1][:5].lower(), open_count, len(made_dirs),
                      total_bytes, generate_s, commit_s, gc_s, pack, worked_on.id,
-                     used.most_common(1)[0][0] if used else "", used.most_common(1)[0][1] if used else 0)
+                     used.most_common(1)[0][0] if used else "", used.most_common(1)[0][1] if used else 0,
+                     incidents[0] if incidents else worked_on.id, tuple(incidents[1:]))
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -612,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
     itsm_cmd = itsm_command()
     facts = [*machine_facts(), ("bytecode", bytecode), ("load average at start", _load())]
     progress("machine: " + "; ".join(f"{k} {v}" for k, v in facts))
+    scratch = tempfile.TemporaryDirectory(prefix="itsm-bench-launcher-")
+    launcher = Launcher(Path(scratch.name))
     started = time.perf_counter()
     desks: list[DeskFacts] = []
     results: dict[int, dict[str, Result]] = {}
@@ -632,27 +800,33 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"[{size}] generated in {desk.generate_s:.1f} s, git add+commit {desk.commit_s:.1f} s, "
                      f"gc {desk.gc_s:.1f} s; {desk.open_count} open; show target {desk.show_ref}")
             results[size] = {}
-            for cmd in commands(itsm_cmd, desk.show_ref, desk.log_ref):
-                labels[cmd.key] = cmd.label if cmd.key != "show" else "itsm show <5-char prefix>"
-                if cmd.key in skip.get(size, set()) | skip.get(None, set()):
-                    results[size][cmd.key] = Result("skipped")
-                    continue
-                results[size][cmd.key] = measure(cmd, root, env, args.repeat, args.timeout, f"[{size}]")
-            labels["index-update"] = "index update after one new ticket (in-process, no start-up)"
+            skipped = skip.get(size, set()) | skip.get(None, set())
+            for cmd in commands(itsm_cmd, desk, args.repeat):
+                labels[cmd.key] = cmd.label
+                results[size][cmd.key] = (Result("skipped") if cmd.key in skipped
+                                          else measure(launcher, cmd, root, env, args.repeat, args.timeout,
+                                                       f"[{size}]"))
+            labels.update(IN_PROCESS)
             results[size]["index-update"] = (
-                Result("skipped") if "index-update" in skip.get(size, set()) | skip.get(None, set())
+                Result("skipped") if "index-update" in skipped
                 else measure_index_update(root, args.repeat, f"[{size}]")
             )
-            labels["relearn"] = "index update after a resolve --kb (in-process; the most used article)"
             results[size]["relearn"] = (
-                Result("skipped") if "relearn" in skip.get(size, set()) | skip.get(None, set()) or not desk.popular_kb
+                Result("skipped") if "relearn" in skipped or not desk.popular_kb
                 else measure_relearn(root, desk.popular_kb, args.repeat, f"[{size}]")
             )
+            for key, label, cold_args in COLD_COMMANDS:
+                labels[key] = label
+                results[size][key] = (Result("skipped") if key in skipped
+                                      else measure_cold(launcher, itsm_cmd, root, key, label, cold_args, env,
+                                                        args.timeout, f"[{size}]"))
         finally:
             if cleanup is not None:
                 cleanup.cleanup()
     total = time.perf_counter() - started
     facts.append(("load average at end", _load()))
+    launcher.close()
+    scratch.cleanup()
     if pyc_holder is not None:
         pyc_holder.cleanup()
 
@@ -667,11 +841,16 @@ def main(argv: list[str] | None = None) -> int:
                  "git add+commit s", "git gc s", "KB articles"],
         tablefmt="github",
     ))
-    print(f"\nWall time per command, ms: median (min) of {args.repeat} runs after 1 warm-up; "
-          f"timeout {args.timeout:g} s\n")
+    print(f"\nWall time per command, ms: median (min) of {args.repeat} runs after 1 warm-up "
+          f"(the cold rows: one run, no warm-up); timeout {args.timeout:g} s\n")
+    headers = ["command", *(f"{size:,} tickets" for size in sizes)]
+    align = ("left", *("right" for _ in sizes))
     rows = [[labels[key], *(results[size][key].cell(args.timeout) for size in sizes)] for key in COMMAND_KEYS]
-    print(tabulate(rows, headers=["command", *(f"{size:,} tickets" for size in sizes)], tablefmt="github",
-                   colalign=("left", *("right" for _ in sizes))))
+    print(tabulate(rows, headers=headers, tablefmt="github", colalign=align))
+    print(f"\nPeak memory, MB (max over runs): the ru_maxrss of the largest process of each "
+          f"measured run; target <= {MEMORY_TARGET_MB} MB\n")
+    rows = [[labels[key], *(results[size][key].memory_cell(args.timeout) for size in sizes)] for key in COMMAND_KEYS]
+    print(tabulate(rows, headers=headers, tablefmt="github", colalign=align))
     print(f"\nTotal bench time {total / 60:.1f} min (seed {args.seed}, ITSM_NOW {NOW})")
     return 0
 
