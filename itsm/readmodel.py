@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from itsm import changes, fileio, pool, records, rules, sla, timeutil
+from itsm import changes, fileio, holiday_calendar, pool, records, rules, sla, timeutil
 from itsm.model import (
     OPEN_STATUSES,
     STATUSES,
@@ -547,8 +547,20 @@ def update_after_write(desk: Desk) -> None:
 
 
 def _config_key(desk: Desk) -> str:
-    """What the derived facts depend on: the desk's config, as read (defaults included)."""
-    return hashlib.sha256(repr(desk.config).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    """What the derived facts depend on: itsm.yaml's bytes, this itsm's defaults (its
+    version) and, for a region's holidays, the version of the package that knows them.
+    (Not a repr of the config: the order of a set's members changes from process to process.)"""
+    from itsm import __version__
+    from itsm.config import CONFIG_FILE
+
+    try:
+        text = (desk.root / CONFIG_FILE).read_bytes()
+    except OSError:
+        text = b""
+    hours = desk.config.business_hours
+    region = hours.holidays.region if hours is not None else None
+    package = holiday_calendar.package_version() if region is not None else None
+    return hashlib.sha256(b"\0".join([text, __version__.encode(), str(package).encode()])).hexdigest()[:16]
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -49,8 +49,50 @@ def to_json(data: Any) -> str:
     """JSON for scripts. json.dumps escapes C0 controls already; DEL, C1, the bidi controls,
     U+2028/2029 and lone surrogates are escaped too, so the output is safe on a terminal and
     valid UTF-8, and reads back as the stored text."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = _indented(data, "\n")
     return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_quote = json.encoder.encode_basestring  # json's own quoting of a text (in C)
+
+
+def _indented(value: Any, newline: str) -> str:
+    """What `json.dumps(value, indent=2, ensure_ascii=False)` writes, several times faster:
+    with an indent, json falls back to its pure-Python encoder, and `list --json` writes
+    100,000 records. `newline` is the line break plus the indent of the value's own level.
+    Values are what records hold: text, whole numbers, true/false, null, lists, mappings."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        return "{" + ",".join(f"{inner}{_quote(_key(k))}: {_indented(v, inner)}" for k, v in value.items()) \
+            + newline + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + ",".join(inner + _indented(v, inner) for v in value) + newline + "]"
+    if isinstance(value, str):
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    return _dumps(value)  # a float, an int subclass; anything else raises TypeError as json does
+
+
+def _key(key: Any) -> str:
+    """A mapping key as json writes it: text as it is; true, false, null and numbers as text."""
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return _dumps(key)
+    return str(key)
 
 
 def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:

@@ -48,7 +48,10 @@ def parse(text: str) -> datetime:
     """Read a stored timestamp (strict format); raises ValueError otherwise."""
     if not is_timestamp(text):
         raise ValueError(f"'{text}' is not a UTC timestamp like 2026-11-26T09:00:00Z")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    # The format is checked above, so the fields are where they are: building the datetime
+    # from them is ten times cheaper than strptime, and a read model build reads millions.
+    return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
+                    int(text[17:19]), tzinfo=UTC)
 
 
 def format(moment: datetime) -> str:

@@ -164,7 +164,7 @@ def test_a_desk_inside_a_larger_repository_and_outside_git(tmp_path: Path, capsy
     path = next((plain / "tickets").glob("*/*.md"))
     path.write_text(path.read_text(encoding="utf-8").replace("No git here", "Still no git"), encoding="utf-8")
     assert_same(plain, capsys)
-    assert "Still no git" in [t.title for t in readmodel.tickets(Desk.open(plain))][0]
+    assert [t.title for t in readmodel.tickets(Desk.open(plain))] == ["Still no git"]
 
 
 def test_ignored_record_files_are_read_as_a_parse_of_the_folders_reads_them(
@@ -420,3 +420,21 @@ def test_any_sequence_leaves_the_model_equal_to_a_full_parse(
 
 def _exists(root: Path, ticket_id: str) -> bool:
     return any((root / "tickets").glob(f"*/{ticket_id}.md"))
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text() | st.integers() | st.booleans(), inner),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON_VALUES)
+def test_the_fast_json_writer_writes_what_json_dumps_writes(value: object) -> None:
+    """`render.to_json` writes 100,000 rows for `list --json`: with its own indenting (json's
+    indent is its pure-Python encoder), it must still write exactly what json.dumps does."""
+    from itsm import render
+
+    want = json.dumps(value, indent=2, ensure_ascii=False)
+    assert render._indented(value, "\n") == want
