@@ -49,14 +49,15 @@ from itsm.render import to_json as render_json
 from itsm.store import Desk, warn
 
 # Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
-VERSION = 1
+VERSION = 2
 FILE = "readmodel.sqlite"
 Progress = Callable[[int, int], None]
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE records (
-    path BLOB PRIMARY KEY,   -- desk-relative, as bytes: a file name need not be UTF-8
+    n INTEGER PRIMARY KEY,   -- the row of its body in `bodies`
+    path BLOB UNIQUE NOT NULL,  -- desk-relative, as bytes: a file name need not be UTF-8
     kind TEXT NOT NULL,
     folder BLOB NOT NULL,    -- the parent folder's name and the file's name: the order
     name BLOB NOT NULL,      -- `Desk.record_files` lists them in
@@ -64,17 +65,33 @@ CREATE TABLE records (
     created TEXT, updated TEXT, major INTEGER,
     error BLOB,              -- why the file cannot be read, or NULL
     warning BLOB,            -- a value readers would misread (Desk.shape_problem), or NULL
-    json TEXT,               -- to_json(record), rendered as one item of a JSON list
     extras TEXT,             -- the desk's own front-matter keys (JSON list), or NULL
-    exact INTEGER,           -- 0: the JSON loses something (a key that is not text): read the file
+    exact INTEGER            -- 0: the JSON loses something (a key that is not text): read the file
+);
+-- The large parts apart, so a query that filters or sorts the records reads small pages only.
+CREATE TABLE bodies (
+    n INTEGER PRIMARY KEY,
+    json TEXT,               -- to_json(record), rendered as one item of a JSON list
     facts TEXT               -- what the timeline gives, under the config `facts_config` names
 );
 CREATE INDEX records_by_kind ON records (kind, folder, name);
 CREATE INDEX records_by_status ON records (kind, status);
+CREATE INDEX records_faulty ON records (kind, folder, name) WHERE error IS NOT NULL OR warning IS NOT NULL;
+CREATE INDEX records_with_extras ON records (kind, folder, name) WHERE extras IS NOT NULL;
 """
 _COLUMNS = ("path", "kind", "folder", "name", "id", "status", "type", "priority", "owner", "grp", "category",
             "created", "updated", "major", "error", "warning", "json", "extras", "exact", "facts")
-_INSERT = f"INSERT OR REPLACE INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_RECORD_COLUMNS = tuple(c for c in _COLUMNS if c not in ("json", "facts"))
+_INSERT_RECORD = (f"INSERT INTO records (n, {', '.join(_RECORD_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * (len(_RECORD_COLUMNS) + 1))})")
+_INSERT_BODY = "INSERT INTO bodies (n, json, facts) VALUES (?, ?, ?)"
+_JSON_AT, _FACTS_AT = _COLUMNS.index("json"), _COLUMNS.index("facts")
+
+
+def _split_row(n: int | None, row: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A row as its `records` part and its `bodies` part."""
+    small = tuple(v for i, v in enumerate(row) if i not in (_JSON_AT, _FACTS_AT))
+    return (n, *small), (n, row[_JSON_AT], row[_FACTS_AT])
 _LEFTOVER_RE = re.compile(rf"^{re.escape(FILE)}\.new-(\d+)\Z")
 
 
@@ -324,20 +341,25 @@ class ReadModel:
         now = timeutil.now()
         for rel in stale:
             kind = changes.kind_of(rel)
+            old = self.db.execute("SELECT n FROM records WHERE path = ?", (_bytes(rel),)).fetchone()
+            if old is not None:
+                self.db.execute("DELETE FROM records WHERE n = ?", old)
+                self.db.execute("DELETE FROM bodies WHERE n = ?", old)
             if kind is None or not os.path.lexists(self.desk.root / rel):
-                self.db.execute("DELETE FROM records WHERE path = ?", (_bytes(rel),))
                 continue
-            self.db.execute(_INSERT, row_of(self.desk, rel, kind, now))
+            small, body = _split_row(None, row_of(self.desk, rel, kind, now))
+            n = self.db.execute(_INSERT_RECORD, small).lastrowid
+            self.db.execute(_INSERT_BODY, (n, *body[1:]))
 
     def _rederive(self) -> None:
         """The config changed: the facts are derived afresh, from the stored records."""
         now = timeutil.now()
-        found = self.db.execute("SELECT path, json FROM records WHERE kind = 'ticket' AND error IS NULL").fetchall()
-        for rel, text in found:
+        found = self.db.execute("SELECT b.n, b.json FROM records r JOIN bodies b ON b.n = r.n"
+                                " WHERE r.kind = 'ticket' AND r.error IS NULL").fetchall()
+        for n, text in found:
             ticket = decode("ticket", text)
             assert isinstance(ticket, Ticket)
-            self.db.execute("UPDATE records SET facts = ? WHERE path = ?",
-                            (json.dumps(derive(ticket, self.desk, now)), rel))
+            self.db.execute("UPDATE bodies SET facts = ? WHERE n = ?", (json.dumps(derive(ticket, self.desk, now)), n))
 
     def _set_meta(self, state: changes.State) -> None:
         self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [
@@ -378,13 +400,19 @@ class ReadModel:
         _WORK = (self.desk, timeutil.now())
         self.db.execute("BEGIN")
         try:
-            batch: list[tuple[Any, ...]] = []
-            for row in pool.mapped(_row_in_worker, items, progress):
-                batch.append(row)
-                if len(batch) >= 1000:
-                    self.db.executemany(_INSERT, batch)
-                    batch.clear()
-            self.db.executemany(_INSERT, batch)
+            small: list[tuple[Any, ...]] = []
+            bodies: list[tuple[Any, ...]] = []
+            for n, row in enumerate(pool.mapped(_row_in_worker, items, progress), 1):
+                record_part, body_part = _split_row(n, row)
+                small.append(record_part)
+                bodies.append(body_part)
+                if len(small) >= 1000:
+                    self.db.executemany(_INSERT_RECORD, small)
+                    self.db.executemany(_INSERT_BODY, bodies)
+                    small.clear()
+                    bodies.clear()
+            self.db.executemany(_INSERT_RECORD, small)
+            self.db.executemany(_INSERT_BODY, bodies)
             self._set_meta(state)
             self.db.commit()
         except BaseException:
@@ -414,7 +442,8 @@ class ReadModel:
     def stream(self, kind: str, where: str = "", params: Sequence[Any] = (), order: str = "",
                limit: int | None = None) -> Iterator[Listed]:
         """`select`, one record at a time: 100,000 records' JSON need not sit in memory."""
-        sql = "SELECT path, kind, status, json, exact FROM records WHERE kind = ? AND error IS NULL"
+        sql = ("SELECT path, kind, status, (SELECT json FROM bodies WHERE bodies.n = records.n), exact"
+               " FROM records WHERE kind = ? AND error IS NULL")
         if where:
             sql += f" AND ({where})"
         sql += f" ORDER BY {order + ', ' if order else ''}folder, name"
@@ -441,8 +470,9 @@ class ReadModel:
         return tuple(keys)
 
     def facts(self, ticket_id: str) -> dict[str, Any] | None:
-        found = self.db.execute("SELECT facts FROM records WHERE kind = 'ticket' AND id = ? AND error IS NULL"
-                                " ORDER BY folder, name LIMIT 1", (ticket_id,)).fetchone()
+        found = self.db.execute("SELECT (SELECT facts FROM bodies WHERE bodies.n = records.n) FROM records"
+                                " WHERE kind = 'ticket' AND id = ? AND error IS NULL ORDER BY folder, name LIMIT 1",
+                                (ticket_id,)).fetchone()
         return None if found is None or found[0] is None else dict(json.loads(found[0]))
 
     def close(self) -> None:
