@@ -361,7 +361,7 @@ def test_an_unknown_region_is_refused_in_one_line_and_changes_nothing(
     listed = run_itsm("list")
     assert listed.returncode == 0
     assert listed.stderr.startswith(f"itsm: warning: {finding}; going on with the defaults for it")
-    assert snapshot(desk) == before
+    assert snapshot(desk, caches=False) == before  # a read may build the read model, a cache: nothing else
 
 
 SHAPE_FAULTS = [
