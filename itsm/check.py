@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import fileio, gitio, pool, records, rules, sla, timeutil
+from itsm import fileio, gitio, records, rules, sla, timeutil
 from itsm.errors import Finding, UsageError
 from itsm.model import Problem, Ticket
 from itsm.records import key_line
@@ -107,6 +107,8 @@ Progress = Callable[[int, int], None]
 def check_desk(desk: Desk, progress: Progress | None = None) -> list[Finding]:
     """Every fault of the config and of every record, then the warnings, sorted by file and line."""
     global _DESK
+    from itsm import pool  # multiprocessing: loaded by the commands that read every file, not at start-up
+
     findings: list[Finding] = list(desk.config.findings)
     loaded: dict[str, dict[str, Links]] = {"ticket": {}, "problem": {}, "kb": {}}
     where: dict[str, Examined] = {}
@@ -353,12 +355,13 @@ def check_changed(desk: Desk, ref: str | None = None, progress: Progress | None 
     left = {repo / name for name in untracked
             if fileio.LEFTOVER_RE.match(name.rsplit("/", 1)[-1]) and scan.leftover_folder(name)}
     findings.extend(_leftover_warnings(desk, [p for p in leftover_files_in({p.parent for p in left}) if p in left]))
-    record_names = [name for name in names if name != config_name]
+    tracked = sorted(set(diffed) - {config_name})
+    states = [("??", name) for name in untracked]
     try:
-        states = gitio.uncommitted_under(repo, record_names) if len(record_names) <= 1000 \
-            else gitio.uncommitted_under(repo, list(scope.values()))
+        if tracked:  # no path at all would ask git about the whole repository
+            states += gitio.uncommitted_tracked(repo, tracked if len(tracked) <= 1000 else list(scope.values()))
     except gitio.GitError:
-        states = []
+        pass
     findings.extend(_uncommitted_warnings(desk, repo, [(s, n) for s, n in states if n in in_scope]))
     return _sorted(findings), ChangedScope(ref, counts)
 

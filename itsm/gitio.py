@@ -320,8 +320,13 @@ def changed_since(repo: Path, rev: str, scope: list[str]) -> tuple[list[str], li
     """(files under `scope` that differ between `rev` and the work tree: changed, added or
     deleted, committed or not; files under `scope` git does not track, not ignored).
     Paths relative to the repository."""
-    diffed = run(repo, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", rev, "--", *scope)
-    untracked = run(repo, "ls-files", "--others", "--exclude-standard", "-z", "--", *scope)
+    from concurrent.futures import ThreadPoolExecutor  # only this reader runs two gits at once
+
+    # Each walks the whole work tree (100,000 files on a big desk): side by side on two cores.
+    with ThreadPoolExecutor(max_workers=2) as both:
+        diffing = both.submit(run, repo, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", rev, "--", *scope)
+        listing = both.submit(run, repo, "ls-files", "--others", "--exclude-standard", "-z", "--", *scope)
+        diffed, untracked = diffing.result(), listing.result()
     return ([name.decode("utf-8", "surrogateescape") for name in diffed.split(b"\0") if name],
             [name.decode("utf-8", "surrogateescape") for name in untracked.split(b"\0") if name])
 
@@ -361,3 +366,10 @@ def texts_at(repo: Path, rev: str, paths: list[str]) -> dict[str, str]:
         texts[path] = raw[pos : pos + size].decode("utf-8", "replace")
         pos += size + 1
     return texts
+
+
+def uncommitted_tracked(repo: Path, scope: list[str]) -> list[tuple[str, str]]:
+    """Like `uncommitted_under`, for tracked files only: what git does not track, a caller
+    that listed it already knows, and not looking spares a walk of every folder."""
+    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--", *scope)
+    return [(item[:2].decode(), item[3:].decode("utf-8", "surrogateescape")) for item in out.split(b"\0") if len(item) > 3]
