@@ -375,3 +375,42 @@ def test_a_desk_outside_git_is_refused(tmp_path: Path, run_itsm: RunItsm) -> Non
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "itsm: error: `itsm check --changed` asks git what changed, but the desk is not in a " \
                           "git repository (run `itsm check` to check every record)\n"
+
+
+def test_a_desk_in_a_folder_of_a_larger_repository(tmp_path: Path, run_itsm: RunItsm) -> None:
+    """Git names paths from the repository's top; the findings name them from the desk's."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "the repository's own first commit")
+    assert run_itsm("init", str(repo / "desk")).returncode == 0
+    root = repo / "desk"
+    ticket_id = run_itsm("new", "Mail slow", "-q", cwd=root).stdout.strip()
+    prb = run_itsm("problem", "new", "Quota fills up", "-i", ticket_id, cwd=root).stdout.strip()
+    git(repo, "rm", "-q", f"desk/problems/{prb}.md")
+    git(repo, "commit", "-q", "-m", "problem deleted")
+    done = run_itsm("check", "--changed", "HEAD~1", cwd=root)
+    path = root / "tickets" / MONTH / f"{ticket_id}.md"
+    assert (done.returncode, done.stdout) == (
+        1, f"tickets/{MONTH}/{ticket_id}.md:{line_of(path, 'problem')}: problem {prb} does not exist\n")
+
+
+def test_many_deleted_records_are_traced_in_one_pass(linked: Desk, run_itsm: RunItsm) -> None:
+    """Past 50 missing records git's search is slow, and the tickets' front-matters are read
+    once instead: the same findings either way."""
+    t3 = linked.ticket(linked.t3)
+    copies = [t3.with_name(f"INC-CPY{n:03d}.md") for n in range(55)]
+    for copy in copies:
+        copy.write_text(t3.read_text().replace(f"id: {linked.t3}\n", f"id: {copy.stem}\n"))
+    commit_all(linked.root, "55 tickets")
+    git(linked.root, "rm", "-q", *(linked.rel(p) for p in [*copies, linked.ticket(linked.t1)]))
+    git(linked.root, "commit", "-q", "-m", "56 tickets deleted")
+    problem, t2 = linked.problem(), linked.ticket(linked.t2)
+    code, lines, stderr = check(run_itsm, "--changed", "HEAD~1")
+    assert code == 1
+    assert lines == [
+        f"{linked.rel(problem)}:{line_of(problem, 'incidents')}: incident {linked.t1} does not exist",
+        f"{linked.rel(t2)}:{line_of(t2, 'related')}: related ticket {linked.t1} does not exist",
+    ]
+    assert lines == check(run_itsm)[1]
+    assert stderr == "itsm check: 2 faults in 2 files (56 tickets, 0 problems, 0 KB articles changed since HEAD~1)\n"
