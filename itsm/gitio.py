@@ -293,3 +293,84 @@ def changed_between(repo: Path, old: str, new: str, scope: list[str]) -> list[st
     """Files under `scope` that differ between two commits (relative to the repository)."""
     out = run(repo, "diff", "--name-only", "-z", "--no-renames", old, new, "--", *scope)
     return [name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name]
+
+
+def upstream(repo: Path) -> str | None:
+    """The name of the branch the current one follows (`origin/main`), or None."""
+    try:
+        name = run(repo, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}").decode().strip()
+    except GitError:
+        return None
+    return name or None
+
+
+def tree_ish(repo: Path, ref: str) -> str | None:
+    """The object a user's REF names, if it is a commit (or a tree, such as the empty
+    tree): what `git diff` can compare the work tree with."""
+    if not ref or ref.startswith("-"):  # never an option of git's
+        return None
+    for peel in ("^{commit}", "^{tree}"):
+        try:
+            return run(repo, "rev-parse", "--verify", "-q", ref + peel).decode().strip() or None
+        except GitError:
+            continue
+    return None
+
+
+def changed_since(repo: Path, rev: str, scope: list[str]) -> tuple[list[str], list[str]]:
+    """(files under `scope` that differ between `rev` and the work tree: changed, added or
+    deleted, committed or not; files under `scope` git does not track, not ignored).
+    Paths relative to the repository."""
+    from concurrent.futures import ThreadPoolExecutor  # only this reader runs two gits at once
+
+    # Each walks the whole work tree (100,000 files on a big desk): side by side on two cores.
+    with ThreadPoolExecutor(max_workers=2) as both:
+        diffing = both.submit(run, repo, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", rev, "--", *scope)
+        listing = both.submit(run, repo, "ls-files", "--others", "--exclude-standard", "-z", "--", *scope)
+        diffed, untracked = diffing.result(), listing.result()
+    return ([name.decode("utf-8", "surrogateescape") for name in diffed.split(b"\0") if name],
+            [name.decode("utf-8", "surrogateescape") for name in untracked.split(b"\0") if name])
+
+
+def files_containing(repo: Path, words: list[str], scope: list[str]) -> list[str]:
+    """Tracked files under `scope` whose work-tree text contains any of `words` (fixed
+    strings): `git grep -l`, which reads the files on every core without parsing them."""
+    found: list[str] = []
+    for start in range(0, len(words), 500):  # keeps the command line short
+        patterns = [arg for word in words[start:start + 500] for arg in ("-e", word)]
+        try:
+            out = run(repo, "grep", "-l", "-z", "-F", "--no-color", *patterns, "--", *scope)
+        except GitError as exc:
+            if exc.stderr.strip():
+                raise
+            continue  # exit 1 and nothing said: no file matched
+        found.extend(name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name)
+    return sorted(set(found))
+
+
+def texts_at(repo: Path, rev: str, paths: list[str]) -> dict[str, str]:
+    """The text of each of `paths` at `rev` (repository-relative); a path that was not
+    there is left out. One `cat-file --batch` for all of them."""
+    paths = [path for path in paths if "\n" not in path]
+    if not paths:
+        return {}
+    raw = run(repo, "cat-file", "--batch", input="".join(f"{rev}:{path}\n" for path in paths).encode())
+    texts: dict[str, str] = {}
+    pos = 0
+    for path in paths:
+        header_end = raw.index(b"\n", pos)
+        header = raw[pos:header_end].decode("utf-8", "replace")
+        pos = header_end + 1
+        if header.endswith("missing") or header.endswith("ambiguous"):
+            continue
+        size = int(header.rsplit(" ", 1)[1])
+        texts[path] = raw[pos : pos + size].decode("utf-8", "replace")
+        pos += size + 1
+    return texts
+
+
+def uncommitted_tracked(repo: Path, scope: list[str]) -> list[tuple[str, str]]:
+    """Like `uncommitted_under`, for tracked files only: what git does not track, a caller
+    that listed it already knows, and not looking spares a walk of every folder."""
+    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--", *scope)
+    return [(item[:2].decode(), item[3:].decode("utf-8", "surrogateescape")) for item in out.split(b"\0") if len(item) > 3]

@@ -657,23 +657,34 @@ def test_a_query_of_filters_only_lists_the_matches(shared_desk: Path) -> None:
     assert sorted(line.split()[0] for line in done.stdout.splitlines()) == ["INC-P10001", "INC-P10002"]
 
 
-# -- whoosh loads only for commands that search ------------------------------------------------------
+# -- whoosh loads only for commands that search; tabulate only for tables ----------------------------
 
 
-def _imports(root: Path, *args: str) -> list[str]:
+def _imports(root: Path, *args: str, codes: tuple[int, ...] = (0,)) -> list[str]:
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "itsm", *args], cwd=root, input="",
                           capture_output=True, text=True, env=dict(os.environ), check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode in codes, done.stderr[-2000:]
     return [line for line in done.stderr.splitlines() if line.startswith("import time:")]
 
 
-def test_whoosh_is_imported_only_by_commands_that_search(shared_desk: Path) -> None:
-    listing = _imports(shared_desk, "list")
-    showing = _imports(shared_desk, "show", "INC-QTZ001")
-    searching = _imports(shared_desk, "search", "quetzal")
-    assert len(listing) > 50 and len(showing) > 50
-    assert [line for line in listing + showing if "whoosh" in line] == []
-    assert any(re.search(r"\|\s+whoosh$", line) for line in searching)
+def _loads(lines: list[str], package: str) -> bool:
+    return any(re.search(rf"\|\s+{package}(\.|$)", line) for line in lines)
+
+
+def test_whoosh_and_tabulate_are_imported_only_by_commands_that_need_them(shared_desk: Path) -> None:
+    """Start-up is the floor of every command (issue 10): whoosh costs ~100 ms, tabulate
+    (with wcwidth) some 30; a command that does not search or draw a table never pays it."""
+    commands: dict[tuple[str, ...], tuple[int, ...]] = {
+        ("--help",): (0,), ("show", "INC-QTZ001"): (0,), ("show", "INC-QTZ001", "--json"): (0,),
+        ("chase",): (0,), ("check",): (0, 1), ("check", "--changed", "HEAD"): (0, 1),
+        ("list",): (0,), ("list", "--json"): (0,), ("search", "quetzal"): (0,),
+    }
+    loaded = {args: _imports(shared_desk, *args, codes=codes) for args, codes in commands.items()}
+    assert all(len(lines) > 50 for lines in loaded.values())
+    assert [args for args, lines in loaded.items() if _loads(lines, "whoosh")] == [("search", "quetzal")]
+    for args in (("--help",), ("show", "INC-QTZ001", "--json"), ("list", "--json")):
+        assert not _loads(loaded[args], "tabulate"), args
+    assert _loads(loaded[("list",)], "tabulate")  # the test sees an import when there is one
 
 
 def test_a_failing_index_never_fails_a_write_that_is_done(desk: Path, run_itsm: RunItsm) -> None:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, check, render
-from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out
-from itsm.errors import EXIT_FINDINGS
+from itsm import actions, render
+from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out, progress_bar
+from itsm.errors import EXIT_FINDINGS, UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +36,15 @@ def init(
 
 def check_cmd(
     fix: Annotated[bool, typer.Option("--fix", help="First remove the temporary files of interrupted writes, and write derived fields (responded, deadlines) afresh where they disagree with the timeline.")] = False,
+    ref: Annotated[str | None, typer.Argument(
+        metavar="[REF]", show_default=False,
+        help="With --changed: the branch, tag or commit to compare with. Default: the upstream branch.",
+    )] = None,
+    changed: Annotated[bool, typer.Option(
+        "--changed",
+        help="Check only the records changed since REF, committed or not, and the links that touch them "
+             "(for a pre-commit hook or a pull request).",
+    )] = False,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
@@ -45,10 +54,20 @@ def check_cmd(
 
     Exit 1 when anything is wrong, so CI can run it. Warnings (records with changes nobody
     committed, temporary files of interrupted writes) are printed too but do not fail it.
+    `--changed origin/main` checks only what a branch changed (`--changed HEAD`: what is not
+    committed yet).
 
     Example: itsm check --json
     """
+    from itsm import check  # only this command needs the desk-wide rules
+
     the_desk = open_desk(desk, config="report")
+    if ref is not None and not changed:
+        raise UsageError(f"'{ref}': `itsm check` takes no argument but with --changed",
+                         hint=f"itsm check --changed {ref}")
+    if fix and changed:
+        raise UsageError("--fix works on the whole desk, --changed on a part of it",
+                         hint="run `itsm check --fix`, then `itsm check --changed`")
     if fix:
         for path in check.fix(the_desk):
             err(f"itsm check: removed {the_desk.relative(path)}")
@@ -56,17 +75,29 @@ def check_cmd(
             commit = actions.should_commit(the_desk, no_commit)
             for ticket_id in check.rederive(the_desk, actions.resolve_actor(the_desk, actor), commit):
                 err(f"itsm check: {ticket_id}: responded and SLA deadlines derived afresh")
-    findings = check.check_desk(the_desk)
+    scope = None
+    if changed:
+        findings, scope = check.check_changed(the_desk, ref, progress_bar("itsm check"))
+        if scope.everything:
+            err(f"itsm check: itsm.yaml changed since {scope.ref}, and with it the rules of every record: "
+                "checking them all")
+    else:
+        findings = check.check_desk(the_desk, progress_bar("itsm check"))
     faults = [f for f in findings if f.severity == "error"]
     if as_json:
         out(render.to_json([f.to_json() for f in findings]))
     else:
         for finding in findings:
             out(str(finding))
-        counts = {kind: len(the_desk.record_files(kind)) for kind in ("ticket", "problem", "kb")}
+        if scope is not None and not scope.everything:
+            counts = scope.counts
+        else:
+            counts = {kind: len(the_desk.record_files(kind)) for kind in ("ticket", "problem", "kb")}
         summary = ", ".join(
             count_of(counts[kind], noun) for kind, noun in (("ticket", "ticket"), ("problem", "problem"), ("kb", "KB article"))
         )
+        if scope is not None and not scope.everything:
+            summary += f" changed since {scope.ref}"
         warnings = len(findings) - len(faults)
         if warnings:
             summary += f"; {count_of(warnings, 'warning')}"
