@@ -16,6 +16,8 @@ import dataclasses
 import errno
 import fcntl
 import json
+import math
+import multiprocessing
 import os
 import re
 import shutil
@@ -40,14 +42,16 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.lang import porter2
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.scoring import WeightLengthScorer
 
-from itsm import fileio, gitio, records
+from itsm import fileio, gitio, pool, records
 from itsm.errors import UsageError
 from itsm.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_answer
 from itsm.store import CACHE_DIR, FOLDERS, Desk, warn
 
 # Bump whenever the schema or the analysis changes: an index of another version is rebuilt.
-VERSION = 4
+VERSION = 5
 INDEX_DIR = "index"
 META_FILE = "itsm-index.json"
 # How much the words of the tickets a KB article or problem resolved count, against its own.
@@ -55,8 +59,43 @@ ASKED_AS_WEIGHT = 1.0
 # The words of at most this many tickets (the latest linked) are learnt per record: enough
 # to hold every way users put one fault, and a bound on what a popular article carries.
 MAX_ASKED = 200
+# From this many documents on, a look-alike search skips the documents that cannot reach
+# its top (`_top_hits`); below, whoosh's plain search is as fast (and scores the same).
+PRUNE_FROM = 5000
+# Documents per job file handed to a worker of a parallel build.
+BUILD_BATCH = 200
 FILTER_FIELDS = ("status", "category", "priority", "type", "kind", "owner", "group", "tag", "id")
 Progress = Callable[[int, int], None]
+
+
+def _char_ranges(chars: str) -> str:
+    """A regular-expression character class body matching exactly `chars`, as ranges."""
+    points = sorted(set(map(ord, chars)))
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i] != points[i - 1] + 1:
+            first, last = chr(points[start]), chr(points[i - 1])
+            parts.append(re.escape(first) if first == last else f"{re.escape(first)}-{re.escape(last)}")
+            start = i
+    return "".join(parts)
+
+
+class _IntraWordFilter(IntraWordFilter):  # type: ignore[misc]
+    """whoosh's IntraWordFilter, splitting and merging the same words at the same places, but
+    with its character classes written as ranges. whoosh writes every lower- and upper-case
+    letter and digit out one by one (2,600 characters); the compiled patterns are pickled in
+    the index's schema and compiled again by every process that opens the index: 60 ms of a
+    search, against 5 ms as ranges."""
+
+    def __init__(self, mergewords: bool, mergenums: bool) -> None:
+        super().__init__(mergewords=mergewords, mergenums=mergenums)
+        from whoosh.support.unicode import digits, lowercase, uppercase
+
+        lower, upper, letter, digit = (_char_ranges(chars) for chars in
+                                       (lowercase, uppercase, lowercase + uppercase, digits))
+        self.possessive = re.compile(f"(?<=[{letter}])'[Ss](?=$|[{self.delims}])", re.UNICODE)
+        self.boundary = re.compile(f"([{lower}][{upper}]|[{letter}][{digit}]|[{digit}][{letter}])", re.UNICODE)
 
 
 def _analyzer() -> Any:
@@ -66,7 +105,7 @@ def _analyzer() -> Any:
     Porter stemmer leaves doubled consonants (dropping -> dropp, jammed -> jamm)."""
     return (
         RegexTokenizer(r"\w+(?:[-'.]\w+)*")
-        | IntraWordFilter(mergewords=True, mergenums=True)
+        | _IntraWordFilter(mergewords=True, mergenums=True)
         | LowercaseFilter()
         | StopFilter(stoplist=STOP_WORDS, minsize=2)
         | StemFilter(stemfn=porter2.stem, cachesize=50000)
@@ -290,10 +329,10 @@ class SearchIndex:
 
     def _sync(self, progress: Progress | None) -> None:
         meta = self._read_meta() if self._index_is_sound() else None
-        if meta is None or not whoosh_index.exists_in(str(self.folder)):
+        if meta is None or not self._opened():
             with self._lock():
                 meta = self._read_meta() if self._index_is_sound() else None
-                if meta is None or not whoosh_index.exists_in(str(self.folder)):
+                if meta is None or not self._opened():
                     self._rebuild(progress)
                     meta = self._read_meta()
         assert meta is not None
@@ -307,7 +346,17 @@ class SearchIndex:
                 self._ix = whoosh_index.open_dir(str(self.folder))
                 self._apply(stale)
                 self._write_meta({"version": VERSION, "commit": head, "dirty": dirty})
-        self._ix = whoosh_index.open_dir(str(self.folder))
+        if self._ix is None:
+            self._ix = whoosh_index.open_dir(str(self.folder))
+
+    def _opened(self) -> bool:
+        """Open the index in the folder, if there is one: the same index is then searched, its
+        table of contents read once (each read unpickles the schema)."""
+        try:
+            self._ix = whoosh_index.open_dir(str(self.folder))
+        except whoosh_index.EmptyIndexError:
+            return False
+        return True
 
     def _stale_paths(self, meta: dict[str, Any], head: str | None, dirty: dict[str, list[int]]) -> set[str] | None:
         """Record paths (desk-relative) whose documents may be out of date; None: rebuild."""
@@ -361,7 +410,7 @@ class SearchIndex:
                 if record is not None and not isinstance(record, Ticket):
                     learnt_before[record.id] = before
                     docs.append((rel, document(record, rel)))
-        writer = self._ix.writer()
+        writer = self._ix.writer(compound=False)
         try:
             for rel, doc in docs:
                 writer.delete_by_term("path", rel)
@@ -397,23 +446,38 @@ class SearchIndex:
         ix = whoosh_index.create_in(str(fresh), _schema())
         paths = self._all_paths()  # tickets first: the words they were asked in feed what links them
         asked: dict[str, dict[str, str]] = {}
-        writer = ix.writer()
-        for done, rel in enumerate(paths, 1):
-            record = self._record_at(rel)
-            if isinstance(record, Ticket):
-                for record_id in _ticket_links(record):
-                    asked[record_id] = _learn(asked.get(record_id, {}), record.id, asked_words(record))
-            if record is not None:
-                writer.add_document(**document(record, rel, asked.get(record.id)))
-            if progress is not None:
-                progress(done, len(paths))
+        writer = _build_writer(ix, len(paths))
+        added = 0
+        try:
+            for done, rel in enumerate(paths, 1):
+                record = self._record_at(rel)
+                if isinstance(record, Ticket):
+                    for record_id in _ticket_links(record):
+                        asked[record_id] = _learn(asked.get(record_id, {}), record.id, asked_words(record))
+                if record is not None:
+                    writer.add_document(**document(record, rel, asked.get(record.id)))
+                    added += 1
+                if progress is not None:
+                    progress(done, len(paths))
+        except BaseException:
+            # The workers of a parallel writer never hear of whoosh's cancel (it flags them in
+            # this process only): left waiting for work, they would keep this one from exiting.
+            for worker in getattr(writer, "tasks", ()):
+                worker.terminate()
+            writer.cancel()
+            raise
         writer.commit()
+        if ix.doc_count() != added:
+            # whoosh's parallel writer waits only a second for each worker's segment: one it
+            # did not get is a silent hole in the index, so the build counts as failed.
+            raise RuntimeError(f"the index holds {ix.doc_count()} of {added} records")
         self._write_meta({"version": VERSION, "commit": head, "dirty": dirty}, fresh)
         old = self.cache / f"{INDEX_DIR}.old-{os.getpid()}"
         if os.path.lexists(self.folder):
             os.replace(self.folder, old)
         os.replace(fresh, self.folder)
         _remove(old)
+        self._ix = None
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """`itsm reindex`: rebuild from the files, whatever state the index is in."""
@@ -491,8 +555,8 @@ class SearchIndex:
                 clauses.append(wq.Term("tag", term))
             mask = wq.Term("id", exclude) if exclude else None
             wanted = max(limit * 5, 50)
-            main = searcher.search(wq.Or(clauses), limit=wanted, mask=mask) if clauses else None
-            scored = {h.docnum: (float(h.score or 0.0), h) for h in main or ()}
+            top, truncated = _top_hits(searcher, clauses, wanted, mask) if clauses else ([], False)
+            scored = {h.docnum: (float(h.score or 0.0), h) for h in top}
             if learnt:
                 # Only KB articles and problems hold learnt words: their postings are short, so
                 # the learnt part is scored apart and added (an OR query sums its clauses the
@@ -500,11 +564,10 @@ class SearchIndex:
                 # search: whoosh's union matcher costs time per clause for every document.
                 extra = {h.docnum: (float(h.score or 0.0), h) for h in searcher.search(wq.Or(learnt), limit=None,
                                                                                          mask=mask)}
-                truncated = main is not None and main.scored_length() >= wanted
                 missing = [h for docnum, (_, h) in extra.items() if docnum not in scored] if truncated else []
                 if missing:
                     # Left out of the first search's top: their own words' score, exactly.
-                    only = wq.Or([wq.Term("id", h["id"], boost=0.0) for h in missing])
+                    only = _any_id([h["id"] for h in missing])
                     for h in searcher.search(wq.And([only, wq.Or(clauses)]), limit=None, mask=mask):
                         scored[h.docnum] = (float(h.score or 0.0), h)
                 for docnum, (learnt_score, h) in extra.items():
@@ -513,6 +576,112 @@ class SearchIndex:
             best = sorted(scored.values(), key=lambda pair: -pair[0])[:wanted]
             hits = [_hit(h, snippet="", score=score) for score, h in best]
         return rerank(hits, category)[:limit]
+
+
+def _top_hits(searcher: Any, clauses: list[wq.Query], wanted: int, mask: wq.Query | None) -> tuple[list[Any], bool]:
+    """whoosh's `wanted` best hits for any of the term `clauses` — the same documents, scores
+    and order as `searcher.search(Or(clauses), limit=wanted)` — and whether more matched.
+
+    A look-alike query is some 40 weighted words, most of them common ones of small weight;
+    whoosh's union matcher walks every document holding any of them (half a million postings
+    at 100,000 tickets: seconds). So the words are taken heaviest first (MaxScore): the
+    documents holding one of the few heaviest words are found by those words alone; the
+    best of them by that partial score are scored by the whole query, and the wanted-th best
+    of those scores is a floor the top cannot fall below. When the most that all the other
+    words together can add is under that floor, no document without a heavy word can reach
+    the top, and of those with one, only the ones whose partial score plus that most can.
+    Those are scored by the whole query, exactly as whoosh scores it."""
+    full = wq.Or(clauses)
+    if searcher.doc_count_all() < PRUNE_FROM:
+        main = searcher.search(full, limit=wanted, mask=mask)
+        return list(main), main.scored_length() >= wanted
+    bounds = [_upper_bound(searcher, clause) for clause in clauses]
+    heaviest = sorted(range(len(clauses)), key=lambda i: -bounds[i])
+    margin = 1 - 1e-9  # far above the rounding of a sum of 40 scores, far below any real gap
+    scored: dict[int, Any] = {}  # document number -> its hit for the whole query
+
+    def score_fully(hits: list[Any]) -> None:
+        new = [h.docnum for h in hits if h.docnum not in scored]
+        if new:
+            # Every one of them (limit=None): whoosh's top-N collector drops some in a segment
+            # under 5,000 documents, where its Or is an array matcher that cannot be intersected.
+            for hit in searcher.search(wq.And([_Documents(searcher, new), full]), limit=None, mask=mask):
+                scored[hit.docnum] = hit
+
+    def ranked() -> list[Any]:  # as whoosh ranks: by score, then by document number
+        return sorted(scored.values(), key=lambda h: (-h.score, h.docnum))[:wanted]
+
+    heavy = 1
+    while heavy < len(clauses):
+        rest = math.fsum(bounds[i] for i in heaviest[heavy:])  # the most the other words add
+        partial = list(searcher.search(wq.Or([clauses[i] for i in heaviest[:heavy]]), limit=None, mask=mask))
+        if len(partial) >= wanted:
+            # Best partial scores first, a batch at a time; the floor rises with each batch,
+            # and once a partial score plus the rest is under it, so is every one after it.
+            floor = 0.0
+            for start in range(0, len(partial), wanted):
+                if start and partial[start].score + rest < floor:
+                    break
+                score_fully(partial[start:start + wanted])
+                floor = ranked()[-1].score * margin
+            if rest < floor:
+                return ranked(), True
+        heavy *= 2
+    main = searcher.search(full, limit=wanted, mask=mask)
+    return list(main), main.scored_length() >= wanted
+
+
+class _Documents(wq.Query):  # type: ignore[misc]
+    """Given documents, by number, each scoring 0.0: and-ed with a query, they keep its score
+    exactly, and the query's words are read only at those documents (a union of ID terms
+    would cost a step of each term at every document)."""
+
+    def __init__(self, searcher: Any, docnums: list[int]) -> None:
+        self.boost = 1.0
+        self._by_segment: dict[int, list[int]] = {}  # id(segment searcher) -> its own numbers
+        for leaf, offset in searcher.leaf_searchers():
+            end = offset + leaf.doc_count_all()
+            self._by_segment[id(leaf)] = sorted(d - offset for d in docnums if offset <= d < end)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return sum(len(numbers) for numbers in self._by_segment.values())
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        numbers = self._by_segment.get(id(searcher), [])
+        # weights, not all_weights: whoosh takes an all_weights of 0.0 for "not given", 1.0
+        return ListMatcher(numbers, weights=[0.0] * len(numbers)) if numbers else NullMatcher()
+
+
+def _any_id(ids: list[str]) -> wq.Query:
+    """Documents by ID, scoring 0.0: and-ed with a query, they keep its score exactly. Always
+    a union of matchers: for a segment under 5,000 documents whoosh would otherwise pick its
+    array matcher, which takes a score of 0 for no match and so finds none of them."""
+    query = wq.Or([wq.Term("id", record_id, boost=0.0) for record_id in ids])
+    query.matcher_type = wq.Or.DEFAULT_MATCHER
+    return query
+
+
+def _upper_bound(searcher: Any, clause: wq.Query) -> float:
+    """The most a term clause can add to any document's score: BM25 at the term's highest
+    frequency in a field of length 0 (whoosh's own bound takes the shortest field, whose
+    length it stores rounded)."""
+    assert isinstance(clause, wq.Term)
+    field = searcher.schema[clause.fieldname]
+    text = field.to_bytes(clause.text)
+    if (clause.fieldname, text) not in searcher.reader():
+        return 0.0
+    scorer = searcher.weighting.scorer(searcher, clause.fieldname, text)
+    info = searcher.term_info(clause.fieldname, text)
+    boost = float(clause.boost)
+    if isinstance(scorer, WeightLengthScorer):
+        return float(scorer._score(info.max_weight(), 0)) * boost
+    return float(scorer.max_quality()) * boost
 
 
 @dataclass(frozen=True)
@@ -650,6 +819,26 @@ def _filter_query(filters: list[tuple[str, str]], kinds: tuple[str, ...]) -> wq.
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _build_writer(ix: Any, count: int) -> Any:
+    """The writer of a whole build. On a big desk, whoosh's own multiprocessing writer: this
+    process reads and parses the records (a quarter of the work at 100k) and forked workers
+    analyse and index them, each into a segment of its own. Parsing in `pool.mapped`
+    workers instead leaves the indexing, the bigger part, to this one process (at 10k: 15 s
+    of CPU on its critical path, against 10 s here). The segments are kept as they are
+    (`multisegment`): BM25 reads the whole index's statistics, so scores do not depend on
+    how documents are split, and merging them (`optimize`) took half as long again as the
+    build itself.
+
+    Segments are written as separate files, never one compound file: whoosh opens a part of
+    a compound file by copying it into memory (`BytesIO` over the mapped file), so every
+    search read the whole postings and stored fields of the desk (0.2 s and 300 MB at
+    100k); a plain file is read only where a search looks."""
+    jobs = pool.workers() if count >= pool.SERIAL_BELOW else 1
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return ix.writer(compound=False)
+    return ix.writer(procs=jobs, multisegment=True, batchsize=BUILD_BATCH, start_method="fork", compound=False)
 
 
 def _ticket_links(ticket: Ticket) -> set[str]:

@@ -469,6 +469,100 @@ def test_reindex_rebuilds_and_says_how_many_records(search_desk: Path) -> None:
     assert [p.name for p in (search_desk / ".itsm").iterdir() if p.name.startswith("index.")] == ["index.lock"]
 
 
+def test_a_parallel_build_answers_as_the_serial_one(search_desk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big desk's build shares the indexing among worker processes, each writing a segment
+    of its own. The statistics a score reads are the whole index's, so every search, and
+    every look-alike, scores as in the single-process build (this desk is built in parallel
+    by lowering the threshold a real desk crosses at 2,000 records)."""
+    from itsm import index as index_module
+    from itsm import pool
+    from itsm.index import SearchIndex
+    from itsm.store import Desk
+
+    desk = Desk.discover(search_desk)
+    queries = ["vpn", "printer jammed", "outlook password", "wifi drops", "scanner"]
+    ticket, _ = desk.load_ticket(TICKETS[0][0])
+
+    def answers(index: SearchIndex) -> list[list[tuple[float, str]]]:
+        found = [index.search(query, limit=50) for query in queries]
+        found.append(index.similar(ticket.title, ticket.description, ticket.category, ticket.id, limit=50))
+        return [sorted((-round(hit.score, 9), hit.id) for hit in hits) for hits in found]
+
+    serial_index = SearchIndex(desk)
+    count = serial_index.rebuild()
+    serial = answers(serial_index)
+    assert len(serial_index._ix.reader().leaf_readers()) == 1
+
+    monkeypatch.setattr(pool, "SERIAL_BELOW", 1)
+    monkeypatch.setattr(index_module, "BUILD_BATCH", 4)
+    monkeypatch.setenv("ITSM_JOBS", "2")
+    parallel_index = SearchIndex(desk)
+    assert parallel_index.rebuild() == count
+    assert len(parallel_index._ix.reader().leaf_readers()) == 2  # two workers, two segments
+    assert answers(parallel_index) == serial
+    assert all(serial)
+
+
+@pytest.mark.parametrize("wanted", [3, 8])
+def test_the_pruned_look_alike_search_finds_whoosh_s_own_top(search_desk: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            wanted: int) -> None:
+    """On a big desk a look-alike search reads only the documents that can reach its top
+    (MaxScore); what it returns is whoosh's own top for the whole query: the same documents,
+    the same scores to the last bit, in the same order (forced here on the small desk)."""
+    from whoosh import query as wq
+
+    from itsm import index as index_module
+    from itsm.index import SearchIndex
+    from itsm.store import Desk
+
+    desk = Desk.discover(search_desk)
+    index = SearchIndex(desk).open_fresh()
+    monkeypatch.setattr(index_module, "PRUNE_FROM", 1)
+    rescorings: list[int] = []
+
+    class CountedDocuments(index_module._Documents):
+        def __init__(self, searcher: Any, docnums: list[int]) -> None:
+            rescorings.append(len(docnums))
+            super().__init__(searcher, docnums)
+
+    monkeypatch.setattr(index_module, "_Documents", CountedDocuments)
+    with index._ix.searcher() as searcher:
+        for ticket_id, title, description, _ in TICKETS:
+            text = f"{title}\n{title}\n{description}"
+            words = dict(searcher.key_terms_from_text("body", text, numterms=20))
+            clauses: list[wq.Query] = [wq.Term(field, word, boost=weight) for word, weight in words.items()
+                                       for field in ("body", "title")]
+            mask = wq.Term("id", ticket_id)
+            whoosh_top = searcher.search(wq.Or(clauses), limit=None, mask=mask)
+            expected = sorted(((h.score, h.docnum) for h in whoosh_top), key=lambda p: (-p[0], p[1]))[:wanted]
+            top, more = index_module._top_hits(searcher, clauses, wanted, mask)
+            assert [(h.score, h.docnum) for h in top] == expected, title
+            assert more == (whoosh_top.scored_length() >= wanted)
+    assert len(rescorings) >= 3  # the pruning itself ran, not only its fallback to whoosh's search
+
+
+def test_the_intra_word_filter_splits_as_whoosh_s_own() -> None:
+    """The index's intra-word filter writes whoosh's character classes as ranges (cheaper to
+    compile in every process that opens the index); it must split and merge every word the
+    same way: here words made of every letter and digit of whoosh's tables, around case,
+    digit and delimiter boundaries."""
+    import random
+
+    from whoosh.analysis import IntraWordFilter, RegexTokenizer
+    from whoosh.support.unicode import digits, lowercase, uppercase
+
+    from itsm.index import _IntraWordFilter
+
+    ours = RegexTokenizer(r"\S+") | _IntraWordFilter(mergewords=True, mergenums=True)
+    theirs = RegexTokenizer(r"\S+") | IntraWordFilter(mergewords=True, mergenums=True)
+    pieces = [*lowercase, *uppercase, *digits, "-", "'s", "'S", ".", "_", "é", "ß", "ǅ", "Ⅷ", "x", "X", "7"]
+    rng = random.Random(10)
+    words = ["GlobalProtect", "Wi-Fi", "SD500", "O'Neil's", "iPhone15Pro", "x86_64"]
+    words += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9))) for _ in range(20000)]
+    text = " ".join(words)
+    assert [(t.text, t.pos) for t in ours(text, positions=True)] == [(t.text, t.pos) for t in theirs(text, positions=True)]
+
+
 # -- parallel commands ----------------------------------------------------------------------------
 
 
