@@ -16,7 +16,6 @@ import dataclasses
 import errno
 import fcntl
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -42,8 +41,6 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.lang import porter2
-from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.scoring import WeightLengthScorer
 
 from itsm import fileio, gitio, pool, records
 from itsm.errors import UsageError
@@ -59,9 +56,6 @@ ASKED_AS_WEIGHT = 1.0
 # The words of at most this many tickets (the latest linked) are learnt per record: enough
 # to hold every way users put one fault, and a bound on what a popular article carries.
 MAX_ASKED = 200
-# From this many documents on, a look-alike search skips the documents that cannot reach
-# its top (`_top_hits`); below, whoosh's plain search is as fast (and scores the same).
-PRUNE_FROM = 5000
 # Documents per job file handed to a worker of a parallel build.
 BUILD_BATCH = 200
 FILTER_FIELDS = ("status", "category", "priority", "type", "kind", "owner", "group", "tag", "id")
@@ -555,8 +549,8 @@ class SearchIndex:
                 clauses.append(wq.Term("tag", term))
             mask = wq.Term("id", exclude) if exclude else None
             wanted = max(limit * 5, 50)
-            top, truncated = _top_hits(searcher, clauses, wanted, mask) if clauses else ([], False)
-            scored = {h.docnum: (float(h.score or 0.0), h) for h in top}
+            main = searcher.search(wq.Or(clauses), limit=wanted, mask=mask) if clauses else None
+            scored = {h.docnum: (float(h.score or 0.0), h) for h in main or ()}
             if learnt:
                 # Only KB articles and problems hold learnt words: their postings are short, so
                 # the learnt part is scored apart and added (an OR query sums its clauses the
@@ -564,6 +558,7 @@ class SearchIndex:
                 # search: whoosh's union matcher costs time per clause for every document.
                 extra = {h.docnum: (float(h.score or 0.0), h) for h in searcher.search(wq.Or(learnt), limit=None,
                                                                                          mask=mask)}
+                truncated = main is not None and main.scored_length() >= wanted
                 missing = [h for docnum, (_, h) in extra.items() if docnum not in scored] if truncated else []
                 if missing:
                     # Left out of the first search's top: their own words' score, exactly.
@@ -578,86 +573,6 @@ class SearchIndex:
         return rerank(hits, category)[:limit]
 
 
-def _top_hits(searcher: Any, clauses: list[wq.Query], wanted: int, mask: wq.Query | None) -> tuple[list[Any], bool]:
-    """whoosh's `wanted` best hits for any of the term `clauses` — the same documents, scores
-    and order as `searcher.search(Or(clauses), limit=wanted)` — and whether more matched.
-
-    A look-alike query is some 40 weighted words, most of them common ones of small weight;
-    whoosh's union matcher walks every document holding any of them (half a million postings
-    at 100,000 tickets: seconds). So the words are taken heaviest first (MaxScore): the
-    documents holding one of the few heaviest words are found by those words alone; the
-    best of them by that partial score are scored by the whole query, and the wanted-th best
-    of those scores is a floor the top cannot fall below. When the most that all the other
-    words together can add is under that floor, no document without a heavy word can reach
-    the top, and of those with one, only the ones whose partial score plus that most can.
-    Those are scored by the whole query, exactly as whoosh scores it."""
-    full = wq.Or(clauses)
-    if searcher.doc_count_all() < PRUNE_FROM:
-        main = searcher.search(full, limit=wanted, mask=mask)
-        return list(main), main.scored_length() >= wanted
-    bounds = [_upper_bound(searcher, clause) for clause in clauses]
-    heaviest = sorted(range(len(clauses)), key=lambda i: -bounds[i])
-    margin = 1 - 1e-9  # far above the rounding of a sum of 40 scores, far below any real gap
-    scored: dict[int, Any] = {}  # document number -> its hit for the whole query
-
-    def score_fully(hits: list[Any]) -> None:
-        new = [h.docnum for h in hits if h.docnum not in scored]
-        if new:
-            # Every one of them (limit=None): whoosh's top-N collector drops some in a segment
-            # under 5,000 documents, where its Or is an array matcher that cannot be intersected.
-            for hit in searcher.search(wq.And([_Documents(searcher, new), full]), limit=None, mask=mask):
-                scored[hit.docnum] = hit
-
-    def ranked() -> list[Any]:  # as whoosh ranks: by score, then by document number
-        return sorted(scored.values(), key=lambda h: (-h.score, h.docnum))[:wanted]
-
-    heavy = 1
-    while heavy < len(clauses):
-        rest = math.fsum(bounds[i] for i in heaviest[heavy:])  # the most the other words add
-        partial = list(searcher.search(wq.Or([clauses[i] for i in heaviest[:heavy]]), limit=None, mask=mask))
-        if len(partial) >= wanted:
-            # Best partial scores first, a batch at a time; the floor rises with each batch,
-            # and once a partial score plus the rest is under it, so is every one after it.
-            floor = 0.0
-            for start in range(0, len(partial), wanted):
-                if start and partial[start].score + rest < floor:
-                    break
-                score_fully(partial[start:start + wanted])
-                floor = ranked()[-1].score * margin
-            if rest < floor:
-                return ranked(), True
-        heavy *= 2
-    main = searcher.search(full, limit=wanted, mask=mask)
-    return list(main), main.scored_length() >= wanted
-
-
-class _Documents(wq.Query):  # type: ignore[misc]
-    """Given documents, by number, each scoring 0.0: and-ed with a query, they keep its score
-    exactly, and the query's words are read only at those documents (a union of ID terms
-    would cost a step of each term at every document)."""
-
-    def __init__(self, searcher: Any, docnums: list[int]) -> None:
-        self.boost = 1.0
-        self._by_segment: dict[int, list[int]] = {}  # id(segment searcher) -> its own numbers
-        for leaf, offset in searcher.leaf_searchers():
-            end = offset + leaf.doc_count_all()
-            self._by_segment[id(leaf)] = sorted(d - offset for d in docnums if offset <= d < end)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def estimate_size(self, ixreader: Any) -> int:
-        return sum(len(numbers) for numbers in self._by_segment.values())
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        numbers = self._by_segment.get(id(searcher), [])
-        # weights, not all_weights: whoosh takes an all_weights of 0.0 for "not given", 1.0
-        return ListMatcher(numbers, weights=[0.0] * len(numbers)) if numbers else NullMatcher()
-
-
 def _any_id(ids: list[str]) -> wq.Query:
     """Documents by ID, scoring 0.0: and-ed with a query, they keep its score exactly. Always
     a union of matchers: for a segment under 5,000 documents whoosh would otherwise pick its
@@ -665,23 +580,6 @@ def _any_id(ids: list[str]) -> wq.Query:
     query = wq.Or([wq.Term("id", record_id, boost=0.0) for record_id in ids])
     query.matcher_type = wq.Or.DEFAULT_MATCHER
     return query
-
-
-def _upper_bound(searcher: Any, clause: wq.Query) -> float:
-    """The most a term clause can add to any document's score: BM25 at the term's highest
-    frequency in a field of length 0 (whoosh's own bound takes the shortest field, whose
-    length it stores rounded)."""
-    assert isinstance(clause, wq.Term)
-    field = searcher.schema[clause.fieldname]
-    text = field.to_bytes(clause.text)
-    if (clause.fieldname, text) not in searcher.reader():
-        return 0.0
-    scorer = searcher.weighting.scorer(searcher, clause.fieldname, text)
-    info = searcher.term_info(clause.fieldname, text)
-    boost = float(clause.boost)
-    if isinstance(scorer, WeightLengthScorer):
-        return float(scorer._score(info.max_weight(), 0)) * boost
-    return float(scorer.max_quality()) * boost
 
 
 @dataclass(frozen=True)

@@ -503,44 +503,6 @@ def test_a_parallel_build_answers_as_the_serial_one(search_desk: Path, monkeypat
     assert all(serial)
 
 
-@pytest.mark.parametrize("wanted", [3, 8])
-def test_the_pruned_look_alike_search_finds_whoosh_s_own_top(search_desk: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            wanted: int) -> None:
-    """On a big desk a look-alike search reads only the documents that can reach its top
-    (MaxScore); what it returns is whoosh's own top for the whole query: the same documents,
-    the same scores to the last bit, in the same order (forced here on the small desk)."""
-    from whoosh import query as wq
-
-    from itsm import index as index_module
-    from itsm.index import SearchIndex
-    from itsm.store import Desk
-
-    desk = Desk.discover(search_desk)
-    index = SearchIndex(desk).open_fresh()
-    monkeypatch.setattr(index_module, "PRUNE_FROM", 1)
-    rescorings: list[int] = []
-
-    class CountedDocuments(index_module._Documents):
-        def __init__(self, searcher: Any, docnums: list[int]) -> None:
-            rescorings.append(len(docnums))
-            super().__init__(searcher, docnums)
-
-    monkeypatch.setattr(index_module, "_Documents", CountedDocuments)
-    with index._ix.searcher() as searcher:
-        for ticket_id, title, description, _ in TICKETS:
-            text = f"{title}\n{title}\n{description}"
-            words = dict(searcher.key_terms_from_text("body", text, numterms=20))
-            clauses: list[wq.Query] = [wq.Term(field, word, boost=weight) for word, weight in words.items()
-                                       for field in ("body", "title")]
-            mask = wq.Term("id", ticket_id)
-            whoosh_top = searcher.search(wq.Or(clauses), limit=None, mask=mask)
-            expected = sorted(((h.score, h.docnum) for h in whoosh_top), key=lambda p: (-p[0], p[1]))[:wanted]
-            top, more = index_module._top_hits(searcher, clauses, wanted, mask)
-            assert [(h.score, h.docnum) for h in top] == expected, title
-            assert more == (whoosh_top.scored_length() >= wanted)
-    assert len(rescorings) >= 3  # the pruning itself ran, not only its fallback to whoosh's search
-
-
 def test_the_intra_word_filter_splits_as_whoosh_s_own() -> None:
     """The index's intra-word filter writes whoosh's character classes as ranges (cheaper to
     compile in every process that opens the index); it must split and merge every word the
