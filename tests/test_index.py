@@ -473,6 +473,62 @@ def test_reindex_rebuilds_and_says_how_many_records(search_desk: Path) -> None:
     assert [p.name for p in (search_desk / ".itsm").iterdir() if p.name.startswith("index.")] == ["index.lock"]
 
 
+def test_a_parallel_build_answers_as_the_serial_one(search_desk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big desk's build shares the indexing among worker processes, each writing a segment
+    of its own. The statistics a score reads are the whole index's, so every search, and
+    every look-alike, scores as in the single-process build (this desk is built in parallel
+    by lowering the threshold a real desk crosses at 2,000 records)."""
+    from itsm import index as index_module
+    from itsm import pool
+    from itsm.index import SearchIndex
+    from itsm.store import Desk
+
+    desk = Desk.discover(search_desk)
+    queries = ["vpn", "printer jammed", "outlook password", "wifi drops", "scanner"]
+    ticket, _ = desk.load_ticket(TICKETS[0][0])
+
+    def answers(index: SearchIndex) -> list[list[tuple[float, str]]]:
+        found = [index.search(query, limit=50) for query in queries]
+        found.append(index.similar(ticket.title, ticket.description, ticket.category, ticket.id, limit=50))
+        return [sorted((-round(hit.score, 9), hit.id) for hit in hits) for hits in found]
+
+    serial_index = SearchIndex(desk)
+    count = serial_index.rebuild()
+    serial = answers(serial_index)
+    assert len(serial_index._ix.reader().leaf_readers()) == 1
+
+    monkeypatch.setattr(pool, "SERIAL_BELOW", 1)
+    monkeypatch.setattr(index_module, "BUILD_BATCH", 4)
+    monkeypatch.setenv("ITSM_JOBS", "2")
+    parallel_index = SearchIndex(desk)
+    assert parallel_index.rebuild() == count
+    assert len(parallel_index._ix.reader().leaf_readers()) == 2  # two workers, two segments
+    assert answers(parallel_index) == serial
+    assert all(serial)
+
+
+def test_the_intra_word_filter_splits_as_whoosh_s_own() -> None:
+    """The index's intra-word filter writes whoosh's character classes as ranges (cheaper to
+    compile in every process that opens the index); it must split and merge every word the
+    same way: here words made of every letter and digit of whoosh's tables, around case,
+    digit and delimiter boundaries."""
+    import random
+
+    from whoosh.analysis import IntraWordFilter, RegexTokenizer
+    from whoosh.support.unicode import digits, lowercase, uppercase
+
+    from itsm.index import _IntraWordFilter
+
+    ours = RegexTokenizer(r"\S+") | _IntraWordFilter(mergewords=True, mergenums=True)
+    theirs = RegexTokenizer(r"\S+") | IntraWordFilter(mergewords=True, mergenums=True)
+    pieces = [*lowercase, *uppercase, *digits, "-", "'s", "'S", ".", "_", "é", "ß", "ǅ", "Ⅷ", "x", "X", "7"]
+    rng = random.Random(10)
+    words = ["GlobalProtect", "Wi-Fi", "SD500", "O'Neil's", "iPhone15Pro", "x86_64"]
+    words += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9))) for _ in range(20000)]
+    text = " ".join(words)
+    assert [(t.text, t.pos) for t in ours(text, positions=True)] == [(t.text, t.pos) for t in theirs(text, positions=True)]
+
+
 # -- parallel commands ----------------------------------------------------------------------------
 
 
