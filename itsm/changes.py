@@ -15,7 +15,9 @@ cheaper than parsing them.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +28,19 @@ from itsm.store import FOLDERS, Desk
 
 @dataclass(frozen=True)
 class State:
-    """Where the desk's record files stand: HEAD, and the stamps of the files that differ
-    from it (of every record file when the desk is not in git)."""
+    """Where the desk's record files stand: HEAD, the stamps of the files that differ from it
+    (of every record file when the desk is not in git), and the modification time of each
+    record folder (a file added, removed or renamed in a folder changes its time)."""
 
     commit: str | None
     dirty: dict[str, list[int]] = field(default_factory=dict)  # desk-relative path -> [mtime_ns, size]
     in_git: bool = True
+    folders: dict[str, int] = field(default_factory=dict)  # desk-relative folder -> mtime_ns
+    taken: int = 0  # when the folders' times were read (time_ns)
 
     def to_json(self) -> dict[str, Any]:
-        return {"commit": self.commit, "dirty": self.dirty, "in_git": self.in_git}
+        return {"commit": self.commit, "dirty": self.dirty, "in_git": self.in_git, "folders": self.folders,
+                "taken": self.taken}
 
     @classmethod
     def from_json(cls, data: Any) -> State | None:
@@ -42,36 +48,72 @@ class State:
         if not isinstance(data, dict):
             return None
         commit, dirty, in_git = data.get("commit"), data.get("dirty"), data.get("in_git", True)
+        folders, taken = data.get("folders", {}), data.get("taken", 0)
         if not (commit is None or isinstance(commit, str)) or not isinstance(dirty, dict) or not isinstance(in_git, bool):
             return None
         if not all(isinstance(k, str) and isinstance(v, list) for k, v in dirty.items()):
             return None
-        return cls(commit, dirty, in_git)
+        if not isinstance(folders, dict) or not all(isinstance(v, int) for v in folders.values()):
+            return None
+        return cls(commit, dirty, in_git, folders, taken if isinstance(taken, int) else 0)
 
 
-def current(desk: Desk) -> State:
-    """The desk's state now. Asked once per command: the caches share it (`Desk.memo`), and
-    a write forgets it (`store.Transaction` clears the memo before the caches catch up)."""
-    memo = desk.memo.get("changes.state")
-    if isinstance(memo, State):
-        return memo
+# A folder whose time is this close to when it was read may have changed again within its
+# clock's tick, unseen: it is looked at again (git's "racy" rule, for folder times).
+RACY_NS = 2_000_000_000
+
+
+def current(desk: Desk, known: State | None = None) -> State:
+    """The desk's state now. `known`, a state a cache recorded, lets the look for untracked
+    and ignored files skip the folders whose time has not changed since (at 100,000 files,
+    that look is most of `git status`'s time): their untracked files are the ones `known`
+    stamped, stamped again.
+
+    Git is asked once per command (`Desk.memo`), whichever caches ask; a write forgets it
+    (`store.Transaction` clears the memo before the caches catch up)."""
     repo = gitio.find_repo(desk.root)
     if repo is None:
-        state = State(None, {rel: stamp(desk.root / rel) for rel in all_record_paths(desk)}, in_git=False)
-    else:
-        prefix = _prefix(desk, repo)
-        dirty = {}
-        for rel in gitio.worktree_changes(repo, scope(desk, repo)):
-            desk_rel = rel[len(prefix):] if prefix and rel.startswith(prefix) else rel
-            dirty[desk_rel] = stamp(repo / rel)
-        # A record folder that is a symbolic link: git sees the link, not the files behind it,
-        # so those files are stamped like files outside git.
-        for linked in _linked_folders(desk):
-            for path in _md_files(linked):
-                dirty[desk.relative(path)] = stamp(path)
-        state = State(gitio.head(repo), dirty)
-    desk.memo["changes.state"] = state
-    return state
+        memo = desk.memo.get("changes.outside")
+        if not isinstance(memo, State):
+            memo = State(None, {rel: stamp(desk.root / rel) for rel in all_record_paths(desk)}, in_git=False)
+            desk.memo["changes.outside"] = memo
+        return memo
+    prefix = _prefix(desk, repo)
+
+    def desk_rel(rel: str) -> str:
+        return rel[len(prefix):] if prefix and rel.startswith(prefix) else rel
+
+    tracked = desk.memo.get("changes.tracked")
+    if not isinstance(tracked, tuple):
+        head = gitio.head(repo)
+        changed = [desk_rel(rel) for rel in gitio.worktree_changes(repo, scope(desk, repo), untracked=False)]
+        tracked = (head, changed, _folder_times(desk), time.time_ns())
+        desk.memo["changes.tracked"] = tracked
+    head, changed, folders, taken = tracked
+    scanned: dict[str, list[str]] = desk.memo.setdefault("changes.untracked", {})  # type: ignore[assignment]
+    to_scan = [folder for folder, mtime in folders.items()
+               if folder not in scanned and (known is None or known.folders.get(folder) != mtime
+                                             or known.taken - mtime < RACY_NS or taken - mtime < RACY_NS)]
+    if to_scan:
+        found = gitio.untracked(repo, [_in_repo(prefix, folder) for folder in to_scan])
+        for folder in to_scan:
+            scanned[folder] = []
+        for rel in found:
+            rel = desk_rel(rel)
+            scanned.setdefault(rel.rpartition("/")[0], []).append(rel)
+    dirty = {rel: stamp(desk.root / rel) for rel in changed}
+    for folder in folders:
+        if folder in scanned:
+            dirty.update((rel, stamp(desk.root / rel)) for rel in scanned[folder])
+        elif known is not None:  # unchanged folder: its untracked files are the ones known
+            dirty.update((rel, stamp(desk.root / rel)) for rel in known.dirty
+                         if rel.rpartition("/")[0] == folder and rel not in dirty)
+    # A record folder that is a symbolic link: git sees the link, not the files behind it,
+    # so those files are stamped like files outside git.
+    for linked in _linked_folders(desk):
+        for path in _md_files(linked):
+            dirty[desk.relative(path)] = stamp(path)
+    return State(head, dirty, True, dict(folders), taken)
 
 
 def since(desk: Desk, built: State, now: State) -> set[str] | None:
@@ -124,6 +166,31 @@ def stamp(path: Path) -> list[int]:
     except OSError:
         return [0, -1]
     return [st.st_mtime_ns, st.st_size]
+
+
+def _folder_times(desk: Desk) -> dict[str, int]:
+    """The modification time of each folder that holds records: problems/, kb/ and each
+    ticket month folder (not tickets/ itself: it holds no record, and every write's temporary
+    file passes through it; a new month folder is new here, so it is looked at)."""
+    times: dict[str, int] = {}
+    for kind, name in FOLDERS.items():
+        base = desk.root / name
+        try:
+            if kind != "ticket":
+                times[name] = os.stat(base).st_mtime_ns
+        except OSError:
+            continue
+        if kind == "ticket":
+            with contextlib.suppress(OSError), os.scandir(base) as it:
+                for entry in it:
+                    if entry.is_dir():
+                        with contextlib.suppress(OSError):
+                            times[f"{name}/{entry.name}"] = entry.stat().st_mtime_ns
+    return times
+
+
+def _in_repo(prefix: str, folder: str) -> str:
+    return f"{prefix}{folder}"
 
 
 def _prefix(desk: Desk, repo: Path) -> str:

@@ -281,12 +281,19 @@ def head(repo: Path) -> str | None:
         return None
 
 
-def worktree_changes(repo: Path, scope: list[str]) -> list[str]:
+def worktree_changes(repo: Path, scope: list[str], untracked: bool = True) -> list[str]:
     """Files under `scope` whose work-tree content may differ from HEAD: modified, added,
-    deleted, untracked — and ignored, which a reader of the folders sees all the same."""
-    out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching",
-              "--no-renames", "--", *scope)
+    deleted — and, with `untracked`, untracked and ignored, which a reader of the folders
+    sees all the same."""
+    wanted = ("--untracked-files=all", "--ignored=matching") if untracked else ("--untracked-files=no",)
+    out = run(repo, "status", "--porcelain=v1", "-z", *wanted, "--no-renames", "--", *scope)
     return [item[3:].decode("utf-8", "surrogateescape") for item in out.split(b"\0") if len(item) > 3]
+
+
+def untracked(repo: Path, folders: list[str]) -> list[str]:
+    """Untracked and ignored files directly or deeper under `folders` (repository-relative)."""
+    out = run(repo, "ls-files", "-z", "--others", "--", *folders)
+    return [name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name]
 
 
 def changed_between(repo: Path, old: str, new: str, scope: list[str]) -> list[str]:

@@ -313,8 +313,8 @@ class SearchIndex:
                     self._rebuild(progress)
                     meta = self._read_meta()
         assert meta is not None
-        now = changes.current(self.desk)
         built = changes.State.from_json(meta.get("state"))
+        now = changes.current(self.desk, built)
         stale = None if built is None else changes.since(self.desk, built, now)
         if stale is None:
             with self._lock():

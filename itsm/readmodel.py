@@ -255,18 +255,24 @@ class ReadModel:
     # -- opening, following git -----------------------------------------------------------
 
     @classmethod
-    def open(cls, desk: Desk, progress: Progress | None = None) -> ReadModel:
+    def open(cls, desk: Desk, progress: Progress | None = None, create: bool = True) -> ReadModel:
         """The read model, brought up to date; rebuilt if it cannot be trusted; in memory
-        (from the files) if it cannot be kept under `.itsm/` at all."""
+        (from the files) if it cannot be kept under `.itsm/` at all. With `create` false, a
+        desk without one gets it in memory, and nothing is written: for a command that may
+        still be refused (a refusal leaves no file behind, not even a cache)."""
         config_key = _config_key(desk)
-        try:
-            model = cls._open_on_disk(desk, config_key, progress)
-            assert model is not None
+        if not create and not _exists(desk):
+            model = cls(desk, sqlite3.connect(":memory:", isolation_level=None), config_key)
+            model._fill(changes.current(desk), progress)
             return model
+        try:
+            on_disk = cls._open_on_disk(desk, config_key, progress)
+            assert on_disk is not None
+            return on_disk
         except (sqlite3.Error, OSError, fileio.FileProblem, CacheRefused) as exc:
             reason = exc.reason if isinstance(exc, CacheRefused) else _reason(exc)
             warn(f"the read model in .itsm/ cannot be used ({reason}); reading the files")
-        db = sqlite3.connect(":memory:")
+        db = sqlite3.connect(":memory:", isolation_level=None)
         model = cls(desk, db, config_key)
         model._fill(changes.current(desk), progress)
         return model
@@ -313,7 +319,7 @@ class ReadModel:
         built = changes.State.from_json(json.loads(meta.get("state", "null")))
         if built is None:
             return "does not say when it was built"
-        now = changes.current(self.desk)
+        now = changes.current(self.desk, built)
         stale = changes.since(self.desk, built, now)
         if stale is None:
             return f"was built at a commit git does not have ({(built.commit or '')[:10]}: history rewritten?)"
@@ -556,15 +562,24 @@ def ticket_filter(status: list[str] | None = None, type: str | None = None, owne
     return " AND ".join(where), params
 
 
-def tickets(desk: Desk, where: str = "", params: Sequence[Any] = (), progress: Progress | None = None) -> list[Ticket]:
+def tickets(desk: Desk, where: str = "", params: Sequence[Any] = (), progress: Progress | None = None,
+            create: bool = True) -> list[Ticket]:
     """The desk's readable tickets that `where` selects, with the warnings a parse of every
     ticket file would give: what `Desk.tickets()` returns, filtered, from the read model."""
-    model = ReadModel.open(desk, progress)
+    model = ReadModel.open(desk, progress, create)
     try:
         model.warn_faults("ticket")
         return [r for r in model.records("ticket", where, params) if isinstance(r, Ticket)]
     finally:
         model.close()
+
+
+def _exists(desk: Desk) -> bool:
+    try:
+        cache = desk.cache_dir(create=False)
+    except Exception:  # something else in the cache folder's place: open() says so
+        return True
+    return cache is not None and os.path.lexists(cache / FILE)
 
 
 def update_after_write(desk: Desk) -> None:

@@ -516,7 +516,8 @@ def autoclose(desk: Desk, *, actor: str, dry_run: bool = False, commit: bool = T
     results = []
     from itsm import readmodel  # SQLite only for the commands that read the whole desk
 
-    for ticket in readmodel.tickets(desk, "status = 'resolved'"):
+    # A model the desk has is used; none is made here: autoclose may yet be refused.
+    for ticket in readmodel.tickets(desk, "status = 'resolved'", create=False):
         if not rules.clocks_readable(ticket):
             continue  # warned about by the reader; its times cannot be read
         if ticket.status != "resolved" or ticket.confirmed is not None or ticket.notified is None:

@@ -281,6 +281,14 @@ def list_tickets(
     the_desk = open_desk(desk, config="warn")
     where, params = readmodel.ticket_filter(status, type, owner, group, category, priority, open_only, unowned, major)
     order = readmodel.sort_sql(sort, reverse)
+    if columns is not None and chosen != "json" and not set(columns.split(",")) <= {"", *ALL_COLUMNS}:
+        # A column that is no key itsm knows may be one of the desk's own, or a typo: asked of
+        # a model made in memory when there is none yet, so a refusal leaves no cache behind.
+        probe = readmodel.ReadModel.open(the_desk, create=False)
+        try:
+            chosen_columns(columns, chosen, probe.extras("ticket"))
+        finally:
+            probe.close()
     model = readmodel.ReadModel.open(the_desk, progress_bar("reading the desk"))
     try:
         model.warn_faults("ticket")
