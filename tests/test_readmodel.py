@@ -438,3 +438,23 @@ def test_the_fast_json_writer_writes_what_json_dumps_writes(value: object) -> No
 
     want = json.dumps(value, indent=2, ensure_ascii=False)
     assert render._indented(value, "\n") == want
+
+
+_CELL = st.text(alphabet=st.sampled_from(list("ab c-é|\u00a0\u3000xyz")), max_size=8)
+_HEAD = st.text(alphabet=st.sampled_from(list("abcé_")), min_size=1, max_size=8)
+_TABLES = st.integers(1, 4).flatmap(lambda n: st.tuples(
+    st.lists(_HEAD, min_size=n, max_size=n), st.lists(st.lists(_CELL, min_size=n, max_size=n), max_size=5)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(table=_TABLES, fmt=st.sampled_from(["table", "md"]))
+def test_big_tables_are_written_as_tabulate_writes_them(table: tuple[list[str], list[list[str]]], fmt: str) -> None:
+    """Past `render.TABULATE_ROWS` rows (`chase` on a big desk) itsm writes the table itself:
+    the same text as tabulate's, which writes every smaller one."""
+    from tabulate import tabulate
+
+    from itsm import render
+
+    heads, rows = table
+    want = tabulate(rows, headers=heads, tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
+    assert render.table_text([list(row) for row in rows], list(heads), fmt) == want
