@@ -16,6 +16,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import stat
 import sys
 import time
@@ -177,12 +178,13 @@ class Desk:
         # Scandir order is the file system's; sort like `record_files` so messages are stable.
         folders = self._record_folders(kind)
         found: dict[str, Path] = {}
+        # One pattern matched over each folder's names in C (`filter`): `_id_matches` as a
+        # regular expression. At 100,000 tickets a Python test per name cost `show` 0.2 s.
+        head = re.escape(prefix) if prefix is not None else "[^-]*"
+        pattern = re.compile(rf"(?!\.){head}-{re.escape(code)}.*\.md\Z", re.DOTALL)
         for folder in folders:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    name = entry.name
-                    if name.endswith(".md") and not name.startswith(".") and _id_matches(name[:-3], prefix, code):
-                        found.setdefault(name[:-3], folder / name)
+            for name in filter(pattern.match, os.listdir(folder)):
+                found.setdefault(name[:-3], folder / name)
         return sorted(found.values(), key=lambda p: (p.parent.name, p.name))
 
     def _outside(self, path: Path) -> bool:
