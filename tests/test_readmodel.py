@@ -458,3 +458,25 @@ def test_big_tables_are_written_as_tabulate_writes_them(table: tuple[list[str], 
     heads, rows = table
     want = tabulate(rows, headers=heads, tablefmt="github" if fmt == "md" else "simple", disable_numparse=True)
     assert render.table_text([list(row) for row in rows], list(heads), fmt) == want
+
+
+def test_an_untracked_file_in_a_folder_that_did_not_change_is_still_followed(
+        desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Untracked files are looked for only in folders whose time changed; one already known
+    is stamped every time, so an edit of it (which leaves its folder's time alone) is seen."""
+    new(desk, "Tracked one")
+    month = desk / "tickets" / "2026-11"
+    month.mkdir(exist_ok=True)
+    hand = month / "INC-HAND01.md"
+    hand.write_text(HAND_WRITTEN, encoding="utf-8")
+    past = 1_700_000_000  # 2023: far from now, so the folder is not "racy"
+    os.utime(month, (past, past))
+    assert_same(desk, capsys)
+    state = json.loads(meta(desk)["state"])
+    assert state["folders"]["tickets/2026-11"] == past * 10**9
+    hand.write_text(HAND_WRITTEN.replace("prints blank pages", "prints nothing at all"), encoding="utf-8")
+    os.utime(month, (past, past))  # as it was: only the file's own stamp tells
+    assert_same(desk, capsys)
+    assert "Printer on floor 2 prints nothing at all" in [t.title for t in readmodel.tickets(Desk.open(desk))]
+    os.unlink(hand)  # a removal changes the folder's time: it is looked at again
+    assert_same(desk, capsys)
