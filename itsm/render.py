@@ -110,13 +110,26 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> st
             writer.writerow([_csv_cell(row.get(c)) for c in columns])
         return out.getvalue().rstrip("\n")
     table = [[_table_cell(row.get(c)) for c in columns] for row in data]
-    if len(table) > TABULATE_ROWS:
+    if len(table) > TABULATE_ROWS and not any(_numbers(table, i) for i in range(len(columns))):
         return table_text(table, list(columns), fmt)
     from tabulate import tabulate  # only tables need it: keeps it off every command's start-up
 
-    # Every cell is text already: tabulate's guess of which are numbers is not wanted.
-    return tabulate(table, headers=list(columns), tablefmt="github" if fmt == "md" else "simple",
-                    disable_numparse=True)
+    return tabulate(table, headers=list(columns), tablefmt="github" if fmt == "md" else "simple")
+
+
+def _numbers(table: list[list[str]], column: int) -> bool:
+    """Whether tabulate may take a column for numbers (and align it right): every cell that
+    is not empty reads as one (a float, maybe with thousands separators). Erring towards yes
+    only sends the table to tabulate itself."""
+    cells = [row[column].strip() for row in table if row[column].strip()]
+    if not cells:
+        return False
+    for cell in cells:
+        try:
+            float(cell.replace(",", ""))
+        except ValueError:
+            return False
+    return True
 
 
 # Past this many rows a table is written by `table_text`, the same text, written faster.
@@ -124,8 +137,8 @@ TABULATE_ROWS = 500
 
 
 def table_text(table: list[list[str]], headers: list[str], fmt: str) -> str:
-    """What tabulate writes for text cells, its "simple" format (or "github" for md), with
-    numbers not guessed: cells stripped and padded to the widest (a header gets two more),
+    """What tabulate writes for columns of text (not numbers), its "simple" format (or
+    "github" for md): cells stripped and padded to the widest (a header gets two more),
     left-aligned. Written here because tabulate's own pass costs most of a second on the
     5,000 rows `itsm chase` lists on a big desk; tests/test_readmodel.py holds the two to the
     same text."""
