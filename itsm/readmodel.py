@@ -92,6 +92,8 @@ def _split_row(n: int | None, row: tuple[Any, ...]) -> tuple[tuple[Any, ...], tu
     """A row as its `records` part and its `bodies` part."""
     small = tuple(v for i, v in enumerate(row) if i not in (_JSON_AT, _FACTS_AT))
     return (n, *small), (n, row[_JSON_AT], row[_FACTS_AT])
+
+
 _LEFTOVER_RE = re.compile(rf"^{re.escape(FILE)}\.new-(\d+)\Z")
 
 
@@ -113,10 +115,7 @@ def row_of(desk: Desk, rel: str, kind: str, now: datetime) -> tuple[Any, ...]:
     # to_json puts the desk's own keys beside the body's: a key named like one is not carried.
     exact = int(_exact(record.extra) and not set(record.extra) & {"kind", "description", "body", "timeline"})
     facts = json.dumps(derive(record, desk, now)) if isinstance(record, Ticket) else None
-    status = getattr(record, "status", None)
-    if isinstance(record, Article):
-        status = None
-    columns = (record.id, status, getattr(record, "type", None), getattr(record, "priority", None),
+    columns = (record.id, getattr(record, "status", None), getattr(record, "type", None), getattr(record, "priority", None),
                getattr(record, "owner", None), getattr(record, "group", None), record.category, record.created,
                record.updated)
     return (*where, *(_text(value) for value in columns), int(bool(getattr(record, "major", False))), None,
@@ -200,29 +199,28 @@ def decode(kind: str, text: str) -> Record:
     data = json.loads(text)
     data.pop("kind", None)
     if kind == "kb":
-        return Article(**_with_tuples(data, ("tags", "links")))
+        return Article(**_fields(kind, data, ("tags", "links")))
     timeline = tuple(Entry(e["id"], e["time"], e["actor"], e["kind"], e["text"], tuple(e["changes"].items()))
                      for e in data.pop("timeline"))
     if kind == "problem":
-        return Problem(**_with_tuples(data, ("incidents", "kb")), timeline=timeline)
+        return Problem(**_fields(kind, data, ("incidents", "kb")), timeline=timeline)
     resolution = data.pop("resolution", None)
     if resolution is not None:
         resolution = Resolution(resolution["kind"], resolution["summary"], resolution.get("code"))
-    return Ticket(**_with_tuples(data, ("kb", "related")), resolution=resolution, timeline=timeline)
+    return Ticket(**_fields(kind, data, ("kb", "related")), resolution=resolution, timeline=timeline)
 
 
-_KNOWN = {"ticket": {f for f in Ticket.__dataclass_fields__},
-          "problem": {f for f in Problem.__dataclass_fields__},
-          "kb": {f for f in Article.__dataclass_fields__}}
+# The keys of each kind's JSON that are its own fields; any other key is the desk's own (a
+# ticket's `tags:` is the desk's, though an article has tags).
+_OWN_KEYS = {kind: set(cls.__dataclass_fields__) - {"extra", "timeline"}
+             for kind, cls in (("ticket", Ticket), ("problem", Problem), ("kb", Article))}
 
 
-def _with_tuples(data: dict[str, Any], lists: tuple[str, ...]) -> dict[str, Any]:
-    known = {k: (tuple(v) if k in lists else v) for k, v in data.items() if k in _FIELDS_OF_DATA}
-    known["extra"] = {k: v for k, v in data.items() if k not in _FIELDS_OF_DATA}
-    return known
-
-
-_FIELDS_OF_DATA = (set().union(*_KNOWN.values()) - {"extra", "timeline"}) | {"description", "body"}
+def _fields(kind: str, data: dict[str, Any], lists: tuple[str, ...]) -> dict[str, Any]:
+    own = _OWN_KEYS[kind]
+    fields = {k: (tuple(v) if k in lists else v) for k, v in data.items() if k in own}
+    fields["extra"] = {k: v for k, v in data.items() if k not in own}
+    return fields
 
 
 # -- the model -------------------------------------------------------------------------------

@@ -482,3 +482,27 @@ def test_an_untracked_file_in_a_folder_that_did_not_change_is_still_followed(
     assert "Printer on floor 2 prints nothing at all" in [t.title for t in readmodel.tickets(Desk.open(desk))]
     os.unlink(hand)  # a removal changes the folder's time: it is looked at again
     assert_same(desk, capsys)
+
+
+def test_a_desk_s_own_keys_named_like_another_kind_s_fields(desk: Path, capsys: pytest.CaptureFixture[str],
+                                                             run_itsm: object) -> None:
+    """People add their own keys by hand: a ticket's `tags:` or `author:` (fields of a KB
+    article), an article's `status:` or `owner:` (fields of a ticket). Each is the desk's own
+    key of that record, read back from the model as from the file."""
+    month = desk / "tickets" / "2026-11"
+    month.mkdir(exist_ok=True)
+    (month / "INC-HAND01.md").write_text(
+        HAND_WRITTEN.replace("team_notes: ordered toner\n",
+                             "team_notes: ordered toner\ntags: [printer, floor-2]\nauthor: Ola\nworkaround: reboot\n"),
+        encoding="utf-8")
+    (desk / "kb" / "KB-HAND01.md").write_text(
+        "---\nid: KB-HAND01\ntitle: Blank pages\nstatus: draft\nowner: Ola\nincidents: [INC-HAND01]\n---\n"
+        "Shake the toner.\n", encoding="utf-8")
+    commit_all(desk)
+    assert_same(desk, capsys)
+    ticket = readmodel.tickets(Desk.open(desk))[0]
+    assert ticket.extra == {"team_notes": "ordered toner", "tags": ["printer", "floor-2"], "author": "Ola",
+                            "workaround": "reboot"}
+    done = run_itsm("list", "--json")  # type: ignore[operator]
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["tags"] == ["printer", "floor-2"]
