@@ -49,7 +49,7 @@ from itsm.render import to_json as render_json
 from itsm.store import Desk, warn
 
 # Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
-VERSION = 3
+VERSION = 4
 FILE = "readmodel.sqlite"
 Progress = Callable[[int, int], None]
 
@@ -63,6 +63,7 @@ CREATE TABLE records (
     name BLOB NOT NULL,      -- `Desk.record_files` lists them in
     id TEXT, status TEXT, type TEXT, priority TEXT, owner TEXT, grp TEXT, category TEXT,
     created TEXT, updated TEXT, major INTEGER,
+    problem TEXT,            -- a ticket's linked problem (the report ranks problems by it)
     error BLOB,              -- why the file cannot be read, or NULL
     warning BLOB,            -- a value readers would misread (Desk.shape_problem), or NULL
     extras TEXT,             -- the desk's own front-matter keys (JSON list), or NULL
@@ -77,10 +78,11 @@ CREATE TABLE bodies (
 CREATE INDEX records_by_kind ON records (kind, folder, name);
 CREATE INDEX records_by_status ON records (kind, status);
 CREATE INDEX records_faulty ON records (kind, folder, name) WHERE error IS NOT NULL OR warning IS NOT NULL;
+CREATE INDEX records_by_problem ON records (problem) WHERE problem IS NOT NULL;
 CREATE INDEX records_with_extras ON records (kind, folder, name) WHERE extras IS NOT NULL;
 """
 _COLUMNS = ("path", "kind", "folder", "name", "id", "status", "type", "priority", "owner", "grp", "category",
-            "created", "updated", "major", "error", "warning", "json", "extras", "exact", "facts")
+            "created", "updated", "major", "problem", "error", "warning", "json", "extras", "exact", "facts")
 _RECORD_COLUMNS = tuple(c for c in _COLUMNS if c not in ("json", "facts"))
 _INSERT_RECORD = (f"INSERT INTO records (n, {', '.join(_RECORD_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * (len(_RECORD_COLUMNS) + 1))})")
@@ -107,7 +109,7 @@ def row_of(desk: Desk, rel: str, kind: str, now: datetime) -> tuple[Any, ...]:
     try:
         record = desk.read(path, kind)
     except records.RecordError as exc:
-        return (*where, *([None] * 10), _bytes(str(exc)), None, None, None, 1, None)
+        return (*where, *([None] * 11), _bytes(str(exc)), None, None, None, 1, None)
     warning = desk.shape_problem(record, path)
     data = to_json(record)
     text = _item_json(data)
@@ -118,7 +120,9 @@ def row_of(desk: Desk, rel: str, kind: str, now: datetime) -> tuple[Any, ...]:
     columns = (record.id, getattr(record, "status", None), getattr(record, "type", None), getattr(record, "priority", None),
                getattr(record, "owner", None), getattr(record, "group", None), record.category, record.created,
                record.updated)
-    return (*where, *(_text(value) for value in columns), int(bool(getattr(record, "major", False))), None,
+    problem = getattr(record, "problem", None)
+    return (*where, *(_text(value) for value in columns), int(bool(getattr(record, "major", False))),
+            _text(problem) if isinstance(problem, str) else None, None,
             None if warning is None else _bytes(warning), text, extras, exact, facts)
 
 
@@ -521,9 +525,9 @@ class ReadModel:
         """Every readable ticket that names a problem or has a status: (id, problem, status,
         resolution kind) — what ranking the problems needs, without the tickets' bodies."""
         return self.db.execute(
-            "SELECT r.id, json_extract(b.facts, '$.problem'), r.status, json_extract(b.facts, '$.resolution_kind')"
+            "SELECT r.id, r.problem, r.status, json_extract(b.facts, '$.resolution_kind')"
             " FROM records r JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
-            " AND json_extract(b.facts, '$.problem') IS NOT NULL ORDER BY r.folder, r.name").fetchall()
+            " AND r.problem IS NOT NULL AND r.problem != '' ORDER BY r.folder, r.name").fetchall()
 
     def ticket_states(self, ids: Sequence[str]) -> list[tuple[str, None, str | None, str | None]]:
         """(id, None, status, resolution kind) of the readable tickets with these IDs."""
@@ -535,6 +539,19 @@ class ReadModel:
                 "SELECT r.id, NULL, r.status, json_extract(b.facts, '$.resolution_kind') FROM records r"
                 " JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
                 f" AND r.id IN ({', '.join('?' * len(batch))}) ORDER BY r.folder, r.name", batch).fetchall()
+        return found
+
+    def texts(self, ids: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(id, title, description) of the readable tickets with these IDs, read by SQLite
+        from the stored JSON: the report's look-alike search needs no whole record."""
+        found: list[tuple[str, str, str]] = []
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start:start + 500]
+            found += [(i, t if isinstance(t, str) else "", d if isinstance(d, str) else "") for i, t, d in self.db.execute(
+                "SELECT r.id, json_extract(b.json, '$.title'), json_extract(b.json, '$.description') FROM records r"
+                " JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
+                f" AND r.id IN ({', '.join('?' * len(batch))}) ORDER BY r.folder, r.name", batch)]
         return found
 
     def close(self) -> None:

@@ -14,10 +14,12 @@ Two kinds of figures: the *state* (backlog, aging, open by type) is the desk at 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,10 +54,25 @@ class Row:
     created: str | None
     major: bool
     facts: dict[str, Any]
+    # Read once from the columns and facts (a malformed time is None: `itsm check` names it).
+    is_open: bool = field(init=False)
+    created_at: datetime | None = field(init=False)
+    responded_at: datetime | None = field(init=False)
+    resolved_at: datetime | None = field(init=False)  # None while the ticket is open
+    ended_at: datetime | None = field(init=False)  # resolved, else closed; None while open
+    events: tuple[tuple[datetime, str], ...] = field(init=False)
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    def __post_init__(self) -> None:
+        facts = self.facts
+        is_open = self.status in OPEN_STATUSES
+        resolved = None if is_open else _time(facts.get("resolved"))
+        events = tuple((moment, str(item[1])) for item in facts.get("events", ())
+                       if isinstance(item, list) and len(item) == 2 and (moment := _time(item[0])) is not None)
+        for name, value in (("is_open", is_open), ("created_at", _time(self.created)),
+                            ("responded_at", _time(facts.get("responded"))), ("resolved_at", resolved),
+                            ("ended_at", None if is_open else resolved or _time(facts.get("closed"))),
+                            ("events", events)):
+            object.__setattr__(self, name, value)
 
     def ref(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.facts.get("title"), "type": self.type, "status": self.status,
@@ -156,8 +173,8 @@ def _urgent_first(row: Row) -> tuple[Any, ...]:
 
 
 def _aging(desk: Desk, window: Window) -> dict[str, Any]:
-    rows = [row for row in _open(desk) if _time(row.created) is not None]
-    ages = {row.id: (desk.now - _time_of(row.created)).total_seconds() / 86400 for row in rows}
+    rows = [row for row in _open(desk) if row.created_at is not None]
+    ages = {row.id: (desk.now - row.created_at).total_seconds() / 86400 for row in rows if row.created_at}
     buckets = []
     for label, low, high in AGE_BUCKETS:
         inside = [row for row in rows if low <= ages[row.id] and (high is None or ages[row.id] < high)]
@@ -226,10 +243,14 @@ def _sla(desk: Desk, window: Window, clocks: dict[str, sla.Clocks]) -> dict[str,
             if of:
                 by_priority.append({"priority": priority, **_compliance(of)})
         report[name] = {"by_priority": by_priority, "total": _compliance(mine)}
-    breaches = sorted((o for o in outcomes if o.breached), key=lambda o: (o.due or "", o.row.id, o.clock))
+    breaches = sorted((o for o in outcomes if o.breached), key=_by_due)
     report["breaches"] = [{**o.row.ref(), "clock": o.clock, "due": o.due, "stopped": o.stopped,
                            "running": o.stopped is None} for o in breaches]
     return report
+
+
+def _by_due(outcome: _Outcome) -> tuple[str, str, str]:
+    return (outcome.due or "", outcome.row.id, outcome.clock)
 
 
 def _compliance(outcomes: Sequence[_Outcome]) -> dict[str, Any]:
@@ -248,10 +269,9 @@ def _rate(part: int, whole: int) -> float | None:
 def _times(desk: Desk, window: Window) -> dict[str, Any]:
     acknowledged = [(row, row.facts["to_response_minutes"]) for row in desk.rows
                     if isinstance(row.facts.get("to_response_minutes"), int)
-                    and _time(row.facts.get("responded")) in window]
+                    and row.responded_at in window]
     restored = [(row, row.facts["to_resolution_minutes"]) for row in desk.rows
-                if not row.is_open and isinstance(row.facts.get("to_resolution_minutes"), int)
-                and _time(row.facts.get("resolved")) in window]
+                if row.resolved_at in window and isinstance(row.facts.get("to_resolution_minutes"), int)]
     return {"mtta": _spread(acknowledged), "mttr": _spread(restored)}
 
 
@@ -295,7 +315,7 @@ def percentile(values: Sequence[int], p: int) -> int | None:
 
 def _resolved_in(desk: Desk, window: Window) -> list[Row]:
     """The tickets resolved (now resolved or closed) whose resolution falls in the window."""
-    return [row for row in desk.rows if not row.is_open and _time(row.facts.get("resolved")) in window]
+    return [row for row in desk.rows if row.resolved_at in window]
 
 
 def _first_level(desk: Desk, window: Window) -> dict[str, Any]:
@@ -312,7 +332,7 @@ def _escalations(desk: Desk, window: Window) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     tickets = set()
     for row in desk.rows:
-        for when, kind in _events(row):
+        for when, kind in row.events:
             if kind in _ESCALATION_KINDS and when in window:
                 counts[_ESCALATION_KINDS[kind]] += 1
                 tickets.add(row.id)
@@ -320,23 +340,17 @@ def _escalations(desk: Desk, window: Window) -> dict[str, Any]:
             "tickets": len(tickets)}
 
 
-def _events(row: Row) -> Iterable[tuple[datetime | None, str]]:
-    for item in row.facts.get("events", ()):
-        if isinstance(item, list) and len(item) == 2:
-            yield _time(item[0]), str(item[1])
-
-
 def _reopens(desk: Desk, window: Window) -> dict[str, Any]:
     """Of the tickets resolved in the window (any resolution, also one undone since), those
     whose resolution was undone by a reopen afterwards."""
     resolved = reopened = 0
     for row in desk.rows:
-        events = list(_events(row))
+        events = row.events
         first = next((when for when, kind in events if kind == "resolve" and when in window), None)
         if first is None:
             continue
         resolved += 1
-        if any(kind == "reopen" and when is not None and when > first for when, kind in events):
+        if any(kind == "reopen" and when > first for when, kind in events):
             reopened += 1
     return {"resolved": resolved, "reopened": reopened, "rate": _rate(reopened, resolved)}
 
@@ -356,33 +370,35 @@ def weeks(window: Window) -> list[tuple[str, datetime, datetime]]:
     return found
 
 
-def _ended(row: Row) -> datetime | None:
-    return None if row.is_open else (_time(row.facts.get("resolved")) or _time(row.facts.get("closed")))
-
-
 def _trend(desk: Desk, window: Window) -> dict[str, Any]:
     spans = weeks(window)
-    created = [_time(row.created) for row in desk.rows]
-    resolved = [_time(row.facts.get("resolved")) if not row.is_open else None for row in desk.rows]
-    ended = [_ended(row) for row in desk.rows]
-    rows_out = []
+    starts = [start for _, start, _ in spans]
+    created_in = [0] * len(spans)
+    resolved_in = [0] * len(spans)
+    opened: list[datetime] = []  # creation times, and end times, to count what was open when
+    ended: list[datetime] = []
     by_category: dict[str, dict[str, list[int]]] = {}
+    for row in desk.rows:
+        created, resolved, end = row.created_at, row.resolved_at, row.ended_at
+        if created is not None:
+            opened.append(created)
+            if end is not None:
+                ended.append(max(end, created))
+        for key, moment, counts in (("created", created, created_in), ("resolved", resolved, resolved_in)):
+            if moment in window:
+                index = bisect.bisect_right(starts, moment) - 1
+                counts[index] += 1
+                top = (row.category or "(none)").split("/")[0]
+                series = by_category.setdefault(top, {"created": [0] * len(spans), "resolved": [0] * len(spans)})
+                series[key][index] += 1
+    opened.sort()
+    ended.sort()
+    rows_out = []
     for index, (label, start, end) in enumerate(spans):
-        week = Window(start, end)
-        rows_out.append({
-            "week": label, "start": timeutil.format(start)[:10],
-            "created": sum(1 for c in created if c in week),
-            "resolved": sum(1 for r in resolved if r in week),
-            # Open at the week's end: created by then, and not resolved (or closed) by then.
-            "open_at_end": sum(1 for c, e in zip(created, ended, strict=True)
-                               if c is not None and c < end and (e is None or e >= end)),
-        })
-        for row, c, r in zip(desk.rows, created, resolved, strict=True):
-            top = (row.category or "(none)").split("/")[0]
-            for key, moment in (("created", c), ("resolved", r)):
-                if moment in week:
-                    series = by_category.setdefault(top, {"created": [0] * len(spans), "resolved": [0] * len(spans)})
-                    series[key][index] += 1
+        # Open at the week's end: created before it, and not resolved (or closed) before it.
+        still_open = bisect.bisect_left(opened, end) - bisect.bisect_left(ended, end)
+        rows_out.append({"week": label, "start": timeutil.format(start)[:10], "created": created_in[index],
+                         "resolved": resolved_in[index], "open_at_end": still_open})
     categories = sorted(by_category.items(), key=lambda item: (-sum(item[1]["created"]), item[0]))
     return {"weeks": rows_out, "by_category": [{"category": c, **series} for c, series in categories]}
 
@@ -431,8 +447,8 @@ def _types(desk: Desk, window: Window) -> list[dict[str, Any]]:
     for kind in kinds:
         mine = [row for row in desk.rows if (row.type or "(none)") == kind]
         found.append({"type": kind,
-                      "created": sum(1 for row in mine if _time(row.created) in window),
-                      "resolved": sum(1 for row in mine if not row.is_open and _time(row.facts.get("resolved")) in window),
+                      "created": sum(1 for row in mine if row.created_at in window),
+                      "resolved": sum(1 for row in mine if row.resolved_at in window),
                       "open": sum(1 for row in mine if row.is_open)})
     return found
 
@@ -444,7 +460,7 @@ def _candidates(desk: Desk, window: Window) -> list[dict[str, Any]]:
     linked = {ticket_id for ticket_id, problem, _, _ in desk.linked if problem}
     for problem in desk.problems:
         linked.update(i for i in problem.incidents if isinstance(i, str))
-    chosen = [row for row in desk.rows if row.type == "incident" and _time(row.created) in window
+    chosen = [row for row in desk.rows if row.type == "incident" and row.created_at in window
               and row.id not in linked]
     refs = {row.id: row for row in chosen}
     groups = desk.candidates(desk.texts([row.id for row in chosen]))
@@ -470,21 +486,21 @@ def _gates(desk: Desk, window: Window, clocks: dict[str, sla.Clocks], gates: Seq
         if gate not in gates:
             continue
         if gate == "breach":
-            outcomes = [o for o in _outcomes(desk, window, clocks) if o.breached]
+            outcomes = sorted((o for o in _outcomes(desk, window, clocks) if o.breached), key=_by_due)
             ids = list(dict.fromkeys(o.row.id for o in outcomes))
             summary = (f"{_count(len(outcomes), 'SLA breach', 'SLA breaches')} in {_span(window)} "
-                       f"on {_count(len(ids), 'ticket')}: {_ids(ids)}")
+                       f"on {_count(len(ids), 'ticket')}: {_ids(ids)}" if ids else f"no SLA breach in {_span(window)}")
             count = len(outcomes)
         elif gate == "major":
             ids = [row.id for row in sorted(_open(desk), key=_urgent_first) if row.major]
             count = len(ids)
-            summary = f"{_count(count, 'major incident')} open: {_ids(ids)}"
+            summary = f"{_count(count, 'major incident')} open: {_ids(ids)}" if ids else "no major incident open"
         else:
             ids = slipping.get(gate, [])
             count = len(ids)
             what = ("nobody has owned for longer than the desk allows (chase.unowned_after)" if gate == "unowned"
                     else "had no update for longer than the desk allows (chase.stale_after)")
-            summary = f"{_count(count, 'open ticket')} {what}: {_ids(ids)}"
+            summary = f"{_count(count, 'open ticket')} {what}: {_ids(ids)}" if ids else f"no open ticket {what}"
         results.append({"gate": gate, "failed": count > 0, "count": count, "summary": summary})
     return results
 
@@ -507,13 +523,12 @@ def _span(window: Window) -> str:
 
 def _time(text: Any) -> datetime | None:
     """A stored time, or None for one that is missing or malformed (`itsm check` names those)."""
+    return _parsed(text) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _parsed(text: str) -> datetime | None:
     return timeutil.parse(text) if timeutil.is_timestamp(text) else None
-
-
-def _time_of(text: str | None) -> datetime:
-    moment = _time(text)
-    assert moment is not None
-    return moment
 
 
 # -- the report as tables (table, md and csv formats) --------------------------------------------
@@ -526,6 +541,7 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     empty: str = "nothing in this window"
+    keyed: bool = True  # the first column names the row (else the table is one row of figures)
     keyed: bool = True  # the first column names the row (else the table is one row of figures)
 
 

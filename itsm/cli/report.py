@@ -18,6 +18,9 @@ from itsm.model import Ticket
 from itsm.store import Desk
 
 REPORT_FORMATS = ("table", "md", "csv", "json", "html")
+# A table for a person shows this many rows (the breaches of a big desk run to thousands);
+# CSV and JSON carry every row.
+SHOWN_ROWS = 50
 
 
 def register(app: typer.Typer) -> None:
@@ -144,16 +147,6 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
         linked = list(model.problem_links())
         linked += model.ticket_states([i for p in problems for i in getattr(p, "incidents", ()) if isinstance(i, str)])
 
-        def texts(ids: list[str]) -> list[tuple[str, str, str]]:
-            found = []
-            for start in range(0, len(ids), 500):
-                batch = ids[start:start + 500]
-                for listed in model.stream("ticket", f"id IN ({', '.join('?' * len(batch))})", batch):
-                    record = listed.record
-                    if isinstance(record, Ticket):
-                        found.append((record.id, str(record.title), str(record.description)))
-            return found
-
         def slipping(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
             readable = [t for t in tickets if rules.clocks_readable(t)]
             found: dict[str, list[str]] = {"unowned": [], "stale": []}
@@ -168,7 +161,7 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
         source = report.Desk(
             rows=rows, open_tickets=open_tickets, problems=[p for p in problems if p.kind == "problem"],  # type: ignore[misc]
             articles=[a for a in articles if a.kind == "kb"], linked=linked, config=config, now=now,  # type: ignore[misc]
-            name=desk.root.name, candidates=_grouper(model.desk), texts=texts, slipping=slipping, as_of=as_of)
+            name=desk.root.name, candidates=_grouper(model.desk), texts=model.texts, slipping=slipping, as_of=as_of)
         data = report.build(source, window, sections, gates)
         return data, (open_tickets, list(source.problems)) if want_site else ([], [])
     finally:
@@ -213,8 +206,11 @@ def _text(data: dict[str, Any], fmt: str) -> str:
     parts = [_heading(data, fmt)]
     for table in report.tables(data):
         title = f"## {table.title}" if fmt == "md" else f"{table.title}\n{'=' * len(table.title)}"
-        body = (render.rows([dict(zip(table.headers, row, strict=True)) for row in table.rows], list(table.headers), fmt)
-                if table.rows else f"({table.empty})")
+        shown = table.rows[:SHOWN_ROWS]
+        body = (render.rows([dict(zip(table.headers, row, strict=True)) for row in shown], list(table.headers), fmt)
+                if shown else f"({table.empty})")
+        if len(table.rows) > len(shown):
+            body += f"\n({len(table.rows) - len(shown)} more: --format csv or json lists them all)"
         parts.append(f"{title}\n\n{body}")
     return "\n\n".join(parts)
 
