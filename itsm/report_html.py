@@ -259,13 +259,13 @@ def _legend(items: Sequence[tuple[str, str]], x: float, y: float, line: bool = F
         else:
             parts.append(f'<rect x="{_fmt(x)}" y="{_fmt(y - 10)}" width="12" height="12" rx="2" fill="{colour}"/>')
         parts.append(f'<text x="{_fmt(x + 18)}" y="{_fmt(y)}" class="legend">{_text(label)}</text>')
-        x += 26 + 7.2 * len(label)
+        x += 28 + 8.6 * len(label)  # room for the phone's larger legend text
     return parts
 
 
-def _figure(chart_id: str, svg: Html, caption: str, table_anchor: str) -> Html:
+def _figure(chart_id: str, title: str, svg: Html, caption: str, table_anchor: str) -> Html:
     link = _tag("a", "numbers", href=f"#{table_anchor}")
-    return Html(f'<figure class="card" id="{chart_id}">{svg}'
+    return Html(f'<figure class="card" id="{chart_id}"><h3 aria-hidden="true">{_text(title)}</h3>{svg}'
                 f"<figcaption>{_text(caption)} \u00b7 {link}</figcaption></figure>")
 
 
@@ -286,11 +286,12 @@ def trend_chart(trend: Any) -> Html:
     width, height, left, right, top, bottom = 560, 290, 44, 48, 40, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     flow_top, flow_step = _axis_top(max(created + resolved))
-    open_top, _ = _axis_top(max(open_end))
+    # The open line's own axis, on the same gridlines: a whole step per gridline.
+    ticks = round(flow_top / flow_step)
+    open_top = _nice_step(max(open_end) / ticks, 1) * ticks
     base = top + plot_h
     parts = _legend([("created", CREATED_COLOUR), ("resolved", RESOLVED_COLOUR), ("open at week's end", OPEN_COLOUR)],
                     left, 18, line=True)
-    ticks = round(flow_top / flow_step)
     for i in range(ticks + 1):
         y = base - plot_h * i / ticks
         parts.append(f'<line x1="{left}" y1="{_fmt(y)}" x2="{left + plot_w}" y2="{_fmt(y)}" class="grid"/>')
@@ -322,7 +323,7 @@ def trend_chart(trend: Any) -> Html:
     desc = (f"{len(weeks)} weeks: {_fmt(sum(created))} created, {_fmt(sum(resolved))} resolved; "
             f"{_fmt(open_end[-1])} open at the end of the last week.")
     svg = _svg("svg-trend", width, height, title, desc, parts)
-    return _figure("chart-trend", svg, f"{title}: {desc}", "trend")
+    return _figure("chart-trend", title, svg, desc, "trend")
 
 
 def sla_chart(sla: Any, priorities: Sequence[str]) -> Html:
@@ -340,7 +341,7 @@ def sla_chart(sla: Any, priorities: Sequence[str]) -> Html:
     measured = sum(_number(_get(r, c, "met")) + _number(_get(r, c, "missed")) for _, r in rows for c in ("response", "resolution"))
     if not measured:
         return _empty_figure("chart-sla", title, "Nothing in this window: no SLA clock started or stopped.")
-    label_w, right = 56, 92
+    label_w, right = 56, 124  # room for "94.4 % (119/126)" at the phone's text size
     width = 560
     plot_w = width - label_w - right
     row_h, top = 38, 40
@@ -372,7 +373,7 @@ def sla_chart(sla: Any, priorities: Sequence[str]) -> Html:
     desc = (f"Response {_rate(_get(totals, 'response', 'compliance'))}, "
             f"resolution {_rate(_get(totals, 'resolution', 'compliance'))} of the clocks in the window met.")
     svg = _svg("svg-sla", width, height, title, desc, parts)
-    return _figure("chart-sla", svg, f"{title}: {desc}", "sla")
+    return _figure("chart-sla", title, svg, desc, "sla")
 
 
 def aging_chart(aging: Any, priorities: Sequence[str]) -> Html:
@@ -424,7 +425,7 @@ def aging_chart(aging: Any, priorities: Sequence[str]) -> Html:
     parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" class="baseline"/>')
     desc = "; ".join(f"{b.get('label')}: {_fmt(c)}" for b, c in zip(buckets, counts, strict=True))
     svg = _svg("svg-aging", width, height, title, f"Open tickets by age: {desc}.", parts)
-    return _figure("chart-aging", svg, f"{title} by priority", "aging")
+    return _figure("chart-aging", title, svg, "Open tickets by age and priority", "aging")
 
 
 CATEGORY_BARS = 10
@@ -450,7 +451,7 @@ def category_chart(trend: Any) -> Html:
     for n, (value, category) in enumerate(shown):
         y = top + row_h * n
         name = "(none)" if category is None else str(category)
-        short = name if len(name) <= 24 else name[:23] + "\u2026"
+        short = name if len(name) <= 20 else name[:19] + "\u2026"
         w = max(plot_w * value / most, 1.0)
         parts.append(f'<text x="{label_w - 8}" y="{y + 14}" class="label" text-anchor="end">{_text(short)}'
                      f"<title>{_text(name)}</title></text>")
@@ -462,7 +463,7 @@ def category_chart(trend: Any) -> Html:
                      f"categories ({_fmt(sum(t[0] for t in rest))} tickets) in the table</text>")
     desc = f"{len(totals)} categories; the most: {shown[0][1] or '(none)'} with {_fmt(shown[0][0])}."
     svg = _svg("svg-categories", width, height, title, desc, parts)
-    return _figure("chart-categories", svg, f"{title} in the window", "trend")
+    return _figure("chart-categories", title, svg, "Tickets created in the window, by category", "trend")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,7 +649,11 @@ def _gates(data: list[Any]) -> Html:
 # KPI cards
 
 
+_UNIT_RE = re.compile("(\\d)[ \u202f]?(min|h|d|%)(?![a-z])")
+
+
 def _card(label: str, value: Html, sub: str | Html = "", alert: bool = False) -> Html:
+    value = Html(_UNIT_RE.sub(r'\1<span class="unit">\2</span>', value))  # only our digits and units
     return Html(f'<div class="kpi{" alert" if alert else ""}"><div class="kpi-label">{_text(label)}</div>'
                 f'<div class="kpi-value">{value}</div><div class="kpi-sub">{_text(sub)}</div></div>')
 
@@ -672,7 +677,7 @@ def _cards(report: dict[str, Any]) -> Html:
             overall = _get(times, key, "overall")
             count = _get(overall, "count")
             cards.append(_card(label, _minutes(_get(overall, "median_minutes")),
-                               Html(f"{sub}, p90 {_minutes(_get(overall, 'p90_minutes'))} \u00b7 {_count(count or 0)} tickets")))
+                               Html(f"{sub} \u00b7 p90 {_minutes(_get(overall, 'p90_minutes'))} \u00b7 {_count(count or 0)} tickets")))
     first = report.get("first_level")
     if isinstance(first, dict):
         cards.append(_card("First-level resolution", _rate(first.get("rate")),
@@ -703,7 +708,8 @@ section{background:var(--card);border:1px solid var(--line);border-radius:10px;p
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:20px}
 .kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px}
 .kpi-label{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);font-weight:600}
-.kpi-value{font-size:30px;font-weight:700;font-variant-numeric:tabular-nums;line-height:1.2;margin:4px 0 2px}
+.kpi-value{font-size:30px;white-space:nowrap;font-weight:700;font-variant-numeric:tabular-nums;line-height:1.2;margin:4px 0 2px}
+.kpi-value .unit{font-size:.6em;font-weight:600;color:var(--muted);margin:0 .25em 0 .1em}
 .kpi-sub{font-size:12px;color:var(--muted)}
 .kpi.alert{border-color:#fecaca;box-shadow:inset 4px 0 0 var(--alert)}
 .kpi.alert .kpi-value{color:var(--alert)}
@@ -756,6 +762,10 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
  section{padding:14px 12px}
  th,td{padding:5px 6px}
  table{font-size:13px}
+ svg .axis{font-size:14px}
+ svg .legend{font-size:15px}
+ svg .value,svg .note{font-size:13.5px}
+ svg .label{font-size:14px}
 }
 @media print{
  body{background:none;font-size:11pt}

@@ -216,9 +216,10 @@ def test_the_page_fetches_nothing_and_runs_nothing() -> None:
 
 def test_kpi_cards_show_the_numbers() -> None:
     page = report_html.dashboard(demo_report())
-    cards = dict(re.findall(r'<div class="kpi-label">([^<]+)</div><div class="kpi-value">([^<]+)</div>', page))
-    assert cards == {"Open": "23", "Unowned": "2", "SLA breaches": "2", "MTTA median": "34 min",
-                     "MTTR median": "21 h 30 min", "First-level resolution": "61.2\u202f%", "Reopen rate": "5.0\u202f%"}
+    cards = {label: re.sub("<[^>]+>", "", value) for label, value in
+             re.findall(r'<div class="kpi-label">([^<]+)</div><div class="kpi-value">(.*?)</div>', page)}
+    assert cards == {"Open": "23", "Unowned": "2", "SLA breaches": "2", "MTTA median": "34min",
+                     "MTTR median": "21h 30min", "First-level resolution": "61.2%", "Reopen rate": "5.0%"}
 
 
 @pytest.mark.parametrize(("minutes", "shown"), [(0, "0 min"), (59, "59 min"), (60, "1 h"), (61, "1 h 1 min"),
