@@ -49,7 +49,7 @@ from itsm.render import to_json as render_json
 from itsm.store import Desk, warn
 
 # Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
-VERSION = 2
+VERSION = 3
 FILE = "readmodel.sqlite"
 Progress = Callable[[int, int], None]
 
@@ -160,14 +160,27 @@ def derive(ticket: Ticket, desk: Desk, now: datetime) -> dict[str, Any]:
     """What a ticket's timeline gives the reports: the first response, how many entries of
     each kind (escalations, reopens, reassignments...), the time it waited by party, and the
     SLA clocks of a ticket no longer open (a running clock is read at the time asked)."""
-    facts: dict[str, Any] = {"entries": {}}
+    facts: dict[str, Any] = {"entries": {}, "events": []}
     for entry in ticket.timeline:
         facts["entries"][entry.kind] = facts["entries"].get(entry.kind, 0) + 1
+        if entry.kind in REPORTED_EVENTS:
+            facts["events"].append([entry.time, entry.kind])
+    # What the report reads besides the columns: it never decodes a record it does not list.
+    facts["level"] = ticket.level if isinstance(ticket.level, int) and not isinstance(ticket.level, bool) else None
+    for key in ("title", "resolved", "closed", "problem"):
+        value = getattr(ticket, key)
+        facts[key] = value if isinstance(value, str) else None
+    facts["kb"] = [k for k in ticket.kb if isinstance(k, str)] if isinstance(ticket.kb, tuple) else []
+    resolution = ticket.resolution
+    facts["resolution_kind"] = resolution.kind if isinstance(resolution, Resolution) and isinstance(resolution.kind, str) else None
     if not rules.clocks_readable(ticket):
         return facts
     config = desk.config
     responded = sla.first_response(ticket, config)
     facts["responded"] = timeutil.format(responded) if responded else None
+    to_response, to_resolution = sla.work_times(ticket, config, now)
+    facts["to_response_minutes"] = None if to_response is None else int(to_response.total_seconds() // 60)
+    facts["to_resolution_minutes"] = None if to_resolution is None else int(to_resolution.total_seconds() // 60)
     if not ticket.is_open:
         clocks = sla.clocks(ticket, config, now)
         for name, clock in (("response", clocks.response), ("resolution", clocks.resolution)):
@@ -176,9 +189,15 @@ def derive(ticket: Ticket, desk: Desk, now: datetime) -> dict[str, Any]:
                 "used_minutes": int(clock.used.total_seconds() // 60),
                 "breached": clock.ever_breached,
                 "stopped": timeutil.format(clock.stopped) if clock.stopped else None,
+                # When the first target was passed (an earlier priority's, if one was missed).
+                "due": timeutil.format(min((b.due for b in clock.earlier), default=clock.due)),
             }
         facts["waited_minutes"] = {on: int(span.total_seconds() // 60) for on, span in sla.waits(ticket, now).items()}
     return facts
+
+
+# The timeline entries whose times the report counts in its window.
+REPORTED_EVENTS = ("resolve", "reopen", "escalate", "hierarchical", "major")
 
 
 # Set in the parent before the workers fork (itsm/pool.py): what `_row_in_worker` needs.
@@ -484,6 +503,39 @@ class ReadModel:
                                 " WHERE kind = 'ticket' AND id = ? AND error IS NULL ORDER BY folder, name LIMIT 1",
                                 (ticket_id,)).fetchone()
         return None if found is None or found[0] is None else dict(json.loads(found[0]))
+
+    def ticket_facts(self, since: str) -> Iterator[tuple[Any, ...]]:
+        """For the report: each readable ticket that is open, or changed at or after `since`
+        (a ticket last changed before the window has nothing in it), as its columns (id, type,
+        status, priority, owner, grp, category, created, major) and its facts."""
+        open_sql, open_params = open_statuses_sql()
+        sql = ("SELECT r.id, r.type, r.status, r.priority, r.owner, r.grp, r.category, r.created, r.major, b.facts"
+               " FROM records r JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
+               f" AND ({open_sql.replace('status', 'r.status')} OR COALESCE(r.updated, r.created, '') >= ?"
+               " OR r.updated IS NULL OR length(r.updated) != 20)"
+               " ORDER BY r.folder, r.name")
+        for *columns, facts in self.db.execute(sql, (*open_params, since)):
+            yield (*columns, json.loads(facts) if facts else {})
+
+    def problem_links(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """Every readable ticket that names a problem or has a status: (id, problem, status,
+        resolution kind) — what ranking the problems needs, without the tickets' bodies."""
+        return self.db.execute(
+            "SELECT r.id, json_extract(b.facts, '$.problem'), r.status, json_extract(b.facts, '$.resolution_kind')"
+            " FROM records r JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
+            " AND json_extract(b.facts, '$.problem') IS NOT NULL ORDER BY r.folder, r.name").fetchall()
+
+    def ticket_states(self, ids: Sequence[str]) -> list[tuple[str, None, str | None, str | None]]:
+        """(id, None, status, resolution kind) of the readable tickets with these IDs."""
+        found: list[tuple[str, None, str | None, str | None]] = []
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start:start + 500]
+            found += self.db.execute(
+                "SELECT r.id, NULL, r.status, json_extract(b.facts, '$.resolution_kind') FROM records r"
+                " JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
+                f" AND r.id IN ({', '.join('?' * len(batch))}) ORDER BY r.folder, r.name", batch).fetchall()
+        return found
 
     def close(self) -> None:
         self.db.close()

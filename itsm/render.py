@@ -173,6 +173,10 @@ def _cell(value: Any) -> str:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def csv_cell(value: Any) -> str:
+    return _csv_cell(value)
+
+
 def _csv_cell(value: Any) -> str:
     """A CSV cell: true/false as in the record files, a mapping as JSON, a list joined with
     ", " (as in the table), and never a formula."""

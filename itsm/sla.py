@@ -406,6 +406,34 @@ def clocks(ticket: Ticket, config: Config, now: datetime, share: float = 1.0) ->
     return Clocks(response, resolution)
 
 
+def work_times(ticket: Ticket, config: Config, now: datetime) -> tuple[timedelta | None, timedelta | None]:
+    """How long the ticket took to its first response and to its (last) resolution, as the
+    reports count them: working time of the calendar of its priority, from when its clocks
+    start (creation, or a request's approval), without the pauses its SLA clocks make. None
+    while there was no response / no resolution yet. Unlike a clock's `used`, this is the
+    whole time, whatever the priority was meanwhile: MTTA and MTTR describe what the user
+    waited, not a target."""
+    if not timeutil.is_timestamp(ticket.created):
+        return None, None
+    calendar = calendar_for(config, ticket.priority)
+    waits = requests.waits_of(ticket, now)
+    base = requests.clock_start(ticket, waits)
+    responded = first_response(ticket, config)
+    to_response = to_resolution = None
+    if responded is not None and responded <= now:
+        runs, _, _ = _runs(ticket, config, False, responded)
+        to_response = _measure(calendar, _clip(requests.outside(runs, waits), base, None))
+    if not ticket.is_open and ticket.resolved and timeutil.is_timestamp(ticket.resolved):
+        runs, stopped, _ = _runs(ticket, config, True, now)
+        if stopped is not None:
+            to_resolution = _measure(calendar, _clip(requests.outside(runs, waits), base, None))
+    return to_response, to_resolution
+
+
+def _measure(calendar: Calendar, runs: list[Interval]) -> timedelta:
+    return sum((calendar.measure(start, end) for start, end in runs), ZERO)
+
+
 def with_deadlines(ticket: Ticket, config: Config, now: datetime) -> Ticket:
     """The ticket with `responded`, `due_response` and `due_resolution` derived afresh."""
     state = clocks(ticket, config, now)

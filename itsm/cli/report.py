@@ -1,0 +1,230 @@
+"""`itsm report`: the desk's KPIs for people (table, Markdown, HTML) and for scripts and CI
+(CSV, JSON, `--fail-on` gates). It reads the read model, never every file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from itsm import report, rules, timeutil
+from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
+from itsm.errors import EXIT_FINDINGS, UsageError
+from itsm.model import Ticket
+from itsm.store import Desk
+
+REPORT_FORMATS = ("table", "md", "csv", "json", "html")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(boundary(report_cmd))
+
+
+def report_cmd(
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", show_default=False,
+                                              help="Start of the window (a date or a UTC time). "
+                                                   f"Default: {report.DEFAULT_WEEKS} weeks before --until.")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="DATE", show_default=False,
+                                              help="End of the window, not included. Default: now (or --as-of).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", show_default=False,
+                                              help="Report the desk as it was at that time, from its git history.")] = None,
+    section: Annotated[list[str] | None, typer.Option(
+        "--section", "-s", metavar="|".join(report.SECTIONS), show_default=False,
+        help="Only this section (repeatable).", autocompletion=lambda: list(report.SECTIONS))] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="|".join(REPORT_FORMATS), help="Output format.",
+                                     autocompletion=lambda: list(REPORT_FORMATS))] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="DIR", show_default=False,
+        help="With --format html: write DIR/index.html and a page per open ticket and per problem.")] = None,
+    fail_on: Annotated[list[str] | None, typer.Option(
+        "--fail-on", metavar="|".join(report.GATES), show_default=False,
+        help="Exit 1, with one line per gate, when it fails (repeatable): an SLA breach in the window, an open "
+             "ticket unowned or without update for longer than the desk allows, an open major incident.",
+        autocompletion=lambda: list(report.GATES))] = None,
+    desk: DeskOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Backlog, aging, SLA compliance, MTTA/MTTR, first-level resolution, escalations,
+    reopens, weekly trend, problems, KB use, requests vs incidents and problem candidates.
+
+    The backlog and aging are the desk now (or at --as-of); the rest counts what happened
+    in the window, by default the last 12 weeks. Definitions: docs/report.md.
+
+    Example: itsm report --since 2026-10-01 --format html --output site --fail-on breach
+    """
+    chosen = "json" if as_json else fmt
+    if chosen not in REPORT_FORMATS:
+        raise UsageError(f"unknown format '{fmt}'", hint=f"use one of: {', '.join(REPORT_FORMATS)}")
+    sections = _choices(section or list(report.SECTIONS), report.SECTIONS, "section")
+    gates = _choices(fail_on or [], report.GATES, "gate")
+    if output is not None and chosen != "html":
+        raise UsageError("--output writes the HTML site", hint="add --format html, or redirect the output: > FILE")
+    the_desk = open_desk(desk)
+    now = timeutil.now()
+    asked_since, asked_until = _when(since, "--since"), _when(until, "--until")
+    moment = _when(as_of, "--as-of")
+    if moment is not None:
+        if moment > now:
+            raise UsageError(f"--as-of {as_of} is in the future", hint="give a past date, or leave --as-of out")
+        now = moment
+    window = report.default_window(now, asked_since, asked_until)
+    if window.since >= window.until:
+        raise UsageError(f"the window is empty: --since {timeutil.format(window.since)} is not before "
+                         f"--until {timeutil.format(window.until)}")
+    if output is not None:
+        from itsm import report_html
+
+        report_html.check_output(output)
+    data, site = _build(the_desk, now, window, moment, sections, gates, want_site=output is not None)
+    if chosen == "json":
+        out(_json(data))
+    elif chosen == "html":
+        from itsm import report_html
+
+        if output is None:
+            print(report_html.dashboard(data))
+        else:
+            tickets, problems = site
+            written = report_html.write_site(output, data, tickets, problems)
+            err(f"itsm report: wrote {written} pages to {output} (open {output / 'index.html'})")
+    else:
+        out(_text(data, chosen))
+    failed = [gate for gate in data.get("gates", []) if gate["failed"]]
+    for gate in failed:
+        err(f"itsm report: --fail-on {gate['gate']}: {gate['summary']}")
+    if failed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _choices(values: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
+    for value in values:
+        if value not in allowed:
+            raise UsageError(f"unknown {what} '{value}'", hint=f"use one of: {', '.join(allowed)}")
+    return list(dict.fromkeys(values))
+
+
+def _when(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return timeutil.parse_user_time(text)
+    except ValueError:
+        raise UsageError(f"{option} '{text}' is not a date or time", hint="use e.g. 2026-11-01 or 2026-11-01T09:00:00Z") from None
+
+
+def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | None, sections: list[str],
+           gates: list[str], want_site: bool) -> tuple[dict[str, Any], tuple[list[Ticket], list[Any]]]:
+    from itsm import chase, readmodel
+
+    as_of: dict[str, Any] | None = None
+    config = desk.config
+    if moment is None:
+        model = readmodel.ReadModel.open(desk, progress_bar("reading the desk"))
+    else:
+        started = time.perf_counter()
+        model, info = readmodel.at_commit(desk, moment, progress_bar("reading the desk's history"))
+        config = model.desk.config
+        as_of = {"date": timeutil.format(moment), "commit": info.commit, "cached": info.cached,
+                 "seconds": round(time.perf_counter() - started, 2)}
+        err(f"itsm report: as of {as_of['date']}: commit {info.commit[:10]}, "
+            f"{'cached, ' if info.cached else ''}read in {as_of['seconds']} s")
+    try:
+        for kind in ("ticket", "problem", "kb"):
+            model.warn_faults(kind)
+        rows = [report.Row(*columns[:8], bool(columns[8]), columns[9])  # type: ignore[arg-type]
+                for columns in model.ticket_facts(timeutil.format(window.since))]
+        open_sql, open_params = readmodel.open_statuses_sql()
+        open_tickets = [t for t in model.records("ticket", open_sql, open_params) if isinstance(t, Ticket)]
+        problems = model.records("problem")
+        articles = model.records("kb")
+        linked = list(model.problem_links())
+        linked += model.ticket_states([i for p in problems for i in getattr(p, "incidents", ()) if isinstance(i, str)])
+
+        def texts(ids: list[str]) -> list[tuple[str, str, str]]:
+            found = []
+            for start in range(0, len(ids), 500):
+                batch = ids[start:start + 500]
+                for listed in model.stream("ticket", f"id IN ({', '.join('?' * len(batch))})", batch):
+                    record = listed.record
+                    if isinstance(record, Ticket):
+                        found.append((record.id, str(record.title), str(record.description)))
+            return found
+
+        def slipping(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
+            readable = [t for t in tickets if rules.clocks_readable(t)]
+            found: dict[str, list[str]] = {"unowned": [], "stale": []}
+            for row in chase.slipping(readable, config, now):
+                ranks = {issue.rank for issue in row.issues}
+                if chase.UNOWNED in ranks:
+                    found["unowned"].append(row.ticket.id)
+                if chase.STALE in ranks:
+                    found["stale"].append(row.ticket.id)
+            return found
+
+        source = report.Desk(
+            rows=rows, open_tickets=open_tickets, problems=[p for p in problems if p.kind == "problem"],  # type: ignore[misc]
+            articles=[a for a in articles if a.kind == "kb"], linked=linked, config=config, now=now,  # type: ignore[misc]
+            name=desk.root.name, candidates=_grouper(model.desk), texts=texts, slipping=slipping, as_of=as_of)
+        data = report.build(source, window, sections, gates)
+        return data, (open_tickets, list(source.problems)) if want_site else ([], [])
+    finally:
+        model.close()
+
+
+def _grouper(desk: Desk) -> Any:
+    def group(incidents: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+        from itsm import candidates
+
+        return [g.to_json() for g in candidates.groups(desk, incidents)]
+
+    return group
+
+
+def _json(data: dict[str, Any]) -> str:
+    from itsm import render
+
+    return render.to_json(data)
+
+
+def _text(data: dict[str, Any], fmt: str) -> str:
+    """Every table of the report: headed and rendered (table, md), or as rows of one CSV
+    whose columns say which table and row a value belongs to."""
+    from itsm import render
+
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["section", "table", "row", "column", "value"])
+        for table in report.tables(data):
+            for row in table.rows:
+                key = str(row[0]) if table.keyed else ""
+                for header, value in zip(table.headers, row, strict=True):
+                    if isinstance(value, report.Figure):  # a script gets the number, not its text
+                        value = value.value
+                    writer.writerow([render.csv_cell(v) for v in (table.section, table.title, key, header, value)])
+        return buffer.getvalue().rstrip("\n")
+    parts = [_heading(data, fmt)]
+    for table in report.tables(data):
+        title = f"## {table.title}" if fmt == "md" else f"{table.title}\n{'=' * len(table.title)}"
+        body = (render.rows([dict(zip(table.headers, row, strict=True)) for row in table.rows], list(table.headers), fmt)
+                if table.rows else f"({table.empty})")
+        parts.append(f"{title}\n\n{body}")
+    return "\n\n".join(parts)
+
+
+def _heading(data: dict[str, Any], fmt: str) -> str:
+    meta = data["report"]
+    line = f"Report of {meta['desk']}: {meta['since']} to {meta['until']}"
+    if meta["as_of"]:
+        line += f", as of {meta['as_of']['date']} (commit {meta['as_of']['commit'][:10]})"
+    if meta["business_hours"]:
+        line += "; durations in business hours"
+    return f"# {line}" if fmt == "md" else line
+
