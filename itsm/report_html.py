@@ -366,6 +366,7 @@ def sla_chart(sla: Any, priorities: Sequence[str]) -> Html:
                 continue
             share = met / (met + missed)
             w = plot_w * share
+            parts.append(f'<rect x="{label_w}" y="{bar_y}" width="{plot_w}" height="12" fill="#f1f5f9"/>')  # 100 %
             parts.append(f'<rect x="{label_w}" y="{bar_y}" width="{_fmt(w)}" height="12" fill="{fill}">'
                          f"<title>{_text(priority)} {clock}: {_fmt(met)} met, {_fmt(missed)} missed</title></rect>")
             parts.append(f'<text x="{_fmt(label_w + w + 5)}" y="{bar_y + 10}" class="value">'
@@ -989,6 +990,12 @@ def _check_site_folder(out: Path) -> list[Path]:
                 raise _refuse(out, f"{folder}/{for_terminal(name, one_line=True)} was not written by itsm report")
             old.append(page)
     return old
+
+
+def check_output(out: Path) -> None:
+    """Refuse (UsageError) an `--output` folder `write_site` would refuse, before the report
+    is computed: the same rule, so a refusal costs no read of the desk."""
+    _check_site_folder(out)
 
 
 def write_site(out: Path, report: dict[str, Any], tickets: Sequence[Ticket], problems: Sequence[Problem]) -> int:
