@@ -128,6 +128,7 @@ def grouped(ids: Sequence[str], analysed: Sequence[dict[str, float]], doc_count:
             surface: Callable[[str], str] = str, min_size: int = MIN_SIZE, limit: int = MAX_GROUPS,
             threshold: float = SIMILAR, terms: int = TERMS) -> list[Group]:
     """The grouping itself, on analysed incidents: pure, and what the tests pin."""
+    doc_count = max(doc_count, 1)  # an empty index: every weight 0, no group
     idf = {term: math.log(doc_count / max(1, min(frequency, doc_count))) for term, frequency in frequencies.items()}
     vectors = _shared([_vector(counts, idf) for counts in analysed], terms)
     neighbours = similar_pairs(vectors, threshold)
