@@ -673,7 +673,7 @@ def _type_tables(data: list[dict[str, Any]]) -> list[Table]:
 
 def _candidate_tables(data: list[dict[str, Any]]) -> list[Table]:
     return [Table("candidates", f"Problem candidates: {len(data)}", ("group", "tickets", "shared terms", "ids"),
-                  tuple((n, len(g["tickets"]), ", ".join(g["terms"]), ", ".join(t["id"] for t in g["tickets"]))
+                  tuple((n, len(g["tickets"]), ", ".join(g["terms"]), _ids([t["id"] for t in g["tickets"]]))
                         for n, g in enumerate(data, 1)),
                   "no three similar incidents without a problem in this window")]
 

@@ -281,3 +281,23 @@ def test_the_module_does_not_import_whoosh_before_it_is_needed() -> None:
 def test_group_is_frozen() -> None:
     group = Group(("INC-A",), ("vpn",))
     assert group.to_json() == {"ids": ["INC-A"], "terms": ["vpn"]}
+
+
+def test_identical_incidents_are_grouped_as_one_node_of_their_number() -> None:
+    """Copies (the same alert filed again and again) group together, whatever their number,
+    and their count decides the group's size; two copies are still no group of three, and a
+    copy of a vector too light to be alike to itself does not join its copies."""
+    vpn = {"vpn": 3.0, "drop": 2.0, "home": 1.0}
+    printer = {"printer": 3.0, "jam": 2.0, "tray": 1.0}
+    mail = {"outlook": 3.0, "password": 2.0, "prompt": 1.0}
+    analysed = [vpn] * 5 + [printer] * 3 + [mail] * 2
+    ids = [f"INC-{n:03d}" for n in range(len(analysed))]
+    frequencies = {term: 10 for counts in analysed for term in counts}
+    found = candidates.grouped(ids, analysed, 1000, frequencies)
+    assert [group.ids for group in found] == [tuple(ids[0:5]), tuple(ids[5:8])]
+    assert candidates.grouped(ids, analysed, 1000, frequencies, min_size=2)[-1].ids == tuple(ids[8:10])
+    # 1,000 copies cost one comparison, not half a million.
+    many = candidates.grouped([f"INC-{n:04d}" for n in range(1000)], [vpn] * 1000, 1000, frequencies)
+    assert len(many) == 1 and len(many[0].ids) == 1000
+    assert not candidates._self_alike({"a": 0.3, "b": 0.2}, 0.2)  # 0.09 + 0.04 < 0.20
+    assert candidates._self_alike({"a": 0.3, "b": 0.4}, 0.2)

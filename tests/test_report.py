@@ -375,3 +375,32 @@ def test_report_runs_in_a_subprocess_of_python(desk: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "itsm", "report", "-s", "types"], cwd=desk, capture_output=True,
                           text=True, check=False)
     assert done.returncode == 0 and "Requests and incidents" in done.stdout
+
+
+def test_json_follows_its_documented_schema(run_itsm: RunItsm, scripted: dict[str, str]) -> None:
+    import jsonschema
+
+    from tests.conftest import REPO
+
+    schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for args in ((), ("--fail-on", "breach", "--fail-on", "major"), ("-s", "kb")):
+        done = run_itsm("report", "--since", SINCE, "--json", *args)
+        jsonschema.validate(json.loads(done.stdout), schema)
+    broken = report_json(run_itsm)
+    broken["sla"]["response"]["total"]["compliance"] = 1.5
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_the_sample_desk_reports_and_follows_the_schema() -> None:
+    import jsonschema
+
+    from tests.conftest import REPO
+
+    done = subprocess.run([sys.executable, "-m", "itsm", "report", "--json", "--desk", str(REPO)], capture_output=True,
+                          text=True, check=False, env={**__import__("os").environ, "ITSM_NOW": "2026-11-30T12:00:00Z"})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    jsonschema.validate(data, json.loads((REPO / "docs" / "report.schema.json").read_text()))
+    assert data["backlog"]["open"] > 0 and data["sla"]["breaches"] and data["problems"]
