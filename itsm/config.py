@@ -338,9 +338,21 @@ def load(desk_root: Path) -> Config:
     if path.is_symlink() and not _leads_inside(path, desk_root):
         return _with_findings(default_config(), [Finding(CONFIG_FILE, None, "is a link out of the desk; not read")])
     try:
-        text = fileio.read_regular(path, yamlio.MAX_YAML_BYTES).decode("utf-8")
+        data = fileio.read_regular(path, yamlio.MAX_YAML_BYTES)
     except fileio.FileProblem as exc:
         return _with_findings(default_config(), [Finding(CONFIG_FILE, None, exc.message)])
+    return from_bytes(data, desk_root)
+
+
+def from_bytes(data: bytes, desk_root: Path) -> Config:
+    """The config itsm.yaml's bytes give (those of a past commit, for `--as-of`), with its
+    faults in `findings`, exactly as `load` reads the file; `desk_root` is where a region's
+    holidays are cached."""
+    if len(data) > yamlio.MAX_YAML_BYTES:
+        return _with_findings(default_config(), [
+            Finding(CONFIG_FILE, None, f"file is larger than {fileio.describe_size(yamlio.MAX_YAML_BYTES)}")])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _with_findings(default_config(), [Finding(CONFIG_FILE, None, "not UTF-8 text")])
     try:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from itsm import fileio, timeutil
@@ -381,3 +383,115 @@ def uncommitted_tracked(repo: Path, scope: list[str]) -> list[tuple[str, str]]:
     that listed it already knows, and not looking spares a walk of every folder."""
     out = run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--", *scope)
     return [(item[:2].decode(), item[3:].decode("utf-8", "surrogateescape")) for item in out.split(b"\0") if len(item) > 3]
+
+
+# -- the desk at a past commit (`--as-of`) -------------------------------------------------------
+
+
+def commit_at(repo: Path, when: datetime) -> str | None:
+    """The last commit of HEAD's first-parent history whose committer date is at or before
+    `when` (git's `--before` compares the committer date, not the author date, and keeps a
+    commit dated exactly `when`); None when there is none (or no commit at all).
+
+    The first parent is the branch's own line: a merged branch's commits are not what the
+    desk looked like then, the merge commit is."""
+    epoch = int(when.timestamp() // 1)  # git's dates are whole seconds
+    try:
+        out = run(repo, "rev-list", "-1", "--first-parent", f"--before=@{epoch}", "HEAD", "--")
+    except GitError:
+        return None  # no HEAD yet
+    return out.decode().strip() or None
+
+
+def first_commit_date(repo: Path) -> str | None:
+    """The committer date (UTC, like record timestamps) of the oldest commit git has on
+    HEAD's first-parent line, or None before the first commit."""
+    try:
+        out = run(repo, "log", "--first-parent", "--reverse", "--format=%ct", "HEAD", "--").decode().split()
+    except GitError:
+        return None
+    return timeutil.from_epoch(int(out[0])) if out else None
+
+
+def is_shallow(repo: Path) -> bool:
+    """Whether the clone lacks history (`git clone --depth`): what is missing is not there."""
+    try:
+        return run(repo, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+    except GitError:
+        return False
+
+
+def commit_date(repo: Path, commit: str) -> str:
+    return timeutil.from_epoch(int(run(repo, "log", "-1", "--format=%ct", commit, "--").decode().strip()))
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str  # 100644, 100755, 120000 (a symbolic link: the blob is its target), 160000
+    sha: str
+    path: str  # repository-relative
+
+
+def tree_files(repo: Path, commit: str, scope: list[str]) -> list[TreeEntry]:
+    """The files of `commit`'s tree under the repository-relative `scope`, read from git's
+    objects (no checkout, neither the work tree nor the index is touched)."""
+    out = run(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *scope)
+    entries = []
+    for item in out.split(b"\0"):
+        if not item:
+            continue
+        info, _, name = item.partition(b"\t")
+        mode, kind, sha = info.decode().split(" ")
+        if kind in ("blob", "commit"):  # a file, a link, or a submodule (named as not a file)
+            entries.append(TreeEntry(mode, sha, name.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def blobs(repo: Path, names: list[str]) -> list[bytes | None]:
+    """The contents of objects (a sha, or `commit:path`), in order, None for one git does not
+    have: one `git cat-file --batch` process for all of them, read as it writes (100,000
+    files need not sit in memory twice)."""
+    if not names:
+        return []
+    try:
+        process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    requests = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+
+    def feed() -> None:
+        assert process.stdin is not None
+        try:
+            process.stdin.write(requests)
+        except BrokenPipeError:
+            pass  # git stopped: its exit status says why
+        finally:
+            process.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    found: list[bytes | None] = []
+    try:
+        for _ in names:
+            header = process.stdout.readline()
+            if not header:
+                break
+            parts = header.rstrip(b"\n").split(b" ")
+            if len(parts) != 3:  # "<name> missing", "<name> ambiguous"
+                found.append(None)
+                continue
+            size = int(parts[2])
+            data = process.stdout.read(size + 1)
+            found.append(data[:size])
+    finally:
+        writer.join()
+        process.stdout.close()
+        stderr = process.stderr.read().decode("utf-8", "replace")
+        process.stderr.close()
+        process.wait()
+    if len(found) != len(names):
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        raise GitError(lines[0] if lines else "git cat-file stopped early", stderr)
+    return found

@@ -104,13 +104,30 @@ _LEFTOVER_RE = re.compile(rf"^{re.escape(FILE)}\.new-(\d+)\Z")
 
 def row_of(desk: Desk, rel: str, kind: str, now: datetime) -> tuple[Any, ...]:
     """The row for one record file: what a parse of the file gives, or its error."""
+    try:
+        text = desk.read_text(desk.root / rel)
+    except records.RecordError as exc:
+        return error_row(rel, kind, exc)
+    return row_of_text(desk, rel, kind, text, now)
+
+
+def error_row(rel: str, kind: str, error: records.RecordError) -> tuple[Any, ...]:
+    """The row of a file that cannot be read: its error, in place of the rest."""
+    path = Path(rel)
+    where = (_bytes(rel), kind, _bytes(path.parent.name), _bytes(path.name))
+    return (*where, *([None] * 11), _bytes(str(error)), None, None, None, 1, None)
+
+
+def row_of_text(desk: Desk, rel: str, kind: str, text: str, now: datetime) -> tuple[Any, ...]:
+    """The row for one record file whose text is `text` (read from the desk, or from a
+    commit's blob for `--as-of`): what a parse of the file gives, or its error."""
     path = desk.root / rel
     where = (_bytes(rel), kind, _bytes(path.parent.name), _bytes(path.name))
     try:
-        record = desk.read(path, kind)
+        record = desk.parse(text, path, kind)
     except records.RecordError as exc:
-        return (*where, *([None] * 11), _bytes(str(exc)), None, None, None, 1, None)
-    warning = desk.shape_problem(record, path)
+        return error_row(rel, kind, exc)
+    warning = desk.shape_problem(record, path, text)
     data = to_json(record)
     text = _item_json(data)
     extras = json.dumps(list(record.extra)) if record.extra else None

@@ -227,7 +227,11 @@ class Desk:
 
     def read(self, path: Path, kind: str) -> Record:
         """Parse one record file; raises RecordError naming the file and line."""
-        text = self.read_text(path)
+        return self.parse(self.read_text(path), path, kind)
+
+    def parse(self, text: str, path: Path, kind: str) -> Record:
+        """Parse a record file's text as `read` does (the text of a past commit's file, for
+        `--as-of`); raises RecordError naming the file and line."""
         record = records.parse(text, kind, self.relative(path))
         if record.id != path.stem:
             raise records.RecordError(
@@ -284,14 +288,15 @@ class Desk:
                 result.append(item)
         return result
 
-    def shape_problem(self, record: Record, path: Path) -> str | None:
-        """`path:line: message` for a record whose values a reader would misread, if it has any."""
+    def shape_problem(self, record: Record, path: Path, text: str | None = None) -> str | None:
+        """`path:line: message` for a record whose values a reader would misread, if it has
+        any; `text` is the file's, when already read (the line is found in it)."""
         faults = rules.shape_faults(record)
         if not faults:
             return None
         key, message = faults[0]
         try:
-            line = records.key_line(self.read_text(path), key)
+            line = records.key_line(text if text is not None else self.read_text(path), key)
         except records.RecordError:
             line = None
         where = f"{self.relative(path)}:{line}" if line else self.relative(path)
