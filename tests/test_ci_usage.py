@@ -208,7 +208,7 @@ def test_the_whole_desk_hook_and_the_report_gate_as_ci_runs_them(
     late = new_ticket(desk, "Shared drive is read-only", at=LONG_AGO)
     failed = pre_commit(desk, pre_commit_home, *gate)
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert GATE_LINE.search(failed.stdout) and GATE_LINE.search(failed.stdout).group(1) == late.stem, failed.stdout
+    assert [m.group(1) for m in GATE_LINE.finditer(failed.stdout)] == [late.stem], failed.stdout
 
     # a broken record committed (without the hook): the whole-desk hook names it, by line
     line = break_priority(late)
