@@ -385,7 +385,7 @@ def _trend(desk: Desk, window: Window) -> dict[str, Any]:
             if end is not None:
                 ended.append(max(end, created))
         for key, moment, counts in (("created", created, created_in), ("resolved", resolved, resolved_in)):
-            if moment in window:
+            if moment is not None and moment in window:
                 index = bisect.bisect_right(starts, moment) - 1
                 counts[index] += 1
                 top = (row.category or "(none)").split("/")[0]
@@ -411,14 +411,15 @@ def _problems(desk: Desk, window: Window) -> list[dict[str, Any]]:
     most first; of those resolved, the share restored by a workaround and by a fix."""
     linked: dict[str, set[str]] = defaultdict(set)
     state: dict[str, tuple[str | None, str | None]] = {}
-    for ticket_id, problem, status, kind in desk.linked:
+    for ticket_id, named, status, kind in desk.linked:
         state[ticket_id] = (status, kind)
-        if problem:
-            linked[problem].add(ticket_id)
-    ranked = []
+        if named:
+            linked[named].add(ticket_id)
+    ranked: list[dict[str, Any]] = []
     for problem in desk.problems:
         ids = linked[problem.id] | {i for i in problem.incidents if isinstance(i, str)}
-        kinds = Counter(state.get(i, (None, None))[1] for i in ids if state.get(i, (None, None))[0] in ("resolved", "closed"))
+        kinds = Counter(state.get(i, (None, None))[1] for i in ids
+                        if state.get(i, (None, None))[0] in ("resolved", "closed"))
         restored = kinds["workaround"] + kinds["fix"]
         ranked.append({"id": problem.id, "title": problem.title, "status": problem.status, "incidents": len(ids),
                        "open_incidents": sum(1 for i in ids if state.get(i, (None, None))[0] in OPEN_STATUSES),
@@ -541,7 +542,6 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     empty: str = "nothing in this window"
-    keyed: bool = True  # the first column names the row (else the table is one row of figures)
     keyed: bool = True  # the first column names the row (else the table is one row of figures)
 
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from itsm import actions, report
+from itsm import report
 from tests.conftest import NOW, RunItsm, git
 
 SINCE = "2026-11-02"

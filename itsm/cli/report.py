@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -128,18 +127,18 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
     if moment is None:
         model = readmodel.ReadModel.open(desk, progress_bar("reading the desk"))
     else:
-        started = time.perf_counter()
-        model, info = readmodel.at_commit(desk, moment, progress_bar("reading the desk's history"))
-        config = model.desk.config
-        as_of = {"date": timeutil.format(moment), "commit": info.commit, "cached": info.cached,
-                 "seconds": round(time.perf_counter() - started, 2)}
-        err(f"itsm report: as of {as_of['date']}: commit {info.commit[:10]}, "
-            f"{'cached, ' if info.cached else ''}read in {as_of['seconds']} s")
+        from itsm import asof
+
+        model, info = asof.as_of(desk, moment, progress_bar("reading the desk's history"))
+        config = model.desk.config  # the itsm.yaml of that commit: its targets, its calendar
+        as_of = info.to_json()
+        err(f"itsm report: {info.line()}")
     try:
         for kind in ("ticket", "problem", "kb"):
             model.warn_faults(kind)
-        rows = [report.Row(*columns[:8], bool(columns[8]), columns[9])  # type: ignore[arg-type]
-                for columns in model.ticket_facts(timeutil.format(window.since))]
+        rows = [report.Row(ticket_id, kind, status, priority, owner, group, category, created, bool(major), facts)
+                for ticket_id, kind, status, priority, owner, group, category, created, major, facts
+                in model.ticket_facts(timeutil.format(window.since))]
         open_sql, open_params = readmodel.open_statuses_sql()
         open_tickets = [t for t in model.records("ticket", open_sql, open_params) if isinstance(t, Ticket)]
         problems = model.records("problem")
