@@ -36,6 +36,7 @@ from itsm.readmodel import (
     _INSERT_BODY,
     _INSERT_RECORD,
     _SCHEMA,
+    COLUMNS,
     Progress,
     ReadModel,
     _connect,
@@ -262,8 +263,9 @@ def _row_in_worker(index: int) -> tuple[tuple[Any, ...], str | None]:
         return error_row(rel, kind, exc), None
     row = row_of_text(desk, rel, kind, text, now)
     latest = None
-    if kind == "ticket" and row[14] is None:  # no error: the timeline is in the JSON
-        times = [entry["time"] for entry in json.loads(row[16])["timeline"] if isinstance(entry.get("time"), str)]
+    if kind == "ticket" and row[COLUMNS.index("error")] is None:  # no error: the timeline is in the JSON
+        times = [entry["time"] for entry in json.loads(row[COLUMNS.index("json")])["timeline"]
+                 if isinstance(entry.get("time"), str)]
         latest = max(times, default=None)
     return row, latest
 

@@ -74,7 +74,7 @@ class Group:
 
 
 def groups(desk: Desk, incidents: Sequence[tuple[str, str, str]], min_size: int = MIN_SIZE,
-           limit: int = MAX_GROUPS) -> list[Group]:
+           limit: int = MAX_GROUPS, history: bool = False) -> list[Group]:
     """Groups of `min_size` or more similar incidents among `incidents` ((ID, title,
     description), oldest first), largest first, at most `limit`. The desk's search index is
     opened as `itsm search` opens it (built or brought up to date first). If it cannot be
@@ -84,6 +84,11 @@ def groups(desk: Desk, incidents: Sequence[tuple[str, str, str]], min_size: int 
     if len(incidents) < min_size:
         return []
     from itsm import index  # whoosh loads only for commands that need it
+
+    if history:
+        # A past commit's report (`--as-of`): today's index knows words that came later, so
+        # the incidents' own words weigh them, and the groups come from history alone.
+        return _local(incidents, min_size, limit)
 
     try:
         opened = index.SearchIndex(desk).open_fresh()
@@ -99,10 +104,15 @@ def groups(desk: Desk, incidents: Sequence[tuple[str, str, str]], min_size: int 
 
 
 def _fallback(why: str, incidents: Sequence[tuple[str, str, str]], min_size: int, limit: int) -> list[Group]:
-    from itsm import index
-
     warn(f"problem candidates: the search index could not be used ({why}); "
          "words are weighted by how common they are among these incidents only")
+    return _local(incidents, min_size, limit)
+
+
+def _local(incidents: Sequence[tuple[str, str, str]], min_size: int, limit: int) -> list[Group]:
+    """The groups with each word weighted by how common it is among `incidents` alone."""
+    from itsm import index
+
     words = index.analysis_words(None)
     analysed = [_analyse(words, title, description) for _, title, description in incidents]
     frequencies = Counter(term for counts in analysed for term in counts)

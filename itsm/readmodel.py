@@ -83,6 +83,7 @@ CREATE INDEX records_with_extras ON records (kind, folder, name) WHERE extras IS
 """
 _COLUMNS = ("path", "kind", "folder", "name", "id", "status", "type", "priority", "owner", "grp", "category",
             "created", "updated", "major", "problem", "error", "warning", "json", "extras", "exact", "facts")
+COLUMNS = _COLUMNS  # a row's fields, in order (itsm/asof.py reads a row's error and JSON by name)
 _RECORD_COLUMNS = tuple(c for c in _COLUMNS if c not in ("json", "facts"))
 _INSERT_RECORD = (f"INSERT INTO records (n, {', '.join(_RECORD_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * (len(_RECORD_COLUMNS) + 1))})")

@@ -620,11 +620,15 @@ def _types(data: list[Any]) -> Html:
     return _table(["Type", "Created", "Resolved", "Open"], rows, (1, 2, 3)) if rows else _empty("Nothing in this window.")
 
 
-def _candidates(data: list[Any], links: _Links) -> Html:
+def _candidates(data: list[Any], links: _Links, scope: Any = None) -> Html:
     groups = [g for g in data if isinstance(g, dict)]
     if not groups:
         return _empty("No group of three or more similar incidents without a problem.")
-    parts = [_tag("p", "Similar incidents in the window with no problem linked: each group may deserve a problem record.")]
+    intro = "Similar incidents in the window with no problem linked: each group may deserve a problem record."
+    if isinstance(scope, dict) and isinstance(scope.get("compared"), int) and isinstance(scope.get("incidents"), int) \
+            and scope["compared"] < scope["incidents"]:
+        intro += f" Compared: the latest {scope['compared']} of the {scope['incidents']} incidents with no problem."
+    parts = [_tag("p", intro)]
     for n, group in enumerate(groups, 1):
         terms = _list(group.get("terms"))
         tickets = _list(group.get("tickets"))
@@ -870,7 +874,7 @@ def dashboard(report: dict[str, Any], pages: bool = False, *, linked: Collection
         elif name == "types" and isinstance(data, list):
             body = _types(data)
         elif name == "candidates" and isinstance(data, list):
-            body = _candidates(data, links)
+            body = _candidates(data, links, report.get("candidates_scope"))
         else:
             body = _empty("Nothing to show.")
         parts.append(_section(name, body))

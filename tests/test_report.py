@@ -30,6 +30,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -404,3 +406,67 @@ def test_the_sample_desk_reports_and_follows_the_schema() -> None:
     data = json.loads(done.stdout)
     jsonschema.validate(data, json.loads((REPO / "docs" / "report.schema.json").read_text()))
     assert data["backlog"]["open"] > 0 and data["sla"]["breaches"] and data["problems"]
+
+
+def test_as_of_reproduces_the_report_of_that_day_after_history_changed(
+        desk: Path, run_itsm: RunItsm, scripted: dict[str, str]) -> None:
+    """The report made on 11-26 09:00 is made again later with --as-of, after tickets were
+    resolved, reassigned, recategorised and deleted and the SLA targets changed: every
+    section but the candidates (words weighed from history, docs/report.md) is the same."""
+    ids = scripted
+    sections = [s for s in report.SECTIONS if s != "candidates"]
+    flags = [arg for s in sections for arg in ("-s", s)]
+    then = report_json(run_itsm, *flags)
+    later = "2026-11-28T10:00:00Z"
+    at(run_itsm, "2026-11-27T09:00:00Z", "assign", ids["D"], "--owner", "Dana Whitfield")
+    at(run_itsm, "2026-11-27T10:00:00Z", "resolve", ids["E"], "--fix", "index rebuilt")
+    at(run_itsm, "2026-11-27T11:00:00Z", "categorise", ids["G"], "--impact", "high", "--urgency", "high")
+    gone = next((desk / "tickets").rglob(f"{ids['A']}.md"))
+    gone.unlink()
+    config = desk / "itsm.yaml"
+    config.write_text(config.read_text().replace("    response: 15m\n", "    response: 2h\n", 1))
+    subprocess.run(["git", "commit", "-qam", "A deleted, P1 response target 2h"], cwd=desk, check=True,
+                   env={**os.environ, "GIT_COMMITTER_DATE": later, "GIT_AUTHOR_DATE": later})
+    now_report = report_json(run_itsm, *flags)
+    assert now_report["backlog"] != then["backlog"] and now_report["sla"] != then["sla"]
+    done = run_itsm("report", "--since", SINCE, "--json", "--as-of", NOW, *flags, env={"ITSM_NOW": later})
+    assert done.returncode == 0, done.stderr
+    again = json.loads(done.stdout)
+    info = again["report"].pop("as_of")
+    assert info["date"] == NOW and len(info["commit"]) == 40 and info["cached"] is False
+    then["report"].pop("as_of")
+    assert again == then
+    assert re.search(r"^itsm report: as of 2026-11-26T09:00:00Z \(commit [0-9a-f]{7}, read in \d+\.\d s\)$",
+                     done.stderr, re.MULTILINE), done.stderr
+    cached = run_itsm("report", "--since", SINCE, "--json", "--as-of", NOW, *flags, env={"ITSM_NOW": later})
+    assert json.loads(cached.stdout)["report"]["as_of"]["cached"] is True
+    assert "from the cache" in cached.stderr
+
+
+def test_as_of_before_the_history_is_refused(desk: Path, run_itsm: RunItsm) -> None:
+    from tests.conftest import snapshot
+
+    before = snapshot(desk)
+    done = run_itsm("report", "--as-of", "2020-01-01")
+    assert done.returncode == 2 and "history starts at" in done.stderr and len(done.stderr.splitlines()) == 1
+    assert snapshot(desk) == before
+
+
+def test_the_readme_shows_the_sample_desks_report_as_it_is() -> None:
+    """README.md's "Reports" block is the real output of its command on the sample desk (the
+    desk's name is its folder's: "itsm" in a clone named so)."""
+    import shlex
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\n## Reports\n", 1)[1].split("```console\n", 1)[1].split("\n```", 1)[0]
+    command, shown = block.split("\n", 1)
+    words = shlex.split(command.removeprefix("$ "))
+    env = dict(word.split("=", 1) for word in words if "=" in word and not word.startswith("-"))
+    args = [word for word in words if not ("=" in word and not word.startswith("-"))]
+    assert args[0] == "itsm"
+    done = subprocess.run([sys.executable, "-m", "itsm", *args[1:], "--desk", str(REPO)], capture_output=True,
+                          text=True, check=False, env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip("\n").replace(f"Report of {REPO.name}:", "Report of itsm:", 1) == shown

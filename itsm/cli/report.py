@@ -160,18 +160,18 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
         source = report.Desk(
             rows=rows, open_tickets=open_tickets, problems=[p for p in problems if p.kind == "problem"],  # type: ignore[misc]
             articles=[a for a in articles if a.kind == "kb"], linked=linked, config=config, now=now,  # type: ignore[misc]
-            name=desk.root.name, candidates=_grouper(model.desk), texts=model.texts, slipping=slipping, as_of=as_of)
+            name=desk.root.name, candidates=_grouper(desk, moment is not None), texts=model.texts, slipping=slipping, as_of=as_of)
         data = report.build(source, window, sections, gates)
         return data, (open_tickets, list(source.problems)) if want_site else ([], [])
     finally:
         model.close()
 
 
-def _grouper(desk: Desk) -> Any:
+def _grouper(desk: Desk, history: bool) -> Any:
     def group(incidents: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
         from itsm import candidates
 
-        return [g.to_json() for g in candidates.groups(desk, incidents)]
+        return [g.to_json() for g in candidates.groups(desk, incidents, history=history)]
 
     return group
 
