@@ -8,8 +8,6 @@ categories, terms, IDs) and must come out as text, never as an element or attrib
 
 from __future__ import annotations
 
-import copy
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -470,27 +468,14 @@ def test_an_empty_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     assert set(report_html.SECTION_TITLES.values()) <= {" ".join(e.text).strip() for e in dom.tags("h2")}
 
 
-@pytest.mark.skipif(os.environ.get("ITSM_DOCS_SCREENSHOT") != "1", reason="writes docs/report-dashboard.png on demand")
-def test_write_the_docs_screenshot(tmp_path: Path) -> None:
-    """ITSM_DOCS_SCREENSHOT=1 refreshes docs/report-dashboard.png from the demo report."""
-    index = tmp_path / "index.html"
-    index.write_text(report_html.dashboard(copy.deepcopy(demo_report())), encoding="utf-8")
-    browser.screenshot(index, Path(__file__).resolve().parent.parent / "docs" / "report-dashboard.png", 1280, 2200)
-
-
 # ---------------------------------------------------------------------------------------------
 # End to end: a desk made by the CLI, `itsm report --format html` and `--output DIR`
 
 
 def e2e_sections() -> list[str]:
-    """Every section the command computes. Candidates need itsm/candidates.py (the search
-    index's grouping, written in parallel); until it is on the branch the section is left
-    out here, and its HTML is covered by the dict fixtures above."""
-    import importlib.util
-
     from itsm import report
 
-    return [s for s in report.SECTIONS if s != "candidates" or importlib.util.find_spec("itsm.candidates")]
+    return list(report.SECTIONS)
 
 
 def test_itsm_report_html_of_a_desk_with_payloads_in_a_real_browser(desk: Path, run_itsm: Any, tmp_path: Path) -> None:
