@@ -113,6 +113,11 @@ def commands(itsm_cmd: list[str], desk: DeskFacts, repeat: int) -> list[Command]
         Command("chase", "itsm chase", (*itsm_cmd, "chase")),
         Command("search", "itsm search vpn", (*itsm_cmd, "search", "vpn")),
         Command("diagnose", "itsm diagnose <open ticket>", (*itsm_cmd, "diagnose", open_ref)),
+        Command("report", "itsm report (every section, the last 12 weeks)", (*itsm_cmd, "report")),
+        Command("report-html", "itsm report -f html > /dev/null", (*itsm_cmd, "report", "-f", "html")),
+        # The warm-up builds the read model of that commit; the measured runs read it.
+        Command("report-asof", f"itsm report --as-of {NOW} (warm: its commit's model cached)",
+                (*itsm_cmd, "report", "--as-of", NOW)),
         Command("check", "itsm check", (*itsm_cmd, "check"), (0, 1)),
         Command("python", "baseline: python -c pass", (py, "-c", "pass")),
         Command("import", 'baseline: python -c "import itsm.cli"', (py, "-c", "import itsm.cli")),
@@ -129,6 +134,8 @@ def commands(itsm_cmd: list[str], desk: DeskFacts, repeat: int) -> list[Command]
 COLD_COMMANDS = (
     ("cold-list", "cold, fresh clone: itsm list --open (builds the read model; 1 run)", ("list", "--open")),
     ("cold-search", "cold, fresh clone: itsm search vpn (builds the search index too; 1 run)", ("search", "vpn")),
+    ("cold-report-asof", f"cold, fresh clone: itsm report --as-of {NOW} (builds that commit's model from git; 1 run)",
+     ("report", "--as-of", NOW)),
 )
 IN_PROCESS = {
     "index-update": "index update after one new ticket (in-process, no start-up)",
@@ -136,8 +143,9 @@ IN_PROCESS = {
 }
 # The rows of the tables, in order (and the keys --skip knows).
 COMMAND_KEYS = ("new", "log", "resolve", "show", "list", "list-open-table", "list-open", "list-closed", "chase",
-                "search", "diagnose", "check", "check-changed", "index-update", "relearn", "cold-list",
-                "cold-search", "python", "import", "git-commit", "grep", "parse")
+                "search", "diagnose", "report", "report-html", "report-asof", "check", "check-changed",
+                "index-update", "relearn", "cold-list", "cold-search", "cold-report-asof", "python", "import",
+                "git-commit", "grep", "parse")
 
 
 @dataclass

@@ -26,19 +26,23 @@ ROWS = [
     "itsm chase",
     "itsm search vpn",
     "itsm diagnose <open ticket>",
+    "itsm report (every section, the last 12 weeks)",
+    "itsm report -f html > /dev/null",
+    "itsm report --as-of 2026-11-26T09:00:00Z (warm: its commit's model cached)",
     "itsm check",
     "itsm check --changed HEAD~3",
     "index update after one new ticket (in-process, no start-up)",
     "index update after a resolve --kb (in-process; the most used article)",
     "cold, fresh clone: itsm list --open (builds the read model; 1 run)",
     "cold, fresh clone: itsm search vpn (builds the search index too; 1 run)",
+    "cold, fresh clone: itsm report --as-of 2026-11-26T09:00:00Z (builds that commit's model from git; 1 run)",
     "baseline: python -c pass",
     'baseline: python -c "import itsm.cli"',
     "baseline: git commit --allow-empty -m x",
     'baseline: grep -rl "status: new" tickets',
     "baseline: parse every front-matter (python, yaml.CSafeLoader, one process)",
 ]
-IN_PROCESS = {ROWS[13], ROWS[14]}
+IN_PROCESS = {ROWS[16], ROWS[17]}
 ERROR = r"error: exit \d+"
 TIME_CELL = re.compile(rf"[\d,]+(\.\d)?( \([\d,]+(\.\d)?\))?|{ERROR}")
 MEMORY_CELL = re.compile(rf"[\d,]+|{ERROR}")
