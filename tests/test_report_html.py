@@ -523,3 +523,17 @@ def test_itsm_report_html_of_a_desk_with_payloads_in_a_real_browser(desk: Path, 
     refused = run_itsm("report", "--format", "html", "--output", str(site), env={"ITSM_NOW": "2026-11-26T09:00:00Z"})
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.count("\n") == 1 and "mine.txt" in refused.stderr
+
+
+def test_the_dashboard_prints_one_section_a_page_with_its_charts(tmp_path: Path) -> None:
+    """Printed (Chromium's own print to PDF, A4 by default): more than one page — each section
+    starts one — and the charts are drawn as vectors, not dropped."""
+    index = tmp_path / "index.html"
+    index.write_text(report_html.dashboard(demo_report()), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    browser.run_chromium(index, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    assert pages >= len(demo_report()["report"]["sections"]), pages  # 12 sections: 13 pages with the cards
+    assert len(data) > 30_000
