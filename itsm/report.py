@@ -15,7 +15,6 @@ Two kinds of figures: the *state* (backlog, aging, open by type) is the desk at 
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -59,24 +58,30 @@ class Row:
     created: str | None
     major: bool
     facts: dict[str, Any]
-    # Read once from the columns and facts (a malformed time is None: `itsm check` names it).
+    # Read once from the columns and facts. Times stay text: a stored time is UTC in one
+    # format, so its text sorts as the time does, and 100,000 tickets' times are compared
+    # without being parsed (a malformed one is None here: `itsm check` names it).
     is_open: bool = field(init=False)
-    created_at: datetime | None = field(init=False)
-    responded_at: datetime | None = field(init=False)
-    resolved_at: datetime | None = field(init=False)  # None while the ticket is open
-    ended_at: datetime | None = field(init=False)  # resolved, else closed; None while open
-    events: tuple[tuple[datetime, str], ...] = field(init=False)
+    created_at: str | None = field(init=False)
+    responded_at: str | None = field(init=False)
+    resolved_at: str | None = field(init=False)  # None while the ticket is open
+    ended_at: str | None = field(init=False)  # resolved, else closed; None while open
+    events: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         facts = self.facts
         is_open = self.status in OPEN_STATUSES
-        resolved = None if is_open else _time(facts.get("resolved"))
+        resolved = None if is_open else _stamp(facts.get("resolved"))
         events = tuple((moment, str(item[1])) for item in facts.get("events", ())
-                       if isinstance(item, list) and len(item) == 2 and (moment := _time(item[0])) is not None)
-        for name, value in (("is_open", is_open), ("created_at", _time(self.created)),
-                            ("responded_at", _time(facts.get("responded"))), ("resolved_at", resolved),
-                            ("ended_at", None if is_open else resolved or _time(facts.get("closed"))),
-                            ("events", events)):
+                       if isinstance(item, list) and len(item) == 2 and (moment := _stamp(item[0])) is not None)
+        entries = facts.get("entries")
+        # Only what the sections read is kept: a report over a whole 100k desk holds every row.
+        kept = {key: facts[key] for key in _KEPT_FACTS if key in facts}
+        kept["escalated"] = bool(isinstance(entries, dict) and entries.get("escalate"))
+        for name, value in (("is_open", is_open), ("created_at", _stamp(self.created)),
+                            ("responded_at", _stamp(facts.get("responded"))), ("resolved_at", resolved),
+                            ("ended_at", None if is_open else resolved or _stamp(facts.get("closed"))),
+                            ("events", events), ("facts", kept)):
             object.__setattr__(self, name, value)
 
     def ref(self) -> dict[str, Any]:
@@ -85,12 +90,23 @@ class Row:
                 "created": self.created, "major": self.major}
 
 
+_KEPT_FACTS = ("title", "level", "kb", "to_response_minutes", "to_resolution_minutes", "response", "resolution")
+
+
 @dataclass(frozen=True)
 class Window:
     since: datetime
     until: datetime
+    low: str = field(init=False)  # the bounds as stored times are written: compared as text
+    high: str = field(init=False)
 
-    def __contains__(self, moment: datetime | None) -> bool:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "low", timeutil.format(self.since))
+        object.__setattr__(self, "high", timeutil.format(self.until))
+
+    def __contains__(self, moment: datetime | str | None) -> bool:
+        if isinstance(moment, str):
+            return self.low <= moment < self.high
         return moment is not None and self.since <= moment < self.until
 
 
@@ -181,7 +197,8 @@ def _urgent_first(row: Row) -> tuple[Any, ...]:
 
 def _aging(desk: Desk, window: Window) -> dict[str, Any]:
     rows = [row for row in _open(desk) if row.created_at is not None]
-    ages = {row.id: (desk.now - row.created_at).total_seconds() / 86400 for row in rows if row.created_at}
+    ages = {row.id: (desk.now - timeutil.parse(row.created_at)).total_seconds() / 86400 for row in rows
+            if row.created_at}
     buckets = []
     for label, low, high in AGE_BUCKETS:
         inside = [row for row in rows if low <= ages[row.id] and (high is None or ages[row.id] < high)]
@@ -233,7 +250,7 @@ def _outcomes(desk: Desk, window: Window, clocks: dict[str, sla.Clocks]) -> list
         else:
             for name in ("response", "resolution"):
                 stored = row.facts.get(name)
-                if not isinstance(stored, dict) or _time(stored.get("stopped")) not in window:
+                if not isinstance(stored, dict) or _stamp(stored.get("stopped")) not in window:
                     continue
                 found.append(_Outcome(row, name, bool(stored.get("breached")), stored.get("due"), stored["stopped"]))
     return found
@@ -244,11 +261,11 @@ def _sla(desk: Desk, window: Window, clocks: dict[str, sla.Clocks]) -> dict[str,
     report: dict[str, Any] = {}
     for name in ("response", "resolution"):
         mine = [o for o in outcomes if o.clock == name]
-        by_priority = []
-        for priority in [*PRIORITIES, NO_PRIORITY]:
-            of = [o for o in mine if _priority(o.row) == priority]
-            if of:
-                by_priority.append({"priority": priority, **_compliance(of)})
+        grouped: dict[str, list[_Outcome]] = defaultdict(list)
+        for outcome in mine:
+            grouped[_priority(outcome.row)].append(outcome)
+        by_priority = [{"priority": priority, **_compliance(grouped[priority])}
+                       for priority in [*PRIORITIES, NO_PRIORITY] if grouped.get(priority)]
         report[name] = {"by_priority": by_priority, "total": _compliance(mine)}
     breaches = sorted((o for o in outcomes if o.breached), key=_by_due)
     report["breaches"] = [{**o.row.ref(), "clock": o.clock, "due": o.due, "stopped": o.stopped,
@@ -327,8 +344,7 @@ def _resolved_in(desk: Desk, window: Window) -> list[Row]:
 
 def _first_level(desk: Desk, window: Window) -> dict[str, Any]:
     resolved = _resolved_in(desk, window)
-    first = [row for row in resolved if row.facts.get("level") in (None, 1)
-             and not row.facts.get("entries", {}).get("escalate")]
+    first = [row for row in resolved if row.facts.get("level") in (None, 1) and not row.facts["escalated"]]
     return {"resolved": len(resolved), "at_first_level": len(first), "rate": _rate(len(first), len(resolved))}
 
 
@@ -379,11 +395,11 @@ def weeks(window: Window) -> list[tuple[str, datetime, datetime]]:
 
 def _trend(desk: Desk, window: Window) -> dict[str, Any]:
     spans = weeks(window)
-    starts = [start for _, start, _ in spans]
+    starts = [timeutil.format(start) for _, start, _ in spans]
     created_in = [0] * len(spans)
     resolved_in = [0] * len(spans)
-    opened: list[datetime] = []  # creation times, and end times, to count what was open when
-    ended: list[datetime] = []
+    opened: list[str] = []  # creation times, and end times, to count what was open when
+    ended: list[str] = []
     by_category: dict[str, dict[str, list[int]]] = {}
     for row in desk.rows:
         created, resolved, end = row.created_at, row.resolved_at, row.ended_at
@@ -396,15 +412,17 @@ def _trend(desk: Desk, window: Window) -> dict[str, Any]:
                 index = bisect.bisect_right(starts, moment) - 1
                 counts[index] += 1
                 top = (row.category or "(none)").split("/")[0]
-                series = by_category.setdefault(top, {"created": [0] * len(spans), "resolved": [0] * len(spans)})
-                series[key][index] += 1
+                if top not in by_category:
+                    by_category[top] = {"created": [0] * len(spans), "resolved": [0] * len(spans)}
+                by_category[top][key][index] += 1
     opened.sort()
     ended.sort()
     rows_out = []
-    for index, (label, start, end) in enumerate(spans):
+    for index, (label, _, week_end) in enumerate(spans):
         # Open at the week's end: created before it, and not resolved (or closed) before it.
-        still_open = bisect.bisect_left(opened, end) - bisect.bisect_left(ended, end)
-        rows_out.append({"week": label, "start": timeutil.format(start)[:10], "created": created_in[index],
+        at = timeutil.format(week_end)
+        still_open = bisect.bisect_left(opened, at) - bisect.bisect_left(ended, at)
+        rows_out.append({"week": label, "start": starts[index][:10], "created": created_in[index],
                          "resolved": resolved_in[index], "open_at_end": still_open})
     categories = sorted(by_category.items(), key=lambda item: (-sum(item[1]["created"]), item[0]))
     return {"weeks": rows_out, "by_category": [{"category": c, **series} for c, series in categories]}
@@ -480,7 +498,7 @@ def _candidate_rows(desk: Desk, window: Window) -> list[Row]:
     for problem in desk.problems:
         linked.update(i for i in problem.incidents if isinstance(i, str))
     chosen = [row for row in desk.rows if row.type == "incident" and row.created_at in window and row.id not in linked]
-    chosen.sort(key=lambda row: (row.created_at or window.since, row.id))
+    chosen.sort(key=lambda row: (row.created_at or window.low, row.id))
     return chosen
 
 
@@ -542,14 +560,9 @@ def _span(window: Window) -> str:
 # -- small helpers -----------------------------------------------------------------------------------
 
 
-def _time(text: Any) -> datetime | None:
-    """A stored time, or None for one that is missing or malformed (`itsm check` names those)."""
-    return _parsed(text) if isinstance(text, str) else None
-
-
-@functools.lru_cache(maxsize=1 << 17)
-def _parsed(text: str) -> datetime | None:
-    return timeutil.parse(text) if timeutil.is_timestamp(text) else None
+def _stamp(text: Any) -> str | None:
+    """A stored time as its text, or None for one that is missing or malformed."""
+    return text if timeutil.is_timestamp(text) else None
 
 
 # -- the report as tables (table, md and csv formats) --------------------------------------------
