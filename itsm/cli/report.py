@@ -56,7 +56,7 @@ def report_cmd(
     The backlog and aging are the desk now (or at --as-of); the rest counts what happened
     in the window, by default the last 12 weeks. Definitions: docs/report.md.
 
-    Example: itsm report --since 2026-10-01 --format html --output site --fail-on breach
+    Example: itsm report --since 2026-10-01 -f html -o site --fail-on breach
     """
     chosen = "json" if as_json else fmt
     if chosen not in REPORT_FORMATS:
