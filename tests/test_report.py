@@ -312,6 +312,8 @@ def test_every_format_parses(run_itsm: RunItsm, scripted: dict[str, str]) -> Non
     (("--since", "2026-11-20", "--until", "2026-11-10"), "the window is empty"),
     (("--as-of", "2027-01-01"), "--as-of 2027-01-01 is in the future"),
     (("--output", "site"), "--output writes the HTML site"),
+    (("-f", "html", "--output", "kb/site"), "--output kb/site is inside the desk's kb/ folder"),
+    (("-f", "html", "--output", "tickets"), "--output tickets is inside the desk's tickets/ folder"),
 ])
 def test_refusals_change_nothing(desk: Path, run_itsm: RunItsm, args: tuple[str, ...], message: str) -> None:
     from tests.conftest import snapshot

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +81,7 @@ def report_cmd(
     if output is not None:
         from itsm import report_html
 
+        _outside_records(the_desk, output)
         report_html.check_output(output)
     data, site = _build(the_desk, now, window, moment, sections, gates, want_site=output is not None)
     if chosen == "json":
@@ -100,6 +102,16 @@ def report_cmd(
         err(f"itsm report: --fail-on {gate['gate']}: {gate['summary']}")
     if failed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _outside_records(desk: Desk, output: Path) -> None:
+    """A site inside tickets/, problems/ or kb/ would be files among the records: refused."""
+    where = Path(os.path.abspath(output))
+    for folder in ("tickets", "problems", "kb"):
+        records = Path(os.path.abspath(desk.root / folder))
+        if where == records or records in where.parents:
+            raise UsageError(f"--output {output} is inside the desk's {folder}/ folder",
+                             hint="write the site elsewhere, e.g. --output site")
 
 
 def _choices(values: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
