@@ -537,3 +537,13 @@ def test_the_dashboard_prints_one_section_a_page_with_its_charts(tmp_path: Path)
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     assert pages >= len(demo_report()["report"]["sections"]), pages  # 12 sections: 13 pages with the cards
     assert len(data) > 30_000
+
+
+def test_a_long_list_shows_its_first_rows_and_says_how_many_more() -> None:
+    report = demo_report()
+    breach = report["sla"]["breaches"][0]
+    report["sla"]["breaches"] = [{**breach, "id": f"INC-{n:06d}"} for n in range(report_html.SHOWN_ROWS + 7)]
+    page = report_html.dashboard(report)
+    assert "INC-000199" in page and "INC-000200" not in page
+    assert "and 7 more: itsm report --format csv or --json lists them all." in page
+    assert f"Breaches ({report_html.SHOWN_ROWS + 7})" in page
