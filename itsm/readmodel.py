@@ -189,7 +189,7 @@ def derive(ticket: Ticket, desk: Desk, now: datetime) -> dict[str, Any]:
             facts["events"].append([entry.time, entry.kind])
     # What the report reads besides the columns: it never decodes a record it does not list.
     facts["level"] = ticket.level if isinstance(ticket.level, int) and not isinstance(ticket.level, bool) else None
-    for key in ("title", "resolved", "closed", "problem"):
+    for key in ("title", "resolved", "closed"):
         value = getattr(ticket, key)
         facts[key] = value if isinstance(value, str) else None
     facts["kb"] = [k for k in ticket.kb if isinstance(k, str)] if isinstance(ticket.kb, tuple) else []
@@ -549,27 +549,25 @@ class ReadModel:
 
     def ticket_states(self, ids: Sequence[str]) -> list[tuple[str, None, str | None, str | None]]:
         """(id, None, status, resolution kind) of the readable tickets with these IDs."""
-        found: list[tuple[str, None, str | None, str | None]] = []
-        wanted = list(dict.fromkeys(ids))
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start:start + 500]
-            found += self.db.execute(
-                "SELECT r.id, NULL, r.status, json_extract(b.facts, '$.resolution_kind') FROM records r"
-                " JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
-                f" AND r.id IN ({', '.join('?' * len(batch))}) ORDER BY r.folder, r.name", batch).fetchall()
-        return found
+        return self._tickets_by_id("r.id, NULL, r.status, json_extract(b.facts, '$.resolution_kind')", ids)
 
     def texts(self, ids: Sequence[str]) -> list[tuple[str, str, str]]:
         """(id, title, description) of the readable tickets with these IDs, read by SQLite
         from the stored JSON: the report's look-alike search needs no whole record."""
-        found: list[tuple[str, str, str]] = []
+        found = self._tickets_by_id("r.id, json_extract(b.json, '$.title'), json_extract(b.json, '$.description')", ids)
+        return [(i, t if isinstance(t, str) else "", d if isinstance(d, str) else "") for i, t, d in found]
+
+    def _tickets_by_id(self, columns: str, ids: Sequence[str]) -> list[Any]:
+        """`columns` (SQL over `records r` and `bodies b`) of the readable tickets with these
+        IDs, in the files' order within each batch of 500 (SQLite's limit on parameters)."""
+        found: list[Any] = []
         wanted = list(dict.fromkeys(ids))
         for start in range(0, len(wanted), 500):
             batch = wanted[start:start + 500]
-            found += [(i, t if isinstance(t, str) else "", d if isinstance(d, str) else "") for i, t, d in self.db.execute(
-                "SELECT r.id, json_extract(b.json, '$.title'), json_extract(b.json, '$.description') FROM records r"
-                " JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket' AND r.error IS NULL"
-                f" AND r.id IN ({', '.join('?' * len(batch))}) ORDER BY r.folder, r.name", batch)]
+            found += self.db.execute(
+                f"SELECT {columns} FROM records r JOIN bodies b ON b.n = r.n WHERE r.kind = 'ticket'"
+                f" AND r.error IS NULL AND r.id IN ({', '.join('?' * len(batch))}) ORDER BY r.folder, r.name",
+                batch).fetchall()
         return found
 
     def close(self) -> None:

@@ -107,7 +107,7 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> st
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in data:
-            writer.writerow([_csv_cell(row.get(c)) for c in columns])
+            writer.writerow([csv_cell(row.get(c)) for c in columns])
         return out.getvalue().rstrip("\n")
     table = [[_table_cell(row.get(c)) for c in columns] for row in data]
     if len(table) > TABULATE_ROWS and not any(_numbers(table, i) for i in range(len(columns))):
@@ -174,10 +174,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> str:
-    return _csv_cell(value)
-
-
-def _csv_cell(value: Any) -> str:
     """A CSV cell: true/false as in the record files, a mapping as JSON, a list joined with
     ", " (as in the table), and never a formula."""
     if isinstance(value, bool):

@@ -127,7 +127,6 @@ class Desk:
     texts: Callable[[list[str]], list[tuple[str, str, str]]] | None = None
     slipping: Callable[[Sequence[Ticket]], dict[str, list[str]]] | None = None
     as_of: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def default_window(now: datetime, since: datetime | None, until: datetime | None) -> Window:

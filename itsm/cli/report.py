@@ -14,7 +14,7 @@ import typer
 from itsm import report, rules, timeutil
 from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
 from itsm.errors import EXIT_FINDINGS, UsageError
-from itsm.model import Ticket
+from itsm.model import Article, Problem, Ticket
 from itsm.store import Desk
 
 REPORT_FORMATS = ("table", "md", "csv", "json", "html")
@@ -131,7 +131,7 @@ def _when(text: str | None, option: str) -> datetime | None:
 
 
 def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | None, sections: list[str],
-           gates: list[str], want_site: bool) -> tuple[dict[str, Any], tuple[list[Ticket], list[Any]]]:
+           gates: list[str], want_site: bool) -> tuple[dict[str, Any], tuple[list[Ticket], list[Problem]]]:
     from itsm import chase, readmodel
 
     as_of: dict[str, Any] | None = None
@@ -153,10 +153,10 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
                 in model.ticket_facts(timeutil.format(window.since))]
         open_sql, open_params = readmodel.open_statuses_sql()
         open_tickets = [t for t in model.records("ticket", open_sql, open_params) if isinstance(t, Ticket)]
-        problems = model.records("problem")
-        articles = model.records("kb")
+        problems = [p for p in model.records("problem") if isinstance(p, Problem)]
+        articles = [a for a in model.records("kb") if isinstance(a, Article)]
         linked = list(model.problem_links())
-        linked += model.ticket_states([i for p in problems for i in getattr(p, "incidents", ()) if isinstance(i, str)])
+        linked += model.ticket_states([i for p in problems for i in p.incidents if isinstance(i, str)])
 
         def slipping(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
             readable = [t for t in tickets if rules.clocks_readable(t)]
@@ -170,11 +170,11 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
             return found
 
         source = report.Desk(
-            rows=rows, open_tickets=open_tickets, problems=[p for p in problems if p.kind == "problem"],  # type: ignore[misc]
-            articles=[a for a in articles if a.kind == "kb"], linked=linked, config=config, now=now,  # type: ignore[misc]
+            rows=rows, open_tickets=open_tickets, problems=problems, articles=articles, linked=linked,
+            config=config, now=now,
             name=desk.root.name, candidates=_grouper(desk, moment is not None), texts=model.texts, slipping=slipping, as_of=as_of)
         data = report.build(source, window, sections, gates)
-        return data, (open_tickets, list(source.problems)) if want_site else ([], [])
+        return data, (open_tickets, problems) if want_site else ([], [])
     finally:
         model.close()
 
