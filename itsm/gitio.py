@@ -449,7 +449,11 @@ def begin_journal(repo: Path, actor: str, message: str) -> Path:
     the next command can say which files hold its change, and whose."""
     journal = git_dir(repo) / f"{_JOURNAL}{os.getpid()}"
     head = {"actor": actor, "subject": subject_of(message), "since": timeutil.from_epoch(int(time.time()))}
-    journal.write_text(json.dumps(head) + "\n", encoding="utf-8")
+    try:
+        journal.write_text(json.dumps(head) + "\n", encoding="utf-8")
+    except OSError:
+        journal.unlink(missing_ok=True)  # a full disk: nothing half-made is left
+        raise
     return journal
 
 

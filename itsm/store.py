@@ -388,8 +388,12 @@ class Desk:
             return None  # the note is a courtesy: a read-only git folder does not stop a reader
         try:
             os.write(descriptor, text.encode("utf-8", "replace"))
-        finally:
+        except OSError:  # a full disk: no note, and none half-written
             os.close(descriptor)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        os.close(descriptor)
         return path
 
     def _lock_holder(self) -> str:
