@@ -381,3 +381,29 @@ def test_impact_on_one_side_and_urgency_on_the_other_give_the_priority_of_both(t
     result = record(b, ticket)
     assert (result.impact, result.urgency, result.priority) == ("high", "low", "P3")
     assert itsm(b, "check").returncode == 0, itsm(b, "check").stdout
+
+
+def _article(tags: list[str], body: str, updated: str) -> str:
+    from itsm.model import Article
+
+    return records.render(Article(id="KB-7QK3F2", title="VPN drops on home routers", tags=tuple(tags),
+                                  created="2026-11-20T09:00:00Z", updated=updated, body=body))
+
+
+def test_a_kb_article_merges_tags_as_sets_and_its_body_line_by_line(tmp_path: Path) -> None:
+    from itsm import gitio, merge
+    from itsm.config import load
+    from itsm.model import Article
+
+    base = _article(["vpn", "home"], "## Symptoms\nDrops.\n\n## Resolution\nRestart the router.", "2026-11-20T09:00:00Z")
+    ours = _article(["vpn", "home", "router"], "## Symptoms\nDrops every few minutes.\n\n## Resolution\n"
+                    "Restart the router.", "2026-11-21T09:00:00Z")
+    theirs = _article(["vpn", "mtu"], "## Symptoms\nDrops.\n\n## Resolution\nSet the MTU to 1400.",
+                      "2026-11-22T09:00:00Z")
+    result = merge.merge(base, ours, theirs, "kb", load(tmp_path), gitio.merge_file)
+    assert result.conflicts == []
+    merged = records.parse(result.text, "kb")
+    assert isinstance(merged, Article)
+    assert merged.tags == ("vpn", "mtu", "router")  # home removed on theirs, router and mtu added
+    assert merged.body == "## Symptoms\nDrops every few minutes.\n\n## Resolution\nSet the MTU to 1400."
+    assert merged.updated == "2026-11-22T09:00:00Z"
