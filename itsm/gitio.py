@@ -873,7 +873,6 @@ def _network_env(identity: tuple[str, str] | None = None) -> dict[str, str]:
     env = _env()
     if not os.isatty(0):
         env["GIT_TERMINAL_PROMPT"] = "0"  # a script or CI must fail, never wait for a password
-    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes" if not os.isatty(0) else "ssh")
     if identity is not None:
         name, email = identity
         for role in ("AUTHOR", "COMMITTER"):

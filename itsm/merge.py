@@ -145,6 +145,11 @@ class _Merger:
             settled = self._derived(self._with_merge_entry(merged))
         if not self.conflicts:
             self.conflicts.extend(self._lifecycle_conflicts(settled))
+        if self.conflicts and not self.marked and body_clean:
+            # Nothing one key or line can show (an entry rewritten on both sides): the two
+            # versions whole, between markers, for a person to join.
+            return Merged(_whole_conflict(records.render(ours), records.render(theirs)), self.conflicts,
+                          self.decided_keys)
         if self.conflicts:
             # A person decides: the record as merged so far, without a merge entry that would
             # claim a decision, and markers around what is in question.

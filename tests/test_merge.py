@@ -407,3 +407,17 @@ def test_a_kb_article_merges_tags_as_sets_and_its_body_line_by_line(tmp_path: Pa
     assert merged.tags == ("vpn", "mtu", "router")  # home removed on theirs, router and mtu added
     assert merged.body == "## Symptoms\nDrops every few minutes.\n\n## Resolution\nSet the MTU to 1400."
     assert merged.updated == "2026-11-22T09:00:00Z"
+
+
+def test_an_entry_rewritten_differently_on_both_sides_is_never_chosen_silently(tmp_path: Path) -> None:
+    from itsm import gitio, merge
+    from itsm.config import load
+
+    base = _ticket_text("Printer jams.") + "\nRecorded.\n"
+    ours = _ticket_text("Printer jams.") + "\nRecorded by phone.\n"
+    theirs = _ticket_text("Printer jams.") + "\nRecorded at the counter.\n"
+    result = merge.merge(base, ours, theirs, "ticket", load(tmp_path), gitio.merge_file)
+    assert result.conflicts == ["INC-7QK3F2: timeline entry AAAAAAAA (created, 2026-11-26T09:00:00Z) was changed on "
+                                "both sides; entries are never rewritten: keep one"]
+    assert records.conflict_line(result.text) == 1
+    assert "Recorded by phone." in result.text and "Recorded at the counter." in result.text

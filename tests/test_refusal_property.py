@@ -252,7 +252,7 @@ def without_driver(desk: Path) -> None:
     """A clone that never ran `itsm setup` (git does not clone .git/config): git's own line
     merge meets two changes to one ticket, and stops on the conflict the state needs. (With
     the driver the same two changes merge cleanly: tests/test_merge.py.)"""
-    sh_git(desk, "config", "--unset", "merge.itsm.driver")
+    sh_git(desk, "config", "--remove-section", "merge.itsm")
 
 
 def merge_on_ticket(root: Path, desk: Path, ids: dict[str, str]) -> None:
