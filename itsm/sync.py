@@ -275,8 +275,14 @@ def _merge(desk: store.Desk, repo: Path, ref: str, message: str, identity: tuple
     unmerged = gitio.unmerged_paths(repo)
     if not unmerged:
         lines = [line for line in said.splitlines() if line.strip() and not line.startswith("hint:")]
+        files = [line.strip() for line in lines if line.startswith("\t")]
+        if files:
+            shown = ", ".join(files[:5]) + (", ..." if len(files) > 5 else "")
+            raise UsageError(f"the merge would overwrite changes nobody committed in {shown}; nothing was changed",
+                             hint="commit them (git commit) or discard them (git checkout HEAD -- FILE), "
+                                  "then run `itsm sync` again")
         raise UsageError(f"git merge refused: {(lines or ['(no reason given)'])[0]}; nothing was changed",
-                         hint="commit or discard your own uncommitted changes, then run `itsm sync` again")
+                         hint="fix what git says, then run `itsm sync` again")
     reasons = [line for line in said.splitlines() if line.startswith("itsm merge-driver:")]
     for line in reasons:
         print(line, file=sys.stderr)

@@ -421,3 +421,26 @@ def test_an_entry_rewritten_differently_on_both_sides_is_never_chosen_silently(t
                                 "both sides; entries are never rewritten: keep one"]
     assert records.conflict_line(result.text) == 1
     assert "Recorded by phone." in result.text and "Recorded at the counter." in result.text
+
+
+def test_sync_over_someones_uncommitted_edit_names_the_file_and_changes_nothing(team: tuple[Path, Path, Path]) -> None:
+    _, a, b = team
+    ticket = shared_ticket(a, b)
+    ok(a, "log", ticket, "A note from a", at="2026-11-26T10:00:00Z")
+    ok(a, "sync", at="2026-11-26T10:01:00Z")
+    path = next((b / "tickets").rglob(f"{ticket}.md"))
+    path.write_text(path.read_text() + "\nA line typed by hand.\n")
+    def desk_state() -> tuple[dict[str, bytes], str]:
+        # The fetch itself moves origin/main (what the remote has is news, not a change here).
+        files = {name: data for name, data in snapshot(b, caches=False).items()
+                 if not name.startswith(".git/") or name == ".git/index"}
+        return files, git(b, "rev-parse", "HEAD")
+
+    before = desk_state()
+    done = itsm(b, "sync", at="2026-11-26T10:02:00Z")
+    assert done.returncode == 2
+    rel = path.relative_to(b)
+    assert done.stderr == (f"itsm: error: the merge would overwrite changes nobody committed in {rel}; nothing was "
+                           "changed (commit them (git commit) or discard them (git checkout HEAD -- FILE), then run "
+                           "`itsm sync` again)\n")
+    assert desk_state() == before
