@@ -293,7 +293,14 @@ class _Merger:
         text = "Merged two clones' changes." + "".join(f"\n- {line}" for line in self.decisions)
         if sets and not self.decisions:
             text += "\n- " + ", ".join(key for key, _ in sets) + " as the two sides left them together"
-        entry = Entry(_entry_id(record.id, text, sets), when, MERGE_ACTOR, MERGE_KIND, text, tuple(sets))
+        # What this merge joins: the entries new on either side since the common ancestor.
+        known = {e.id for e in getattr(self.base, "timeline", ())}
+        joined = sorted(e.id for e in record.timeline if e.id not in known)
+        taken = {e.id for e in record.timeline}
+        entry_id = _entry_id(record.id, text, sets, joined)
+        while entry_id in taken:  # never two entries with one ID, however unlikely
+            entry_id = _entry_id(record.id, text, sets, [*joined, entry_id])
+        entry = Entry(entry_id, when, MERGE_ACTOR, MERGE_KIND, text, tuple(sets))
         return dataclasses.replace(record, timeline=(*record.timeline, entry), updated=when)
 
     def _derived(self, record: Ticket | Problem) -> Ticket | Problem:
@@ -413,10 +420,12 @@ def _consistent(record: Ticket | Problem, config: Config) -> Ticket | Problem:
     return record
 
 
-def _entry_id(record_id: str, text: str, sets: list[tuple[str, Any]]) -> str:
-    """Derived from what the merge decided: two clones that merge the same changes on their
-    own write the same entry, which a later merge then joins once."""
-    digest = hashlib.sha256(f"{record_id}\n{text}\n{_sort_key(sets)}".encode()).digest()
+def _entry_id(record_id: str, text: str, sets: list[tuple[str, Any]], joined: list[str]) -> str:
+    """Derived from what the merge joined (the IDs of both sides' new entries) and what it
+    decided: two clones that merge the same changes on their own write the same entry, which
+    a later merge then joins once; another merge that decides the same thing (the same two
+    tickets linked again next week) joins other entries, and gets another ID."""
+    digest = hashlib.sha256(f"{record_id}\n{text}\n{_sort_key(sets)}\n{' '.join(joined)}".encode()).digest()
     number = int.from_bytes(digest[:5], "big")
     return "".join(ids.ALPHABET[(number >> shift) & 31] for shift in range(35, -1, -5))
 

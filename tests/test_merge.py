@@ -444,3 +444,32 @@ def test_sync_over_someones_uncommitted_edit_names_the_file_and_changes_nothing(
                            "changed (commit them (git commit) or discard them (git checkout HEAD -- FILE), then run "
                            "`itsm sync` again)\n")
     assert desk_state() == before
+
+
+def test_the_same_decision_made_by_two_merges_gives_two_entries(team: tuple[Path, Path, Path]) -> None:
+    """Found by scripts/reliability.py: the same two incidents linked on both sides, unlinked,
+    then linked again on both sides — two merges deciding the same thing — once gave one
+    merge entry ID twice, and the problem's file was unreadable from then on."""
+    _, a, b = team
+    first = shared_ticket(a, b)
+    second = ok(a, "new", "VPN drops again", "-q", at="2026-11-26T09:10:00Z")
+    third = ok(a, "new", "VPN slow", "-q", at="2026-11-26T09:11:00Z")
+    made = ok(a, "problem", "new", "VPN concentrator drops sessions", "-i", first, at="2026-11-26T09:20:00Z")
+    problem = next(word for word in made.split() if word.startswith("PRB-"))
+    ok(a, "sync", at="2026-11-26T09:21:00Z")
+    ok(b, "sync", at="2026-11-26T09:21:00Z")
+    for hour in ("10", "12"):
+        ok(a, "problem", "link", problem, second, at=f"2026-11-26T{hour}:00:00Z")
+        ok(b, "problem", "link", problem, third, at=f"2026-11-26T{hour}:01:00Z")
+        for clone in (a, b, a):
+            ok(clone, "sync", at=f"2026-11-26T{hour}:05:00Z")
+        if hour == "10":
+            ok(a, "problem", "unlink", problem, second, third, at="2026-11-26T11:00:00Z")
+            ok(a, "sync", at="2026-11-26T11:01:00Z")
+            ok(b, "sync", at="2026-11-26T11:01:00Z")
+    merged = records.parse((a / "problems" / f"{problem}.md").read_text(), "problem")
+    assert isinstance(merged, Problem)
+    merges = [e for e in merged.timeline if e.kind == "merge"]
+    assert len(merges) == 2 and merges[0].id != merges[1].id
+    assert set(merged.incidents) == {first, second, third}
+    assert itsm(a, "check").returncode == 0
