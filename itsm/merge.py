@@ -204,14 +204,17 @@ class _Merger:
             if key in DERIVED and self.kind != "kb":
                 merged[key] = mine if mine is not MISSING else other
                 continue
-            if mine == other or other == old:
+            if key in COUNTS and all(isinstance(v, int) and not isinstance(v, bool) for v in (mine, other)):
+                # Each side counted what it did: two resolutions made apart are two, even when
+                # both sides' counts read the same.
+                start = old if isinstance(old, int) else 0
+                value = start + (mine - start) + (other - start)
+                if mine != start and other != start:
+                    self._note(f"{key}: {mine} on one side, {other} on the other since {start}: both counted, {value}")
+            elif mine == other or other == old:
                 value = mine
             elif mine == old:
                 value = other
-            elif key in COUNTS and all(isinstance(v, int) for v in (mine, other)):
-                start = old if isinstance(old, int) else 0
-                value = start + (mine - start) + (other - start)
-                self._note(f"{key}: {mine} on one side, {other} on the other since {start}: both counted, {value}")
             elif types.get(key) == "str_list" and isinstance(mine, list) and isinstance(other, list):
                 value = _set_merge(old if isinstance(old, list) else [], mine, other)
             else:
@@ -339,8 +342,12 @@ class _Merger:
         found: list[str] = []
         for _, entry in sorted(enumerate(merged.timeline), key=lambda pair: (pair[1].time, pair[0])):
             changes = dict(entry.changes)
+            # The same step taken on both sides (two people resolving one ticket, two `pend`s)
+            # leaves it where both meant it to be: the later change's details are kept, and the
+            # merge entry names both. Only steps that contradict each other stop the merge.
+            same_step = changes.get("status") == status
             if entry.kind in table and entry.id not in known and entry.kind != MERGE_KIND and status is not None \
-                    and status not in table[entry.kind]:
+                    and status not in table[entry.kind] and not same_step:
                 side = "ours" if entry.id in ours_ids else "theirs"
                 found.append(
                     f"{merged.id}: status: {entry.kind} ({side}: {entry.actor}, {entry.time}) came after the other "

@@ -439,11 +439,15 @@ class Desk:
                 if as_written:
                     keep = f'git commit --author="{item.actor} <>" -m "{item.subject}" -- {rel}'
                     drop = (f"git checkout HEAD -- {rel}" if found[0][0] != "??" else f"rm {rel}")
+                    # git itself refuses to commit or check out while the killed command's
+                    # index.lock is there: the fix must say how to clear it first.
+                    first = ("run `itsm check --fix` (it removes the killed command's .git/index.lock), then "
+                             if gitio.stale_index_lock(repo) is not None else "")
                     raise UsageError(
                         f"{rel} holds the uncommitted change of an itsm command that was killed before its "
                         f"commit ({item.subject!r} by {item.actor}, {item.since}); itsm will not commit it "
                         f"under {actor}'s name",
-                        hint=f"keep it ({keep}) or drop it ({drop}), then try again")
+                        hint=f"{first}keep it ({keep}) or drop it ({drop}), then try again")
             if found[0][0] == "??":
                 state, fix = "is not committed yet", f"commit it (git add {rel} && git commit) or remove it"
             else:

@@ -473,3 +473,25 @@ def test_the_same_decision_made_by_two_merges_gives_two_entries(team: tuple[Path
     assert len(merges) == 2 and merges[0].id != merges[1].id
     assert set(merged.incidents) == {first, second, third}
     assert itsm(a, "check").returncode == 0
+
+
+def test_two_people_resolving_one_ticket_merge_to_the_later_resolution_with_both_named(
+        team: tuple[Path, Path, Path]) -> None:
+    """The same step on both sides is no contradiction: the later resolution is kept, the
+    merge entry names both, both resolutions are counted."""
+    _, a, b = team
+    ticket = shared_ticket(a, b, ("assign", "{ID}", "--owner", "Ann"))
+    ok(a, "resolve", ticket, "--workaround", "Wired connection for now", "--code", "workaround-applied",
+       at="2026-11-26T10:00:00Z", actor="Ann")
+    ok(b, "resolve", ticket, "--fix", "Router firmware updated", "--code", "software-updated",
+       at="2026-11-26T10:05:00Z", actor="Bob")
+    merged_pull = exchange(a, b)
+    assert merged_pull.returncode == 0, merged_pull.stderr
+    merged = record(b, ticket)
+    assert merged.status == "resolved"
+    assert merged.resolution is not None and merged.resolution.summary == "Router firmware updated"
+    assert (merged.resolved, merged.resolved_by, merged.resolutions) == ("2026-11-26T10:05:00Z", "Bob", 2)
+    entry = merged.timeline[-1]
+    assert entry.kind == "merge" and "Wired connection for now" in entry.text
+    assert "kept kind: fix, summary: Router firmware updated, code: software-updated, the later change" in entry.text
+    assert itsm(b, "check").returncode == 0, itsm(b, "check").stdout
