@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import gitio, ids, lifecycle, records, requests, rules, sla, timeutil
+from itsm import gitio, ids, lifecycle, records, requests, rules, sla, sync, timeutil
 from itsm.errors import UsageError
 from itsm.model import (
     CONTACT_CHANNELS,
@@ -529,10 +529,13 @@ def init(path: Path, *, actor: str | None = None, commit: bool = True) -> list[s
         gitio.init(path)
         repo = path.resolve()
         done.append("git init")
+    # Two clones' changes to one record are merged field by field (docs/sync.md).
+    gitio.config_set(repo, f"merge.{sync.DRIVER}.name", "itsm records: timelines joined, fields merged")
+    gitio.config_set(repo, f"merge.{sync.DRIVER}.driver", sync.driver_command())
     if commit:
         desk = Desk.open(path.resolve())
         who = resolve_actor(desk, actor)
-        files = [desk.root / config_mod.CONFIG_FILE, desk.root / ".gitignore"]
+        files = [desk.root / config_mod.CONFIG_FILE, desk.root / ".gitignore", desk.root / sync.ATTRIBUTES_FILE]
         files += [desk.root / f / ".gitkeep" for f in ("tickets", "problems", "kb") if (desk.root / f / ".gitkeep").exists()]
         try:
             gitio.commit(repo, files, "desk init: itsm.yaml, folders, .gitignore", who)
@@ -566,4 +569,12 @@ def _make_desk(path: Path, made: list[Path]) -> list[str]:
         atomic_write(ignore, "\n".join([*lines, CACHE_DIR]) + "\n")
         if original is None:
             made.append(ignore)
+    attributes = path / sync.ATTRIBUTES_FILE
+    if not attributes.exists():
+        atomic_write(attributes, sync.ATTRIBUTES_TEXT, create=True)
+        made.append(attributes)
+    elif sync.missing_attributes_in(attributes.read_text(encoding="utf-8", errors="replace")):
+        kept = attributes.read_text(encoding="utf-8", errors="replace").rstrip("\n")
+        absent = sync.missing_attributes_in(kept)
+        atomic_write(attributes, (kept + "\n" if kept else "") + "".join(f"{line}\n" for line in absent))
     return [f"made desk {path}"]

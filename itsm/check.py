@@ -162,6 +162,11 @@ def working_tree_warnings(desk: Desk) -> Iterator[Finding]:
     repo = gitio.find_repo(desk.root)
     if repo is None:
         return
+    from itsm import sync  # the merge driver's registration
+
+    driver = sync.driver_problem(desk)
+    if driver is not None:
+        yield Finding(sync.ATTRIBUTES_FILE, None, driver, "warning")
     scope = [str((desk.root / folder).relative_to(repo)) for folder in FOLDERS.values() if (desk.root / folder).is_dir()]
     if not scope:
         return

@@ -495,3 +495,96 @@ def blobs(repo: Path, names: list[str]) -> list[bytes | None]:
         lines = [line for line in stderr.splitlines() if line.strip()]
         raise GitError(lines[0] if lines else "git cat-file stopped early", stderr)
     return found
+
+
+# -- several clones: the merge driver, fetch, merge, push (`itsm setup`, `itsm sync`) ----------
+
+
+def merge_file(base: str, ours: str, theirs: str) -> tuple[str, bool]:
+    """git's own line-by-line three-way merge of three texts: (the result, clean?). Where
+    both sides changed the same lines the result holds git's conflict markers."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="itsm-merge-") as folder:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / name
+            path.write_text(text + "\n" if text and not text.endswith("\n") else text, encoding="utf-8")
+            paths.append(str(path))
+        done = subprocess.run(["git", "merge-file", "-p", "-L", "ours", "-L", "ancestor", "-L", "theirs", *paths],
+                              capture_output=True, env=_env(), check=False)
+    if done.returncode < 0 or done.returncode > 127:
+        raise GitError(done.stderr.decode("utf-8", "replace").strip() or "git merge-file failed")
+    return done.stdout.decode("utf-8", "replace").rstrip("\n"), done.returncode == 0
+
+
+def config_get(repo: Path, key: str) -> str | None:
+    """A key of the repository's own git config (`.git/config`), or None when unset."""
+    try:
+        return run(repo, "config", "--local", "--get", key).decode("utf-8", "replace").strip()
+    except GitError:
+        return None
+
+
+def config_set(repo: Path, key: str, value: str) -> None:
+    run(repo, "config", "--local", key, value)
+
+
+def current_branch(repo: Path) -> str | None:
+    """The branch HEAD is on, or None when it is detached."""
+    try:
+        return run(repo, "symbolic-ref", "-q", "--short", "HEAD").decode().strip() or None
+    except GitError:
+        return None
+
+
+def remotes(repo: Path) -> list[str]:
+    return run(repo, "remote").decode("utf-8", "replace").split()
+
+
+def _network_env(identity: tuple[str, str] | None = None) -> dict[str, str]:
+    env = _env()
+    if not os.isatty(0):
+        env["GIT_TERMINAL_PROMPT"] = "0"  # a script or CI must fail, never wait for a password
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes" if not os.isatty(0) else "ssh")
+    if identity is not None:
+        name, email = identity
+        for role in ("AUTHOR", "COMMITTER"):
+            env.setdefault(f"GIT_{role}_NAME", name)
+            env.setdefault(f"GIT_{role}_EMAIL", email)
+    return env
+
+
+def fetch(repo: Path, remote: str) -> None:
+    run(repo, "fetch", "--quiet", "--no-write-fetch-head", remote, env=_network_env())
+
+
+def rev(repo: Path, ref: str) -> str | None:
+    """The commit `ref` names, or None."""
+    try:
+        return run(repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}").decode().strip() or None
+    except GitError:
+        return None
+
+
+def ahead_behind(repo: Path, ref: str) -> tuple[int, int]:
+    """(commits HEAD has that `ref` lacks, commits `ref` has that HEAD lacks)."""
+    out = run(repo, "rev-list", "--left-right", "--count", f"HEAD...{ref}").decode().split()
+    return int(out[0]), int(out[1])
+
+
+def merge(repo: Path, ref: str, message: str, identity: tuple[str, str] | None) -> subprocess.CompletedProcess[bytes]:
+    """`git merge` of `ref` into the current branch (the record files' merge driver does the
+    records); the completed process, for the caller to read a conflict from."""
+    return subprocess.run(["git", "merge", "--no-edit", "--no-gpg-sign", "-m", message, ref], cwd=repo,
+                          capture_output=True, env=_network_env(identity), check=False)
+
+
+def unmerged_paths(repo: Path) -> list[str]:
+    out = run(repo, "diff", "--name-only", "-z", "--diff-filter=U")
+    return [name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name]
+
+
+def push(repo: Path, remote: str, branch: str, set_upstream: bool) -> None:
+    extra = ["--set-upstream"] if set_upstream else []
+    run(repo, "push", "--quiet", *extra, remote, f"HEAD:refs/heads/{branch}", env=_network_env())

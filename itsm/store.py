@@ -446,6 +446,13 @@ def after_write(hook: Callable[[Desk], None]) -> None:
         _AFTER_WRITE.append(hook)
 
 
+def run_after_write(desk: Desk) -> None:
+    """What follows a write of records (the caches catch up), for changes made by git itself
+    (`itsm sync`'s merge)."""
+    for hook in _AFTER_WRITE:
+        hook(desk)
+
+
 def resolved(path: Path) -> Path | None:
     """Where a path leads, or None for a link that loops (Path.resolve raises RuntimeError)."""
     try:
@@ -534,8 +541,7 @@ class Transaction:
         self.desk.memo.clear()  # the files and HEAD moved: the caches must ask git again
         if self._originals:
             self._sweep()
-            for hook in _AFTER_WRITE:
-                hook(self.desk)
+            run_after_write(self.desk)
 
     def _commit(self) -> None:
         if not self.commit or not self._originals:
