@@ -170,11 +170,27 @@ def working_tree_warnings(desk: Desk) -> Iterator[Finding]:
     scope = [str((desk.root / folder).relative_to(repo)) for folder in FOLDERS.values() if (desk.root / folder).is_dir()]
     if not scope:
         return
+    yield from _killed_commit_warnings(desk, repo)
     try:
         changed = gitio.uncommitted_under(repo, scope)
     except gitio.GitError:
         return
     yield from _uncommitted_warnings(desk, repo, changed)
+
+
+def _killed_commit_warnings(desk: Desk, repo: Path) -> Iterator[Finding]:
+    """What an itsm process killed during its commit left in the git folder."""
+    folder = gitio.git_dir(repo)
+    where = desk.relative(folder)
+    stale = gitio.stale_index_lock(repo)
+    if stale is not None:
+        yield Finding(f"{where}/index.lock", None, f"left by itsm process {stale}, killed during its commit; it "
+                      "blocks git (the next itsm write or `itsm check --fix` removes it)", "warning")
+    for leftover in sorted(folder.glob("itsm-index.*")):
+        pid = leftover.name.split(".")[1]
+        if pid.isdigit() and not fileio.process_alive(int(pid)):
+            yield Finding(f"{where}/{leftover.name}", None, "the index copy of a killed itsm commit "
+                          "(the next itsm write or `itsm check --fix` removes it)", "warning")
 
 
 def _leftover_warnings(desk: Desk, paths: list[Path]) -> Iterator[Finding]:
@@ -184,8 +200,17 @@ def _leftover_warnings(desk: Desk, paths: list[Path]) -> Iterator[Finding]:
 
 
 def _uncommitted_warnings(desk: Desk, repo: Path, changed: list[tuple[str, str]]) -> Iterator[Finding]:
-    """`git status` codes and paths of record files: the warnings for what is not committed."""
+    """`git status` codes and paths of record files: the warnings for what is not committed.
+    A file a killed itsm command wrote and never committed is named as that."""
+    killed = {path: item for item in (gitio.interrupted_writes(repo) if changed else []) for path in item.written}
     for state, rel_repo in changed:
+        if rel_repo in killed and gitio.sha256_of(repo / rel_repo) == killed[rel_repo].written[rel_repo]:
+            item = killed[rel_repo]
+            yield Finding(desk.relative(repo / rel_repo), None,
+                          f"holds the change of an itsm command killed before its commit ({item.subject!r} by "
+                          f"{item.actor}, {item.since}); keep it with `git commit -- FILE` or drop it with "
+                          "`git checkout HEAD -- FILE`", "warning")
+            continue
         path = repo / rel_repo
         if not path.name.endswith(".md") or fileio.LEFTOVER_RE.match(path.name):
             continue
@@ -198,11 +223,19 @@ def _uncommitted_warnings(desk: Desk, repo: Path, changed: list[tuple[str, str]]
 
 def fix(desk: Desk) -> list[Path]:
     """`itsm check --fix`: remove the temporary files of interrupted writes, under the desk's
-    lock (so no running write loses its own)."""
+    lock (so no running write loses its own), and what killed commits left in the git folder."""
     with desk.lock(for_writing=False):
         removed = leftover_files(desk)
         for path in removed:
             os.unlink(path)
+        repo = gitio.find_repo(desk.root)
+        if repo is not None:
+            # A stale itsm index.lock, index copies, index entries left behind HEAD: mended
+            # under git's own lock; a killed command's uncommitted change is left for a person.
+            try:
+                removed.extend(gitio.recover(repo))
+            except gitio.GitError as exc:
+                warn(f"the git folder was not tidied: {exc}")
     return removed
 
 

@@ -6,11 +6,17 @@ a message that starts with the record's ID and the action.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -175,6 +181,10 @@ def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
     place (a rename). When git refuses (a hook, a full disk), the copy is dropped and the
     index stays byte for byte as it was; the person's own staged work is never committed
     (the commit takes only `paths`) nor unstaged.
+
+    What an itsm process killed in here leaves is recognised by the next commit: its
+    index.lock (the same file as its `itsm-lock.<pid>` marker) is removed, and index entries
+    it left behind HEAD are brought up to HEAD (see `_take_index_lock`, `_after_killed_writes`).
     """
     name, email = identity(repo)
     author_email = email if (email and actor == name) else ""
@@ -185,8 +195,8 @@ def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
         env.setdefault("GIT_COMMITTER_EMAIL", author_email)
     relative = [str(p.relative_to(repo)) for p in paths]
     folder = git_dir(repo)
-    index, lock = folder / "index", folder / "index.lock"
-    lock_fd = _take_index_lock(lock)
+    index = folder / "index"
+    held = _take_index_lock(folder)
     work = folder / f"{_WORK_INDEX}{os.getpid()}"
     _remove_dead_work_indexes(folder)
     try:
@@ -195,49 +205,366 @@ def commit(repo: Path, paths: list[Path], message: str, actor: str) -> None:
         except FileNotFoundError:
             work.unlink(missing_ok=True)  # no index yet: git makes one
         env["GIT_INDEX_FILE"] = str(work)
+        done_journals = _after_killed_writes(repo, folder, env)
         run(repo, "add", "--", *relative, env=env)
-        run(repo, "commit", "-q", "--no-gpg-sign", "-m", subject_of(message),
-            f"--author={actor} <{author_email}>", "--", *relative, env=env)
-        with open(work, "rb") as source:
-            os.write(lock_fd, source.read())
-        os.fsync(lock_fd)
-        os.close(lock_fd)
-        lock_fd = -1
-        os.replace(lock, index)
+        _retry_while_git_is_busy(lambda: run(
+            repo, "commit", "-q", "--no-gpg-sign", "-m", subject_of(message),
+            f"--author={actor} <{author_email}>", "--", *relative, env=env))
+        with open(work, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(work, index)  # the index is ours to replace while index.lock is held
+        for journal in done_journals:
+            journal.unlink(missing_ok=True)
     finally:
-        if lock_fd != -1:
-            os.close(lock_fd)
-            lock.unlink(missing_ok=True)
+        _release_index_lock(held)
         work.unlink(missing_ok=True)
         Path(f"{work}.lock").unlink(missing_ok=True)
 
 
 _WORK_INDEX = "itsm-index."
+_LOCK_MARKER = "itsm-lock."  # `.git/itsm-lock.<pid>`: the same file as index.lock while itsm holds it
+_JOURNAL = "itsm-write."  # `.git/itsm-write.<pid>`: what a command writes, until it is committed
+# How long git's own locks (index.lock, a ref's lock) held by someone else are waited out: a
+# person's `git commit` or an editor's git integration holds them for a moment.
+GIT_LOCK_WAIT_SECONDS = 10.0
+# How long a killed itsm's own `git commit`, which goes on without it, is given to finish.
+ORPHAN_WAIT_SECONDS = 30.0
 
 
-def _remove_dead_work_indexes(folder: Path) -> None:
+def _remove_dead_work_indexes(folder: Path) -> list[Path]:
     """The index copies of itsm processes that were killed in the middle of a commit."""
+    removed = []
     for leftover in folder.glob(f"{_WORK_INDEX}*"):
         pid = leftover.name[len(_WORK_INDEX):].split(".", 1)[0]
         if pid.isdigit() and not fileio.process_alive(int(pid)):
             leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
 
 
-def _take_index_lock(lock: Path) -> int:
-    """Create `.git/index.lock` (exclusively, as git does). itsm's own lock keeps itsm
-    processes apart; a person's `git commit` or an editor's git integration may still hold it
-    for a moment, so wait up to two seconds before saying so."""
-    for attempt in range(20):
+@dataclass(frozen=True)
+class HeldLock:
+    lock: Path  # .git/index.lock
+    marker: Path | None  # .git/itsm-lock.<pid>, the same file (None where there are no hard links)
+
+
+def _take_index_lock(folder: Path) -> HeldLock:
+    """Take `.git/index.lock` the way git does (create it only if it does not exist), so that
+    if this process is killed the next itsm can tell the lock is its own, and stale.
+
+    The lock is made as a hard link to a marker `itsm-lock.<pid>` written first: a kill at
+    any moment leaves nothing, a lone marker, or a lock and a marker that are one file (same
+    inode) — a pair no other program makes. A lock held by anyone else (a person's `git
+    commit`, an editor's git integration, a live itsm) is waited out for up to ten seconds,
+    then reported; one this process cannot recognise is never removed."""
+    lock = folder / "index.lock"
+    marker = folder / f"{_LOCK_MARKER}{os.getpid()}"
+    _remove_stale_index_lock(folder)  # also a marker of an earlier process that had this pid
+    since = time.time()
+    descriptor = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(descriptor, f"{os.getpid()} {timeutil.from_epoch(int(since))} {_command_line()}\n".encode())
+    finally:
+        os.close(descriptor)
+    deadline = time.monotonic() + GIT_LOCK_WAIT_SECONDS
+    pause = 0.02
+    while True:
         try:
-            return os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.link(marker, lock)
+            return HeldLock(lock, marker)
         except FileExistsError:
-            if attempt == 19:
-                raise GitError(
-                    f"fatal: Unable to create '{lock}': File exists (another git process seems to be running)",
-                    f"Unable to create '{lock}': File exists. index.lock",
-                ) from None
+            if _remove_stale_index_lock(folder, own=marker):
+                continue
+            if time.monotonic() > deadline:
+                marker.unlink(missing_ok=True)
+                raise GitError(_index_lock_message(folder, lock), f"Unable to create '{lock}': File exists. index.lock") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        except OSError:
+            marker.unlink(missing_ok=True)  # a file system without hard links: git's plain way
+            return HeldLock(_create_exclusively(lock), None)
+
+
+def _create_exclusively(lock: Path) -> Path:
+    deadline = time.monotonic() + GIT_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            return lock
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                raise GitError(_index_lock_message(lock.parent, lock), f"Unable to create '{lock}': File exists. index.lock") from None
             time.sleep(0.1)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _release_index_lock(held: HeldLock) -> None:
+    """Lock first, marker second: a kill in between leaves a lone marker, which is garbage."""
+    held.lock.unlink(missing_ok=True)
+    if held.marker is not None:
+        held.marker.unlink(missing_ok=True)
+
+
+def _index_lock_message(folder: Path, lock: Path) -> str:
+    holder = index_lock_holder(folder)
+    if holder is not None:
+        return f"{lock} is held by itsm process {holder} (another desk in this repository?); it did not let go in {GIT_LOCK_WAIT_SECONDS:.0f} s"
+    return (f"fatal: Unable to create '{lock}': File exists (another git process seems to be running; "
+            f"itsm waited {GIT_LOCK_WAIT_SECONDS:.0f} s)")
+
+
+def index_lock_holder(folder: Path) -> int | None:
+    """The pid of the itsm process whose marker is the same file as `.git/index.lock`, if any."""
+    for marker in folder.glob(f"{_LOCK_MARKER}*"):
+        pid = marker.name[len(_LOCK_MARKER):]
+        if pid.isdigit() and _same_file(marker, folder / "index.lock"):
+            return int(pid)
+    return None
+
+
+def stale_index_lock(repo: Path) -> int | None:
+    """The pid of the killed itsm process whose index.lock is still there (for `itsm check`)."""
+    holder = index_lock_holder(git_dir(repo))
+    return holder if holder is not None and not fileio.process_alive(holder) else None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _remove_stale_index_lock(folder: Path, own: Path | None = None) -> bool:
+    """Remove the index.lock of an itsm process that was killed while holding it (its marker
+    is the same file, and its pid is gone), and lone markers; True if a lock was removed.
+
+    An itsm killed inside `git commit` leaves that git running on its own (a SIGKILL reaches
+    only the process it is sent to): it is given time to finish — it holds the killed
+    process's index copy's lock — so that its commit and the index agree. Cleaners take
+    turns (a flock on the git folder), so one can never remove a lock another just took."""
+    removed = False
+    for marker in sorted(folder.glob(f"{_LOCK_MARKER}*")):
+        pid = marker.name[len(_LOCK_MARKER):]
+        if marker == own or not pid.isdigit():
+            continue
+        if int(pid) != os.getpid() and fileio.process_alive(int(pid)):
+            continue
+        with _cleaners_turn(folder):
+            lock = folder / "index.lock"
+            if _same_file(marker, lock):
+                _wait_for_orphaned_git(folder, pid)
+                if _same_file(marker, lock):
+                    lock.unlink()
+                    removed = True
+                    _warn(f"removed {lock.name} left by itsm process {pid}, which was killed during its commit")
+            marker.unlink(missing_ok=True)
+    return removed
+
+
+def _wait_for_orphaned_git(folder: Path, pid: str) -> None:
+    """A SIGKILL reaches only the itsm process: its `git add` or `git commit` (and that
+    commit's hooks) go on alone. Give them time to finish, so that what the next command
+    sees — HEAD, the files — is final."""
+    deadline = time.monotonic() + ORPHAN_WAIT_SECONDS
+    while _orphaned_git_running(folder, pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _orphaned_git_running(folder: Path, pid: str) -> bool:
+    """Whether a process still works on the index copy of itsm process `pid`: it has
+    `GIT_INDEX_FILE=…/itsm-index.<pid>` in its environment (only itsm sets it so). Without
+    /proc, the copy's lock (held by a running git) is the sign — also left by a killed git,
+    so the wait is bounded."""
+    wanted = f"/{_WORK_INDEX}{pid}".encode()
+    try:
+        entries = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
+    except OSError:
+        return (folder / f"{_WORK_INDEX}{pid}.lock").exists()
+    for name in entries:
+        try:
+            with open(f"/proc/{name}/environ", "rb") as handle:
+                environment = handle.read()
+        except OSError:
+            continue  # gone meanwhile, or someone else's
+        for item in environment.split(b"\0"):
+            if item.startswith(b"GIT_INDEX_FILE=") and item.endswith(wanted):
+                return True
+    return False
+
+
+@contextlib.contextmanager
+def _cleaners_turn(folder: Path) -> Iterator[None]:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _retry_while_git_is_busy(step: Callable[[], bytes]) -> bytes:
+    """Run a git step, again while git says one of its locks is busy (a person's `git commit`
+    holding `refs/heads/main.lock` for a moment): waited out for up to ten seconds."""
+    deadline = time.monotonic() + GIT_LOCK_WAIT_SECONDS
+    pause = 0.05
+    while True:
+        try:
+            return step()
+        except GitError as exc:
+            if not _lock_busy(exc.stderr) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
+def _lock_busy(stderr: str) -> bool:
+    return "cannot lock ref" in stderr or (".lock': File exists" in stderr and "Unable to create" in stderr)
+
+
+def _command_line() -> str:
+    args = " ".join(sys.argv[1:])
+    return for_terminal(f"itsm {args}" if len(args) < 200 else f"itsm {args[:197]}...", one_line=True)
+
+
+def _warn(message: str) -> None:
+    print(f"itsm: warning: {for_terminal(message, one_line=True)}", file=sys.stderr)
+
+
+# -- a command's writes until they are committed (`.git/itsm-write.<pid>`) ----------------------
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """What a killed itsm command had written and not committed."""
+
+    pid: int
+    actor: str
+    subject: str
+    since: str
+    written: dict[str, str]  # repository-relative path -> sha256 of the text it wrote
+
+
+def begin_journal(repo: Path, actor: str, message: str) -> Path:
+    """Start the list of the files this command writes: if it is killed before its commit,
+    the next command can say which files hold its change, and whose."""
+    journal = git_dir(repo) / f"{_JOURNAL}{os.getpid()}"
+    head = {"actor": actor, "subject": subject_of(message), "since": timeutil.from_epoch(int(time.time()))}
+    try:
+        journal.write_text(json.dumps(head) + "\n", encoding="utf-8")
+    except OSError:
+        journal.unlink(missing_ok=True)  # a full disk: nothing half-made is left
+        raise
+    return journal
+
+
+def journal_write(journal: Path, repo: Path, path: Path, data: bytes) -> None:
+    """Note a file before it is written (a kill in between leaves a name with the old file)."""
+    line = json.dumps({"path": str(path.relative_to(repo)), "sha256": hashlib.sha256(data).hexdigest()})
+    with open(journal, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def interrupted_writes(repo: Path) -> list[Interrupted]:
+    """The journals of itsm processes that are gone (killed, or their machine stopped)."""
+    found = []
+    folder = git_dir(repo)
+    for journal in sorted(folder.glob(f"{_JOURNAL}*")):
+        pid = journal.name[len(_JOURNAL):]
+        if not pid.isdigit() or int(pid) == os.getpid() or fileio.process_alive(int(pid)):
+            continue
+        _wait_for_orphaned_git(folder, pid)  # its commit may still land: judge the files after it
+        try:
+            lines = journal.read_text(encoding="utf-8", errors="replace").splitlines()
+            head = json.loads(lines[0]) if lines else {}
+        except (OSError, ValueError):
+            head = {}
+        written = {}
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+                written[str(entry["path"])] = str(entry["sha256"])
+            except (ValueError, KeyError, TypeError):
+                continue  # the last line of a process killed while writing it
+        found.append(Interrupted(int(pid), str(head.get("actor", "?")), str(head.get("subject", "?")),
+                                 str(head.get("since", "?")), written))
+    return found
+
+
+def _journal_of(repo: Path, item: Interrupted) -> Path:
+    return git_dir(repo) / f"{_JOURNAL}{item.pid}"
+
+
+def _after_killed_writes(repo: Path, folder: Path, env: dict[str, str]) -> list[Path]:
+    """In this commit's index copy, bring back to HEAD the entries a killed itsm left behind
+    it (its orphaned `git commit` moved HEAD, but the index was never put in place), and
+    return the journals that are finished with: no file they name holds their uncommitted change.
+
+    An entry is brought back only where the work tree is already what HEAD holds: the index
+    then differs only because of the kill, never because a person staged something."""
+    journals = interrupted_writes(repo)
+    if not journals or head(repo) is None:
+        return []
+    paths = sorted({path for item in journals for path in item.written})
+    in_head = {entry.path: entry.sha for entry in tree_files(repo, "HEAD", paths)} if paths else {}
+    present = [path for path in paths if (repo / path).is_file()]
+    # git's own hash of each file as it is (its filters and object format included).
+    hashes = run(repo, "hash-object", "--", *present).decode().split() if present else []
+    as_in_head = {path for path, sha in zip(present, hashes, strict=True) if in_head.get(path) == sha}
+    if as_in_head:
+        staged = set(_names(run(repo, "diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD", "--",
+                                *sorted(as_in_head), env=env)))
+        if staged:
+            run(repo, "reset", "-q", "HEAD", "--", *sorted(staged), env=env)
+    # Still waiting for a person: a file that is what the killed command wrote, and not what
+    # HEAD holds. A file changed since (by this command, or by hand) is no longer its change.
+    return [_journal_of(repo, item) for item in journals
+            if not any(path not in as_in_head and sha256_of(repo / path) == digest for path, digest in item.written.items())]
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _names(out: bytes) -> list[str]:
+    return [name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name]
+
+
+def recover(repo: Path) -> list[Path]:
+    """`itsm check --fix`: what killed itsm processes left in the git folder — a stale
+    index.lock, index copies, index entries behind HEAD, finished journals — is removed or
+    mended; what they wrote and never committed is left for a person (`interrupted_writes`).
+    Returns the files removed."""
+    folder = git_dir(repo)
+    removed = []
+    stale = stale_index_lock(repo)
+    held = _take_index_lock(folder)
+    if stale is not None:
+        removed.append(held.lock)
+    removed.extend(_remove_dead_work_indexes(folder))
+    work = folder / f"{_WORK_INDEX}{os.getpid()}"
+    try:
+        env = _env()
+        index = folder / "index"
+        if index.exists():
+            shutil.copyfile(index, work)
+            env["GIT_INDEX_FILE"] = str(work)
+            done = _after_killed_writes(repo, folder, env)
+            os.replace(work, index)
+            for journal in done:
+                journal.unlink(missing_ok=True)
+                removed.append(journal)
+        for marker in folder.glob(f"{_LOCK_MARKER}*"):
+            pid = marker.name[len(_LOCK_MARKER):]
+            if pid.isdigit() and not fileio.process_alive(int(pid)) and marker != held.marker:
+                marker.unlink(missing_ok=True)
+    finally:
+        _release_index_lock(held)
+        work.unlink(missing_ok=True)
+        Path(f"{work}.lock").unlink(missing_ok=True)
+    return removed
 
 
 def file_history(repo: Path, path: Path) -> list[tuple[Commit, str | None]]:

@@ -45,6 +45,7 @@ from itsm.model import (
     Ticket,
     empty_value,
     front_matter,
+    priority_for,
     timeline_state,
 )
 
@@ -140,7 +141,7 @@ class _Merger:
         merged = _build(ours, values, body_key, body, timeline)
         settled = merged
         if isinstance(merged, (Ticket, Problem)):
-            merged = self._derived(_pending_only(merged))
+            merged = self._derived(_consistent(merged, self.config))
             settled = self._derived(self._with_merge_entry(merged))
         if not self.conflicts:
             self.conflicts.extend(self._lifecycle_conflicts(settled))
@@ -393,11 +394,17 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _pending_only(record: Ticket | Problem) -> Ticket | Problem:
-    """Only a pending ticket waits on something: one side's `pend` that the other side's
-    later resolve or resume overtook leaves no wait behind."""
-    if isinstance(record, Ticket) and record.status != "pending" and record.waiting_on is not None:
-        return dataclasses.replace(record, waiting_on=None)
+def _consistent(record: Ticket | Problem, config: Config) -> Ticket | Problem:
+    """Keys that follow from others, made to follow from the merged ones: impact raised on one
+    side and urgency lowered on the other give the priority of both (never either side's);
+    one side's `pend` that the other side's later resolve or resume overtook leaves no wait."""
+    if not isinstance(record, Ticket):
+        return record
+    if record.status != "pending" and record.waiting_on is not None:
+        record = dataclasses.replace(record, waiting_on=None)
+    derived = "P1" if record.major else priority_for(config.matrix, record.impact, record.urgency)
+    if derived is not None and derived != record.priority:
+        record = dataclasses.replace(record, priority=derived)
     return record
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import stat
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import fileio, gitio, ids, records, rules
+from itsm import fileio, gitio, ids, records, rules, timeutil
 from itsm.config import Config
 from itsm.errors import UsageError
 from itsm.fileio import CACHE_DIR as CACHE_DIR
@@ -339,6 +340,7 @@ class Desk:
         if for_writing:
             self.refuse_unfinished_git()
         fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        note: Path | None = None
         try:
             deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
             while True:
@@ -347,16 +349,63 @@ class Desk:
                     break
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                        raise UsageError(
-                            "the desk is busy: another itsm command has held its lock for a minute",
-                            hint="wait for it to finish and try again",
-                        ) from None
+                        raise UsageError(f"the desk is busy: {self._lock_holder()} has held its lock for over "
+                                         f"{LOCK_TIMEOUT_SECONDS:g} s",
+                                         hint="wait for it to finish and try again") from None
                     time.sleep(0.02)
+            note = self._write_holder_note()
             self._listing.clear()  # another process may have added records meanwhile
             self.memo.clear()
             yield
         finally:
+            if note is not None:
+                with contextlib.suppress(OSError):
+                    note.unlink()  # before the lock is let go: the next holder's note is never removed
             os.close(fd)
+
+    def _holder_note_path(self) -> Path | None:
+        """Where the holder of the desk lock says who it is: in the git folder (never the
+        caches' folder, which a command must not make only to wait), one name per desk."""
+        repo = gitio.find_repo(self.root)
+        if repo is None:
+            cache = self.cache_dir(create=False)
+            return cache / "lock-holder" if cache is not None else None
+        where = str(self.root.relative_to(repo)) if self.root.is_relative_to(repo) else str(self.root)
+        suffix = "" if where == "." else "." + hashlib.sha1(where.encode()).hexdigest()[:10]
+        return gitio.git_dir(repo) / f"itsm-desk-lock{suffix}"
+
+    def _write_holder_note(self) -> Path | None:
+        """pid, start and command line of the lock's holder, for the message of a command that
+        waited too long. A killed holder's note stays, but says a pid that is gone, and the
+        next holder writes over it; the flock itself is let go by the kernel."""
+        path = self._holder_note_path()
+        if path is None:
+            return None
+        text = f"{os.getpid()}\n{timeutil.from_epoch(int(time.time()))}\n{' '.join(['itsm', *sys.argv[1:]])[:200]}\n"
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        except OSError:
+            return None  # the note is a courtesy: a read-only git folder does not stop a reader
+        try:
+            os.write(descriptor, text.encode("utf-8", "replace"))
+        except OSError:  # a full disk: no note, and none half-written
+            os.close(descriptor)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        os.close(descriptor)
+        return path
+
+    def _lock_holder(self) -> str:
+        path = self._holder_note_path()
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace") if path is not None else ""
+        except OSError:
+            text = ""
+        pid, since, command = [*text.split("\n"), "", ""][:3]
+        if not pid.isdigit() or not fileio.process_alive(int(pid)):
+            return "another itsm command"
+        return f"itsm process {pid} (`{command}`, since {since})"
 
     def transaction(self, actor: str, message: str, commit: bool = True) -> Transaction:
         """Writes that land together (inside `lock()`, which looked at git's state)."""
@@ -382,6 +431,19 @@ class Desk:
             raise UsageError(f"git status failed: {exc}", hint="fix the repository and try again") from None
         if found:
             rel = self.relative(path)
+            killed = self._interrupted_write(repo, path)
+            if killed is not None:
+                item, as_written, as_in_head = killed
+                if as_in_head:
+                    return  # committed by its own orphaned `git commit`; only the index lags (mended by this commit)
+                if as_written:
+                    keep = f'git commit --author="{item.actor} <>" -m "{item.subject}" -- {rel}'
+                    drop = (f"git checkout HEAD -- {rel}" if found[0][0] != "??" else f"rm {rel}")
+                    raise UsageError(
+                        f"{rel} holds the uncommitted change of an itsm command that was killed before its "
+                        f"commit ({item.subject!r} by {item.actor}, {item.since}); itsm will not commit it "
+                        f"under {actor}'s name",
+                        hint=f"keep it ({keep}) or drop it ({drop}), then try again")
             if found[0][0] == "??":
                 state, fix = "is not committed yet", f"commit it (git add {rel} && git commit) or remove it"
             else:
@@ -390,6 +452,20 @@ class Desk:
                 fix = f"commit it (git commit -- {rel}) or discard it (git checkout HEAD -- {rel})"
             raise UsageError(f"{rel} {state}; itsm will not commit someone else's edit under {actor}'s name",
                              hint=f"{fix}, or use --no-commit")
+
+    def _interrupted_write(self, repo: Path, path: Path) -> tuple[gitio.Interrupted, bool, bool] | None:
+        """The killed itsm command that wrote `path` and never committed it, if any, with
+        whether the file is still exactly what it wrote, and whether HEAD holds it already."""
+        rel = str(path.relative_to(repo))
+        for item in gitio.interrupted_writes(repo):
+            if rel in item.written:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    return item, False, False
+                as_in_head = gitio.texts_at(repo, "HEAD", [rel]).get(rel) == data.decode("utf-8", "replace")
+                return item, hashlib.sha256(data).hexdigest() == item.written[rel], as_in_head
+        return None
 
     def refuse_unfinished_git(self) -> None:
         refuse_unfinished_git(self.root)
@@ -491,6 +567,9 @@ class Transaction:
         self.repo = repo
         # path -> None (made by this transaction), a kept-aside link, or the original bytes.
         self._originals: dict[Path, Path | bytes | None] = {}
+        # `.git/itsm-write.<pid>`: the files written, named before each is written, until the
+        # commit is made — what the next command tells about this one if it is killed.
+        self._journal: Path | None = None
 
     def write(self, record: Record, path: Path | None = None, create: bool = False) -> Path:
         path = path or self.desk.path_for(record)
@@ -509,6 +588,10 @@ class Transaction:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not create and path not in self._originals:
                 original = fileio.keep_aside(path, temp_dir) or path.read_bytes()
+            if self.commit and self.repo is not None:
+                if self._journal is None:
+                    self._journal = gitio.begin_journal(self.repo, self.actor, self.message)
+                gitio.journal_write(self._journal, self.repo, path, text.encode("utf-8"))
             fileio.atomic_write(path, text, create=create, temp_dir=temp_dir)
         except FileExistsError:
             raise
@@ -537,6 +620,7 @@ class Transaction:
             self.rollback()
             return
         self._commit()
+        self._end_journal()
         self._discard_kept()
         self.desk.memo.clear()  # the files and HEAD moved: the caches must ask git again
         if self._originals:
@@ -585,10 +669,17 @@ class Transaction:
                 failed.append(f"{self.desk.relative(path)} ({exc.strerror})")
         self._originals.clear()
         if not failed:
+            self._end_journal()  # every file is as it was: nothing to tell the next command
             return ""
         message = f"could not put back {', '.join(failed)}: restore with git checkout HEAD -- <file>"
         warn(message)
         return message
+
+    def _end_journal(self) -> None:
+        if self._journal is not None:
+            with contextlib.suppress(OSError):
+                self._journal.unlink()
+            self._journal = None
 
     def _discard_kept(self) -> None:
         for original in self._originals.values():

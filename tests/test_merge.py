@@ -82,7 +82,7 @@ def exchange(a: Path, b: Path) -> subprocess.CompletedProcess[str]:
 
 def test_setup_in_a_fresh_clone_registers_the_driver_and_check_says_when_it_is_missing(
         tmp_path: Path, team: tuple[Path, Path, Path]) -> None:
-    remote, a, b = team
+    remote, _, _ = team
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(remote), str(fresh))
     assert (fresh / ".gitattributes").read_text().count("merge=itsm") == 3  # committed by `itsm init`
@@ -168,7 +168,7 @@ def test_a_key_both_sides_changed_takes_the_later_change_and_a_merge_entry_names
 def test_the_merge_is_the_same_whichever_clone_merges(tmp_path: Path, team: tuple[Path, Path, Path]) -> None:
     """Both clones merge the same two changes on their own: the same record, the same merge
     entry ID, so a later merge of the two merges doubles nothing."""
-    remote, a, b = team
+    _remote, a, b = team
     ticket = shared_ticket(a, b)
     ok(a, "assign", ticket, "--owner", "Ann", at="2026-11-26T10:07:00Z", actor="Ann")
     ok(b, "assign", ticket, "--owner", "Bob", at="2026-11-26T10:05:00Z", actor="Bob")
@@ -298,7 +298,7 @@ def test_sync_joins_two_clones_and_leaves_them_identical(team: tuple[Path, Path,
 
 
 def test_sync_with_an_unreachable_remote_changes_nothing(tmp_path: Path, team: tuple[Path, Path, Path]) -> None:
-    remote, a, b = team
+    _remote, a, b = team
     ticket = shared_ticket(a, b)
     ok(a, "log", ticket, "Offline note", at="2026-11-26T10:00:00Z")
     git(a, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
@@ -346,3 +346,64 @@ def test_sync_without_a_remote_says_how_to_add_one(desk: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("itsm: error: this clone has no remote to sync with "
                            "(add the team's repository: git remote add origin URL)\n")
+
+
+def test_the_readme_block_for_several_clones_runs_as_written(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\n## A team on several clones\n", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Called: paper tray 2 only" in done.stdout and "Ordered a new roller" in done.stdout
+    ann, bob = tmp_path / "desk-ann", tmp_path / "desk-bob"
+    [path] = list((ann / "tickets").rglob("*.md"))
+    text = path.read_text()
+    assert text.count("Called: paper tray 2 only") == 1 and text.count("Ordered a new roller") == 1
+    assert "<<<<<<<" not in text
+    assert git(ann, "rev-parse", "HEAD^{tree}") != git(bob, "rev-parse", "HEAD^{tree}")  # bob has not synced since
+    assert itsm(bob, "sync").returncode == 0
+    assert git(ann, "rev-parse", "HEAD") == git(bob, "rev-parse", "HEAD")
+
+
+def test_impact_on_one_side_and_urgency_on_the_other_give_the_priority_of_both(team: tuple[Path, Path, Path]) -> None:
+    """Priority is derived, never merged as a value: medium x high is P2; high impact on a
+    (P1) and low urgency on b (P3) give high x low, P3 by the default matrix — neither side's."""
+    _, a, b = team
+    ticket = shared_ticket(a, b)
+    ok(a, "categorise", ticket, "--impact", "high", at="2026-11-26T10:00:00Z")
+    ok(b, "categorise", ticket, "--urgency", "low", at="2026-11-26T10:05:00Z")
+    assert (record(a, ticket).priority, record(b, ticket).priority) == ("P1", "P4")
+    merged = exchange(a, b)
+    assert merged.returncode == 0, merged.stderr
+    result = record(b, ticket)
+    assert (result.impact, result.urgency, result.priority) == ("high", "low", "P3")
+    assert itsm(b, "check").returncode == 0, itsm(b, "check").stdout
+
+
+def _article(tags: list[str], body: str, updated: str) -> str:
+    from itsm.model import Article
+
+    return records.render(Article(id="KB-7QK3F2", title="VPN drops on home routers", tags=tuple(tags),
+                                  created="2026-11-20T09:00:00Z", updated=updated, body=body))
+
+
+def test_a_kb_article_merges_tags_as_sets_and_its_body_line_by_line(tmp_path: Path) -> None:
+    from itsm import gitio, merge
+    from itsm.config import load
+    from itsm.model import Article
+
+    base = _article(["vpn", "home"], "## Symptoms\nDrops.\n\n## Resolution\nRestart the router.", "2026-11-20T09:00:00Z")
+    ours = _article(["vpn", "home", "router"], "## Symptoms\nDrops every few minutes.\n\n## Resolution\n"
+                    "Restart the router.", "2026-11-21T09:00:00Z")
+    theirs = _article(["vpn", "mtu"], "## Symptoms\nDrops.\n\n## Resolution\nSet the MTU to 1400.",
+                      "2026-11-22T09:00:00Z")
+    result = merge.merge(base, ours, theirs, "kb", load(tmp_path), gitio.merge_file)
+    assert result.conflicts == []
+    merged = records.parse(result.text, "kb")
+    assert isinstance(merged, Article)
+    assert merged.tags == ("vpn", "mtu", "router")  # home removed on theirs, router and mtu added
+    assert merged.body == "## Symptoms\nDrops every few minutes.\n\n## Resolution\nSet the MTU to 1400."
+    assert merged.updated == "2026-11-22T09:00:00Z"

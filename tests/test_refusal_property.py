@@ -248,9 +248,17 @@ def no_cache(root: Path, desk: Path, ids: dict[str, str]) -> None:
     shutil.rmtree(desk / ".itsm")
 
 
+def without_driver(desk: Path) -> None:
+    """A clone that never ran `itsm setup` (git does not clone .git/config): git's own line
+    merge meets two changes to one ticket, and stops on the conflict the state needs. (With
+    the driver the same two changes merge cleanly: tests/test_merge.py.)"""
+    sh_git(desk, "config", "--unset", "merge.itsm.driver")
+
+
 def merge_on_ticket(root: Path, desk: Path, ids: dict[str, str]) -> None:
     """Both clones log on the same ticket; `git pull --no-rebase` stops with it unmerged (UU),
     and the other clone's change to a second ticket staged."""
+    without_driver(desk)
     other = clone_pair(root, desk)
     ok(other, "log", ids["in_progress"], "Logged in the other clone")
     ok(other, "log", ids["pending"], "Maria mailed: still waiting")
@@ -276,6 +284,7 @@ def merge_on_readme(root: Path, desk: Path, ids: dict[str, str]) -> None:
 
 
 def rebase_stopped(root: Path, desk: Path, ids: dict[str, str]) -> None:
+    without_driver(desk)
     other = clone_pair(root, desk)
     ok(other, "log", ids["in_progress"], "Logged in the other clone")
     push_from(other)
@@ -285,6 +294,7 @@ def rebase_stopped(root: Path, desk: Path, ids: dict[str, str]) -> None:
 
 
 def cherry_pick_stopped(root: Path, desk: Path, ids: dict[str, str]) -> None:
+    without_driver(desk)
     sh_git(desk, "switch", "-q", "-c", "side")
     ok(desk, "log", ids["in_progress"], "Logged on the side branch")
     sh_git(desk, "switch", "-q", "main")
@@ -294,6 +304,7 @@ def cherry_pick_stopped(root: Path, desk: Path, ids: dict[str, str]) -> None:
 
 
 def revert_stopped(root: Path, desk: Path, ids: dict[str, str]) -> None:
+    without_driver(desk)
     ok(desk, "log", ids["in_progress"], "First note")
     first = read_git(desk, "rev-parse", "HEAD").decode().strip()
     ok(desk, "log", ids["in_progress"], "Second note, right after the first")
@@ -316,6 +327,7 @@ def am_stopped(root: Path, desk: Path, ids: dict[str, str]) -> None:
 def stash_pop_conflict(root: Path, desk: Path, ids: dict[str, str]) -> None:
     """A hand edit stashed, the same line changed by `itsm edit`, then `git stash pop`: the
     ticket is unmerged (UU) and no MERGE_HEAD tells."""
+    without_driver(desk)
     retitle(desk / ticket_rel(ids, "new"), "Printer offline, retitled by hand")
     sh_git(desk, "stash", "-q")
     ok(desk, "edit", ids["new"], env={"EDITOR": _EDITORS["retitle"]})
