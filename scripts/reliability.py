@@ -685,6 +685,7 @@ class KillScore:
     outcomes: Counter[str] = field(default_factory=Counter)
     bad_files: list[str] = field(default_factory=list)
     next_failed: list[str] = field(default_factory=list)
+    next_refused_by_design: int = 0
     left_after_next: list[str] = field(default_factory=list)
     lock_after_kill: int = 0
     temp_after_kill: int = 0
@@ -737,6 +738,13 @@ def kill_run(world: World, desk: Path, kills: int, rng: Random, score: KillScore
         score.lock_after_kill += any(name.endswith(("index.lock",)) or "itsm-index." in name for name in left)
         score.temp_after_kill += any(name.endswith(".tmp") for name in left)
         after = world.itsm(desk, "log", ticket, f"after kill {n}", actor=BEN, now=now)
+        if (after.returncode == 2 and KILLED_CHANGE in after.stderr
+                and outcome == "killed, file is the new version, not committed"):
+            # docs/reliability.md row 16: the killed command's change is named, never committed
+            # under another actor's name; the person keeps or drops it. Here: dropped.
+            score.next_refused_by_design += 1
+            world.git(desk, "checkout", "-q", "HEAD", "--", str(path.relative_to(desk)))
+            after = world.itsm(desk, "log", ticket, f"after kill {n}, its change dropped", actor=BEN, now=now)
         if after.returncode != 0:
             score.next_failed.append(f"{prefix} kill {n} ({outcome}): {first_line(after.stderr)}")
             mend(world, desk)
@@ -746,6 +754,10 @@ def kill_run(world: World, desk: Path, kills: int, rng: Random, score: KillScore
         score.left_after_next += [f"{prefix} kill {n}: {name}" for name in leftovers(desk)]
         if score.kills % 50 == 0:
             progress(f"kill{prefix}: {score.kills}/{kills}")
+
+
+# What the next command says of a record a killed command wrote and never committed.
+KILLED_CHANGE = "holds the uncommitted change of an itsm command that was killed before its commit"
 
 
 def judge(old: bytes, new: bytes, desk: Path) -> str | None:
@@ -806,7 +818,9 @@ def scenario_kill(world: World, kills: int, seed: int) -> Scenario:
     scenario.add("after a kill: git's index.lock or an itsm index copy left", sum(s.lock_after_kill for s in scores))
     scenario.add("after a kill: temporary files left", sum(s.temp_after_kill for s in scores))
     failed = scores[0].next_failed + scores[1].next_failed
-    scenario.count("the next command (`itsm log`) refused or failed", len(failed), 0)
+    scenario.add("the next command (`itsm log` of that ticket) refused, naming the killed command's uncommitted "
+                 "change (row 16; then `git checkout HEAD -- FILE`)", sum(s.next_refused_by_design for s in scores))
+    scenario.count("the next command failed otherwise", len(failed), 0)
     left = scores[0].left_after_next + scores[1].left_after_next
     scenario.count("locks and temp files still there after the next command", len(left), 0)
     for n in range(2):
