@@ -686,6 +686,7 @@ class KillScore:
     bad_files: list[str] = field(default_factory=list)
     next_failed: list[str] = field(default_factory=list)
     next_refused_by_design: int = 0
+    hint_failed: list[str] = field(default_factory=list)
     left_after_next: list[str] = field(default_factory=list)
     lock_after_kill: int = 0
     temp_after_kill: int = 0
@@ -743,7 +744,14 @@ def kill_run(world: World, desk: Path, kills: int, rng: Random, score: KillScore
             # docs/reliability.md row 16: the killed command's change is named, never committed
             # under another actor's name; the person keeps or drops it. Here: dropped.
             score.next_refused_by_design += 1
-            world.git(desk, "checkout", "-q", "HEAD", "--", str(path.relative_to(desk)))
+            rel = str(path.relative_to(desk))
+            dropped = world.run(("git", "checkout", "-q", "HEAD", "--", rel), desk)
+            if dropped.returncode != 0:
+                # The hint's own command met the killed command's index.lock: `itsm check --fix`
+                # (docs/format.md) removes a dead itsm's lock; then the hint works.
+                score.hint_failed.append(f"{prefix} kill {n}: {first_line(dropped.stderr)}")
+                world.itsm(desk, "check", "--fix", actor=BEN, now=now)
+                world.git(desk, "checkout", "-q", "HEAD", "--", rel)
             after = world.itsm(desk, "log", ticket, f"after kill {n}, its change dropped", actor=BEN, now=now)
         if after.returncode != 0:
             score.next_failed.append(f"{prefix} kill {n} ({outcome}): {first_line(after.stderr)}")
@@ -820,6 +828,8 @@ def scenario_kill(world: World, kills: int, seed: int) -> Scenario:
     failed = scores[0].next_failed + scores[1].next_failed
     scenario.add("the next command (`itsm log` of that ticket) refused, naming the killed command's uncommitted "
                  "change (row 16; then `git checkout HEAD -- FILE`)", sum(s.next_refused_by_design for s in scores))
+    hint_failed = scores[0].hint_failed + scores[1].hint_failed
+    scenario.count("of those, where the refusal's own `git checkout HEAD -- FILE` failed", len(hint_failed), 0)
     scenario.count("the next command failed otherwise", len(failed), 0)
     left = scores[0].left_after_next + scores[1].left_after_next
     scenario.count("locks and temp files still there after the next command", len(left), 0)
@@ -831,7 +841,7 @@ def scenario_kill(world: World, kills: int, seed: int) -> Scenario:
         scenario.add(f"desk {n}: git fsck --strict", said, "clean", clean)
         check = world.itsm(desk, "check")
         scenario.add(f"desk {n}: `itsm check`", f"exit {check.returncode}", "exit 0", check.returncode == 0)
-    for line in (bad[:3] + failed[:3] + left[:3]):
+    for line in (bad[:3] + failed[:3] + left[:3] + hint_failed[:2]):
         scenario.notes.append(line)
     if failed:
         reasons = Counter(line.split(": ", 1)[1] if ": " in line else line for line in failed)
