@@ -246,7 +246,9 @@ def leftovers(desk: Path) -> list[str]:
     """Locks and temporary files a killed or crashed process could leave."""
     git_dir = desk / ".git"
     found = [p for p in (git_dir / "index.lock",) if p.exists()]
-    found += list(git_dir.glob("itsm-index.*"))
+    # itsm's own: index copies, lock markers, and the journals of writes not yet committed.
+    for pattern in ("itsm-index.*", "itsm-lock.*", "itsm-write.*"):
+        found += list(git_dir.glob(pattern))
     for folder in RECORD_FOLDERS:
         found += list((desk / folder).glob(".*.tmp"))
     return sorted(str(p.relative_to(desk)) for p in found)
@@ -669,7 +671,8 @@ def scenario_processes(world: World, news: int, edits_each: int, in_flight: int)
     clean, said = fsck(world, desk)
     scenario.add("git fsck --strict", said, "clean", clean)
     left = leftovers(desk)
-    scenario.count("leftover locks and temp files (.git/index.lock, .git/itsm-index.*, .*.tmp)", len(left), 0)
+    scenario.count("leftover locks and temp files (.git/index.lock, .git/itsm-{index,lock,write}.*, .*.tmp)",
+                   len(left), 0)
     status = world.git(desk, "status", "--porcelain")
     scenario.add("git status --porcelain", "empty" if not status else first_line(status), "empty", not status)
     check = world.itsm(desk, "check")
@@ -736,7 +739,7 @@ def kill_run(world: World, desk: Path, kills: int, rng: Random, score: KillScore
         if fault:
             score.bad_files.append(f"{prefix} kill {n}: {fault}")
         left = leftovers(desk)
-        score.lock_after_kill += any(name.endswith(("index.lock",)) or "itsm-index." in name for name in left)
+        score.lock_after_kill += any(not name.endswith(".tmp") for name in left)
         score.temp_after_kill += any(name.endswith(".tmp") for name in left)
         after = world.itsm(desk, "log", ticket, f"after kill {n}", actor=BEN, now=now)
         if (after.returncode == 2 and KILLED_CHANGE in after.stderr
@@ -823,7 +826,8 @@ def scenario_kill(world: World, kills: int, seed: int) -> Scenario:
     bad = scores[0].bad_files + scores[1].bad_files
     scenario.count("after a kill: record files that do not parse, or are neither old nor old + 1 entry",
                    len(bad), 0)
-    scenario.add("after a kill: git's index.lock or an itsm index copy left", sum(s.lock_after_kill for s in scores))
+    scenario.add("after a kill: git's index.lock or itsm's index copy, lock marker or write journal left",
+                 sum(s.lock_after_kill for s in scores))
     scenario.add("after a kill: temporary files left", sum(s.temp_after_kill for s in scores))
     failed = scores[0].next_failed + scores[1].next_failed
     scenario.add("the next command (`itsm log` of that ticket) refused, naming the killed command's uncommitted "

@@ -66,7 +66,7 @@ def test_the_quick_evidence_run_passes_every_scenario() -> None:
     procs = figures(out, "3. ")
     assert procs["notes present exactly once in the ticket"][0] == "10 / 10"
     assert procs["git fsck --strict"][0].startswith("clean")
-    assert procs["leftover locks and temp files (.git/index.lock, .git/itsm-index.*, .*.tmp)"][0] == "0"
+    assert procs["leftover locks and temp files (.git/index.lock, .git/itsm-{index,lock,write}.*, .*.tmp)"][0] == "0"
 
     kill = figures(out, "4. ")
     assert kill["after a kill: record files that do not parse, or are neither old nor old + 1 entry"][0] == "0"
