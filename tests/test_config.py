@@ -57,7 +57,12 @@ def test_defaults_without_itsm_yaml(bare: Path, run_itsm: RunItsm) -> None:
     assert git(bare, "log", "-1", "--format=%s").strip() == f"{plain['id']} new: Something odd"  # git.commit defaults to true
     assert not (bare / "itsm.yaml").exists()
     done = run_itsm("check", cwd=bare)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "", "itsm check: ok (3 tickets, 0 problems, 0 KB articles)\n")
+    # A desk made by hand has no .gitattributes routing records to the merge driver: said, not a fault.
+    unset = (".gitattributes: warning: the merge driver for records is not set up (.gitattributes does not route "
+             "record files to it): two clones' changes to one ticket will conflict; run `itsm setup` and commit "
+             ".gitattributes\n")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, unset, "itsm check: ok (3 tickets, 0 problems, 0 KB articles; 1 warning)\n")
 
 
 def test_the_config_init_writes_is_valid_and_spells_out_the_defaults(desk: Path, run_itsm: RunItsm) -> None:

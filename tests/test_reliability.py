@@ -903,6 +903,10 @@ def test_sigkill_at_random_moments_of_log_and_assign_leaves_the_old_or_the_new_f
             assert following.stderr.startswith(f"itsm: error: {rel} holds the uncommitted change of an itsm command "
                                                 "that was killed before its commit"), following.stderr
             tally["interrupted change"] += 1
+            if (desk / ".git" / "index.lock").exists():  # git could neither keep nor drop it: the fix says so
+                assert "(run `itsm check --fix` (it removes the killed command's .git/index.lock), then keep it" \
+                    in following.stderr, following.stderr
+                assert run_itsm("check", "--fix").returncode == 0
             if tally["interrupted change"] % 2:  # kept, as the message says: under the killed command's name
                 keep = re.search(r'keep it \(git commit --author="(.*?)" -m "(.*?)" -- ', following.stderr)
                 assert keep is not None and keep.group(1) == ("Kim Lee <>" if args[0] == "log" else "Lead Lu <>")
