@@ -690,6 +690,7 @@ class KillScore:
     next_failed: list[str] = field(default_factory=list)
     next_refused_by_design: int = 0
     hint_failed: list[str] = field(default_factory=list)
+    fix_first: int = 0  # refusals whose fix began with `itsm check --fix`
     left_after_next: list[str] = field(default_factory=list)
     lock_after_kill: int = 0
     temp_after_kill: int = 0
@@ -751,10 +752,13 @@ def kill_run(world: World, desk: Path, kills: int, rng: Random, score: KillScore
             # under another actor's name; the person keeps or drops it. Here: dropped.
             score.next_refused_by_design += 1
             rel = str(path.relative_to(desk))
+            if "itsm check --fix" in after.stderr:
+                # The killed command's index.lock is still there: the fix says to remove it first.
+                score.fix_first += 1
+                world.itsm(desk, "check", "--fix", actor=BEN, now=now)
             dropped = world.run(("git", "checkout", "-q", "HEAD", "--", rel), desk)
             if dropped.returncode != 0:
-                # The hint's own command met the killed command's index.lock: `itsm check --fix`
-                # (docs/format.md) removes a dead itsm's lock; then the hint works.
+                # The fix the message gives could not be carried out as given.
                 score.hint_failed.append(f"{prefix} kill {n}: {first_line(dropped.stderr)}")
                 world.itsm(desk, "check", "--fix", actor=BEN, now=now)
                 world.git(desk, "checkout", "-q", "HEAD", "--", rel)
@@ -836,8 +840,10 @@ def scenario_kill(world: World, kills: int, seed: int) -> Scenario:
     failed = scores[0].next_failed + scores[1].next_failed
     scenario.add("the next command (`itsm log` of that ticket) refused, naming the killed command's uncommitted "
                  "change (row 16; then `git checkout HEAD -- FILE`)", sum(s.next_refused_by_design for s in scores))
+    scenario.add("of those, whose fix began with `itsm check --fix` (the killed command's index.lock was there)",
+                 sum(s.fix_first for s in scores))
     hint_failed = scores[0].hint_failed + scores[1].hint_failed
-    scenario.count("of those, where the refusal's own `git checkout HEAD -- FILE` failed", len(hint_failed), 0)
+    scenario.count("of those, where the fix the message gives could not be carried out", len(hint_failed), 0)
     scenario.count("the next command failed otherwise", len(failed), 0)
     left = scores[0].left_after_next + scores[1].left_after_next
     scenario.count("locks and temp files still there after the next command", len(left), 0)
