@@ -155,7 +155,12 @@ class _Merger:
             # claim a decision, and markers around what is in question.
             return Merged(_with_markers(merged, self.marked, body if not body_clean else None),
                           self.conflicts, self.decided_keys)
-        return Merged(records.render(settled), [], self.decided_keys)
+        text = records.render(settled)
+        too_big = records.size_problem(text)
+        if too_big is not None:  # what the readers would refuse is never written as a record
+            return Merged(_whole_conflict(records.render(ours), records.render(theirs)),
+                          [f"{ours.id}: not merged: {too_big}"], self.decided_keys)
+        return Merged(text, [], self.decided_keys)
 
     # -- timelines ---------------------------------------------------------------------------
 

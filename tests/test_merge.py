@@ -495,3 +495,18 @@ def test_two_people_resolving_one_ticket_merge_to_the_later_resolution_with_both
     assert entry.kind == "merge" and "Wired connection for now" in entry.text
     assert "kept kind: fix, summary: Router firmware updated, code: software-updated, the later change" in entry.text
     assert itsm(b, "check").returncode == 0, itsm(b, "check").stdout
+
+
+def test_a_merge_the_readers_would_refuse_is_never_written_as_a_record(tmp_path: Path) -> None:
+    """Two sides each 2.5 MiB of notes, under the 4 MiB limit alone, over it together."""
+    from itsm import gitio, merge
+    from itsm.config import load
+
+    base = _ticket_text("Printer jams.")
+    ours = base + "".join(f"\n### 2026-11-26T10:00:00Z · note · Ann <!-- A{n:07d} -->\n\n{'x' * 2600}\n"
+                          for n in range(1000))
+    theirs = base + "".join(f"\n### 2026-11-26T10:00:00Z · note · Bob <!-- B{n:07d} -->\n\n{'y' * 2600}\n"
+                            for n in range(1000))
+    result = merge.merge(base, ours, theirs, "ticket", load(tmp_path), gitio.merge_file)
+    assert result.conflicts and "over the 4 MiB limit of a record file" in result.conflicts[0]
+    assert records.conflict_line(result.text) == 1
