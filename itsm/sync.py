@@ -190,9 +190,14 @@ class Synced:
 
 
 class SyncConflict(UsageError):
-    """The merge stopped on records a person must decide: the merge is left in progress."""
+    """The merge stopped on records a person must decide: the merge is left in progress.
+    `reasons` are the driver's lines, one per decision, for the command to show first."""
 
     exit_code = 1
+
+    def __init__(self, reasons: list[str], message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.reasons = reasons
 
 
 def sync(desk: store.Desk, actor: str, identity: tuple[str, str] | None) -> Synced:
@@ -284,10 +289,9 @@ def _merge(desk: store.Desk, repo: Path, ref: str, message: str, identity: tuple
         raise UsageError(f"git merge refused: {(lines or ['(no reason given)'])[0]}; nothing was changed",
                          hint="fix what git says, then run `itsm sync` again")
     reasons = [line for line in said.splitlines() if line.startswith("itsm merge-driver:")]
-    for line in reasons:
-        print(line, file=sys.stderr)
     shown = ", ".join(unmerged[:5]) + (", ..." if len(unmerged) > 5 else "")
     raise SyncConflict(
+        reasons,
         f"the merge stopped: {len(unmerged)} file(s) need a person's decision ({shown}); the merge is left in progress",
         hint="edit each file (keep the right value between <<<<<<< and >>>>>>>, remove the markers), `git add` it, "
              "`git commit`, then `itsm sync`; or `git merge --abort` to undo the merge")

@@ -50,13 +50,18 @@ def sync(desk: DeskOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False)
     repo = gitio.find_repo(the_desk.root)
     name, email = gitio.identity(repo) if repo else (None, None)
     identity = None if name and email is not None else (who, "")
-    result = sync_mod.sync(the_desk, who, identity)
+    try:
+        result = sync_mod.sync(the_desk, who, identity)
+    except sync_mod.SyncConflict as exc:
+        for line in exc.reasons:  # why each file stopped, before the one-line refusal
+            err(line)
+        raise
     if as_json:
         out(render.to_json({"remote": result.remote, "branch": result.branch, "received": result.received,
                             "sent": result.sent, "merged": result.merged, "notes": result.notes}))
         return
-    for note in result.notes:
-        err(f"itsm sync: {note}")
+    for note in result.notes:  # the driver's own lines already say who speaks
+        err(note if note.startswith("itsm merge-driver:") else f"itsm sync: {note}")
     where = f"{result.remote}/{result.branch}"
     if not result.received and not result.sent:
         out(f"itsm sync: up to date with {where}")
