@@ -97,8 +97,29 @@ DEFAULTS: dict[str, Any] = {
     # Service requests: empty targets and approval keep a request on its priority's targets.
     "requests": {"targets": {}, "approval": [], "approvers": []},
     "major_incident": {"declare": []},
+    # Mail in (`itsm ingest email`) and out (`itsm notify`, `itsm log --kind email`): docs/channels.md.
+    "email": {
+        "address": None,
+        "reply_to_resolved": "reopen",
+        "max_message": "10MB",
+        "max_attachment": "5MB",
+        "max_parts": 100,
+        "smtp": {"host": None, "port": 587, "security": "starttls", "timeout": 30},
+    },
+    # Monitoring alerts in (`itsm ingest alert`): labels -> impact, urgency, category, group.
+    "alerts": {
+        "resolve_on_recovery": False,
+        "severity": {
+            "critical": {"impact": "high", "urgency": "high"},
+            "warning": {"impact": "medium", "urgency": "medium"},
+            "info": {"impact": "low", "urgency": "low"},
+        },
+        "rules": [],
+    },
+    # The HTTP receiver (`itsm serve`); its tokens come from the environment, never from here.
+    "serve": {"host": "127.0.0.1", "port": 8025, "max_body": "10MB"},
 }
-_MERGED_KEYWISE = ("ids", "sla", "git", "chase", "requests", "major_incident")
+_MERGED_KEYWISE = ("ids", "sla", "git", "chase", "requests", "major_incident", "email", "alerts", "serve")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z")
 
@@ -171,6 +192,33 @@ _COMMENTS = {
         "# (--no-major) or reject a proposal. Empty: anyone. When declare names people, only they and\n"
         "# the groups' managers may; everyone else proposes (--propose-major), and `itsm chase` chases\n"
         "# the group's manager for a decision. Example: declare: [Priya Raman, Tom Okafor]"
+    ),
+    "email": (
+        "E-mail in (`itsm ingest email`) and out (docs/channels.md). address: the desk's own address,\n"
+        "# the From of what it sends (mail from it is never taken in: no loops). reply_to_resolved:\n"
+        "# a user's reply to a resolved ticket reopens it (reopen) or is only logged (log); a reply\n"
+        "# to a closed ticket opens a new one, linked. max_message: larger mail is refused unread;\n"
+        "# max_attachment: larger attachments are listed, not stored (attachments/<ID>/).\n"
+        "# smtp: where mail is sent from; host null: nothing is sent, `itsm notify` records only.\n"
+        "# security: starttls, ssl or none. The login comes from $ITSM_SMTP_USER and\n"
+        "# $ITSM_SMTP_PASSWORD, never from this file (it is committed)."
+    ),
+    "alerts": (
+        "Monitoring alerts in (`itsm ingest alert`, docs/channels.md). severity: the alert's\n"
+        "# `severity` label -> impact and urgency. rules: the first rule whose labels all match sets\n"
+        "# each of category, group, impact, urgency it names. resolve_on_recovery: a resolved alert\n"
+        "# resolves its ticket (\"recovered by itself\") instead of only logging it. Example:\n"
+        "# rules:\n"
+        "#   - match: {service: vpn}\n"
+        "#     category: network/vpn\n"
+        "#   - match: {team: storage, severity: critical}\n"
+        "#     category: infra/storage\n"
+        "#     impact: high"
+    ),
+    "serve": (
+        "The HTTP receiver (`itsm serve`). Posting needs $ITSM_SERVE_TOKEN as a bearer token; the\n"
+        "# dashboard (GET /) takes $ITSM_SERVE_READ_TOKEN, or the same token. max_body: larger\n"
+        "# requests get 413."
     ),
 }
 
@@ -273,6 +321,56 @@ class CodeRule:
     kinds: tuple[str, ...] | None = None
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+REPLY_TO_RESOLVED = ("reopen", "log")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where the desk sends mail from; the login is read from the environment when sending."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls, ssl or none
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    address: str | None = None  # the desk's own address: From of what it sends, never taken in
+    reply_to_resolved: str = "reopen"  # or log
+    max_message: int = 10 * 1024 * 1024  # bytes; larger mail is refused before it is parsed
+    max_attachment: int = 5 * 1024 * 1024  # bytes; larger attachments are listed, not stored
+    max_parts: int = 100  # MIME parts walked in one message (nesting bombs stop here)
+    smtp: SmtpSettings | None = None  # None: nothing is sent
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Labels that must all match, and what an alert that matches gets."""
+
+    match: tuple[tuple[str, str], ...]
+    sets: tuple[tuple[str, str], ...]  # (category|group|impact|urgency, value)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        return all(labels.get(key) == value for key, value in self.match)
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    resolve_on_recovery: bool = False
+    severity: dict[str, tuple[str, str]] = field(default_factory=lambda: {
+        "critical": ("high", "high"), "warning": ("medium", "medium"), "info": ("low", "low")})
+    rules: tuple[AlertRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    host: str = "127.0.0.1"
+    port: int = 8025
+    max_body: int = 10 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Config:
     prefixes: dict[str, str]  # record kind or ticket type -> prefix
@@ -293,6 +391,9 @@ class Config:
     requests: RequestSettings = NO_REQUEST_SETTINGS
     # Who may declare a major incident besides the groups' managers; empty: anyone may.
     major_declarers: tuple[str, ...] = ()
+    email: EmailSettings = EmailSettings()
+    alerts: AlertSettings = AlertSettings()
+    serve: ServeSettings = ServeSettings()
     findings: tuple[Finding, ...] = field(default=(), compare=False)
 
     def kind_of_prefix(self, prefix: str) -> str | None:
@@ -547,13 +648,16 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
 
     request_settings = _requests(_mapping(data, "requests", fault), categories, fault)
     major_declarers = _major_declarers(_mapping(data, "major_incident", fault), fault)
+    email = _email(_mapping(data, "email", fault), fault)
+    alerts = _alerts(_mapping(data, "alerts", fault), categories, groups, fault)
+    serve = _serve(_mapping(data, "serve", fault), fault)
 
     return Config(
         prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
         categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
         autoclose_days=autoclose, chase=chase, resolution_codes=tuple(code_rules), code_rules=code_rules,
         default_channel=str(default_channel), git_commit=commit, sla_rules=sla_rules, requests=request_settings,
-        major_declarers=major_declarers, findings=tuple(findings),
+        major_declarers=major_declarers, email=email, alerts=alerts, serve=serve, findings=tuple(findings),
     )
 
 
@@ -819,6 +923,157 @@ def _major_declarers(value: dict[str, Any], fault: Any) -> tuple[str, ...]:
         fault("major_incident.declare: must be a list of people's names, e.g. [Priya Raman]", "major_incident", "declare")
         return ()
     return tuple(" ".join(n.split()) for n in names)
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*\Z", re.IGNORECASE)
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 * 1024, "GB": 1024 * 1024 * 1024}
+
+
+def parse_size(value: object) -> int:
+    """Bytes from `10MB`, `512KB` or a whole number (binary units: 1 MB = 1,048,576 bytes)."""
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a size")
+    if isinstance(value, int) and value >= 0:
+        return value
+    match = _SIZE_RE.match(str(value)) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"'{value}' is not a size (write e.g. 10MB, 512KB or a number of bytes)")
+    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "B").upper()]
+
+
+def _known_keys(value: dict[str, Any], known: tuple[str, ...], fault: Any, *where: str) -> None:
+    for key in value:
+        if key not in known:
+            fault(f"{'.'.join(where)}: unknown key '{key}' (known: {', '.join(known)})", *where, key)
+
+
+def _size(value: dict[str, Any], key: str, default: str, fault: Any, *where: str) -> int:
+    try:
+        return parse_size(value.get(key, default))
+    except ValueError as exc:
+        fault(f"{'.'.join((*where, key))}: {exc}", *where, key)
+        return parse_size(default)
+
+
+def _email(value: dict[str, Any], fault: Any) -> EmailSettings:
+    defaults = DEFAULTS["email"]
+    _known_keys(value, tuple(defaults), fault, "email")
+    address = value.get("address")
+    if address is not None and (not isinstance(address, str) or not _ADDRESS_RE.match(address)):
+        fault(f"email.address: '{address}' must be an e-mail address like servicedesk@example.org", "email", "address")
+        address = None
+    reply = value.get("reply_to_resolved", defaults["reply_to_resolved"])
+    if reply not in REPLY_TO_RESOLVED:
+        fault(f"email.reply_to_resolved: '{reply}' must be one of {', '.join(REPLY_TO_RESOLVED)}",
+              "email", "reply_to_resolved")
+        reply = defaults["reply_to_resolved"]
+    parts = value.get("max_parts", defaults["max_parts"])
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= 10_000:
+        fault(f"email.max_parts: '{parts}' must be a whole number from 1 to 10000", "email", "max_parts")
+        parts = defaults["max_parts"]
+    smtp = _smtp(value.get("smtp"), fault)
+    return EmailSettings(
+        address=address, reply_to_resolved=str(reply),
+        max_message=_size(value, "max_message", defaults["max_message"], fault, "email"),
+        max_attachment=_size(value, "max_attachment", defaults["max_attachment"], fault, "email"),
+        max_parts=parts, smtp=smtp,
+    )
+
+
+_ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\Z")
+_HOST_RE = re.compile(r"^[A-Za-z0-9.:\[\]-]+\Z")
+
+
+def _smtp(value: object, fault: Any) -> SmtpSettings | None:
+    defaults = DEFAULTS["email"]["smtp"]
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        fault("email.smtp: must be a mapping (host, port, security, timeout)", "email", "smtp")
+        return None
+    _known_keys(value, tuple(defaults), fault, "email", "smtp")
+    host = value.get("host")
+    if host is None:
+        return None
+    if not isinstance(host, str) or not _HOST_RE.match(host):
+        fault(f"email.smtp.host: '{host}' must be a host name or address", "email", "smtp", "host")
+        return None
+    port = value.get("port", defaults["port"])
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        fault(f"email.smtp.port: '{port}' must be a port number (1-65535)", "email", "smtp", "port")
+        port = defaults["port"]
+    security = value.get("security", defaults["security"])
+    if security not in SMTP_SECURITY:
+        fault(f"email.smtp.security: '{security}' must be one of {', '.join(SMTP_SECURITY)}", "email", "smtp", "security")
+        security = defaults["security"]
+    timeout = value.get("timeout", defaults["timeout"])
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 600:
+        fault(f"email.smtp.timeout: '{timeout}' must be seconds from 1 to 600", "email", "smtp", "timeout")
+        timeout = defaults["timeout"]
+    return SmtpSettings(host=host, port=port, security=str(security), timeout=timeout)
+
+
+_ALERT_SETS = ("category", "group", "impact", "urgency")
+
+
+def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str, Group], fault: Any) -> AlertSettings:
+    defaults = DEFAULTS["alerts"]
+    _known_keys(value, tuple(defaults), fault, "alerts")
+    recover = value.get("resolve_on_recovery", False)
+    if not isinstance(recover, bool):
+        fault(f"alerts.resolve_on_recovery: '{recover}' must be true or false", "alerts", "resolve_on_recovery")
+        recover = False
+    severity: dict[str, tuple[str, str]] = {}
+    given = value.get("severity", defaults["severity"])
+    if not isinstance(given, dict):
+        fault("alerts.severity: must map a severity label to {impact, urgency}", "alerts", "severity")
+        given = defaults["severity"]
+    for name, spec in given.items():
+        if (not isinstance(spec, dict) or set(spec) != {"impact", "urgency"}
+                or spec["impact"] not in LEVELS or spec["urgency"] not in LEVELS):
+            fault(f"alerts.severity.{name}: must be {{impact: high|medium|low, urgency: high|medium|low}}",
+                  "alerts", "severity", name)
+            continue
+        severity[str(name)] = (spec["impact"], spec["urgency"])
+    rules: list[AlertRule] = []
+    given_rules = value.get("rules") or []
+    if not isinstance(given_rules, list):
+        fault("alerts.rules: must be a list of {match: {label: value}, category, group, impact, urgency}",
+              "alerts", "rules")
+        given_rules = []
+    for n, rule in enumerate(given_rules):
+        where = ("alerts", "rules", n)
+        if not isinstance(rule, dict) or not isinstance(rule.get("match"), dict) or not rule["match"]:
+            fault(f"alerts.rules[{n}]: needs match: {{label: value}} and what it sets", *where)
+            continue
+        _known_keys(rule, ("match", *_ALERT_SETS), fault, "alerts", "rules", n)  # type: ignore[arg-type]
+        match = tuple((str(k), str(v)) for k, v in rule["match"].items())
+        sets: list[tuple[str, str]] = []
+        for key in _ALERT_SETS:
+            if key not in rule:
+                continue
+            wanted = rule[key]
+            allowed: Any = {"category": categories, "group": groups}.get(key, LEVELS)
+            if wanted not in allowed:
+                fault(f"alerts.rules[{n}].{key}: unknown {key} '{wanted}'", *where, key)
+                continue
+            sets.append((key, str(wanted)))
+        rules.append(AlertRule(match=match, sets=tuple(sets)))
+    return AlertSettings(resolve_on_recovery=recover, severity=severity, rules=tuple(rules))
+
+
+def _serve(value: dict[str, Any], fault: Any) -> ServeSettings:
+    defaults = DEFAULTS["serve"]
+    _known_keys(value, tuple(defaults), fault, "serve")
+    host = value.get("host", defaults["host"])
+    if not isinstance(host, str) or not _HOST_RE.match(host):
+        fault(f"serve.host: '{host}' must be a host name or address", "serve", "host")
+        host = defaults["host"]
+    port = value.get("port", defaults["port"])
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        fault(f"serve.port: '{port}' must be a port number (0-65535)", "serve", "port")
+        port = defaults["port"]
+    return ServeSettings(host=host, port=port, max_body=_size(value, "max_body", defaults["max_body"], fault, "serve"))
 
 
 def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:

@@ -107,6 +107,12 @@ class Ticket:
     resolutions: int = 0
     reopens: int = 0
     reassignments: int = 0
+    # What came in by a channel other than a person (docs/channels.md): the Message-IDs of the
+    # e-mails taken in on this ticket or sent from it (so a reply threads back, and the same
+    # mail twice changes nothing); a monitoring alert's fingerprint, and how often it fired.
+    message_ids: tuple[str, ...] = ()
+    fingerprint: str | None = None
+    occurrences: int = 0
     description: str = ""
     timeline: tuple[Entry, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -178,7 +184,11 @@ TICKET_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("waiting_on", "opt_str"),
     ("needed_by", "opt_str"), ("approval", "opt_str"),
     ("resolved_by", "opt_str"), ("resolutions", "count"), ("reopens", "count"), ("reassignments", "count"),
+    ("message_ids", "str_list"), ("fingerprint", "opt_str"), ("occurrences", "count"),
 )
+# Keys a ticket's file carries only when they hold something: most tickets never came by
+# e-mail or from monitoring, and files written before the keys existed stay byte-identical.
+WRITTEN_WHEN_SET = ("message_ids", "fingerprint", "occurrences")
 PROBLEM_FIELDS: tuple[tuple[str, FieldType], ...] = (
     ("id", "str"), ("title", "str"), ("status", "str"), ("category", "opt_str"),
     ("owner", "opt_str"), ("incidents", "str_list"), ("kb", "str_list"),

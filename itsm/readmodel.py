@@ -49,7 +49,7 @@ from itsm.render import to_json as render_json
 from itsm.store import Desk, warn
 
 # Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
-VERSION = 4
+VERSION = 5
 FILE = "readmodel.sqlite"
 Progress = Callable[[int, int], None]
 
@@ -67,7 +67,8 @@ CREATE TABLE records (
     error BLOB,              -- why the file cannot be read, or NULL
     warning BLOB,            -- a value readers would misread (Desk.shape_problem), or NULL
     extras TEXT,             -- the desk's own front-matter keys (JSON list), or NULL
-    exact INTEGER            -- 0: the JSON loses something (a key that is not text): read the file
+    exact INTEGER,           -- 0: the JSON loses something (a key that is not text): read the file
+    intake TEXT              -- a ticket's Message-IDs and alert fingerprint, one per line (intake_key)
 );
 -- The large parts apart, so a query that filters or sorts the records reads small pages only.
 CREATE TABLE bodies (
@@ -80,9 +81,11 @@ CREATE INDEX records_by_status ON records (kind, status);
 CREATE INDEX records_faulty ON records (kind, folder, name) WHERE error IS NOT NULL OR warning IS NOT NULL;
 CREATE INDEX records_by_problem ON records (problem) WHERE problem IS NOT NULL;
 CREATE INDEX records_with_extras ON records (kind, folder, name) WHERE extras IS NOT NULL;
+CREATE INDEX records_with_intake ON records (kind, folder, name) WHERE intake IS NOT NULL;
 """
 _COLUMNS = ("path", "kind", "folder", "name", "id", "status", "type", "priority", "owner", "grp", "category",
-            "created", "updated", "major", "problem", "error", "warning", "json", "extras", "exact", "facts")
+            "created", "updated", "major", "problem", "error", "warning", "json", "extras", "exact", "facts",
+            "intake")
 COLUMNS = _COLUMNS  # a row's fields, in order (itsm/asof.py reads a row's error and JSON by name)
 _RECORD_COLUMNS = tuple(c for c in _COLUMNS if c not in ("json", "facts"))
 _INSERT_RECORD = (f"INSERT INTO records (n, {', '.join(_RECORD_COLUMNS)}) "
@@ -116,7 +119,7 @@ def error_row(rel: str, kind: str, error: records.RecordError) -> tuple[Any, ...
     """The row of a file that cannot be read: its error, in place of the rest."""
     path = Path(rel)
     where = (_bytes(rel), kind, _bytes(path.parent.name), _bytes(path.name))
-    return (*where, *([None] * 11), _bytes(str(error)), None, None, None, 1, None)
+    return (*where, *([None] * 11), _bytes(str(error)), None, None, None, 1, None, None)
 
 
 def row_of_text(desk: Desk, rel: str, kind: str, text: str, now: datetime) -> tuple[Any, ...]:
@@ -141,7 +144,21 @@ def row_of_text(desk: Desk, rel: str, kind: str, text: str, now: datetime) -> tu
     problem = getattr(record, "problem", None)
     return (*where, *(_text(value) for value in columns), int(bool(getattr(record, "major", False))),
             _text(problem) if isinstance(problem, str) else None, None,
-            None if warning is None else _bytes(warning), text, extras, exact, facts)
+            None if warning is None else _bytes(warning), text, extras, exact, facts,
+            intake_keys(record) if isinstance(record, Ticket) else None)
+
+
+def intake_key(kind: str, value: str) -> str:
+    """How a Message-ID (`message`) or an alert fingerprint (`alert`) is looked up."""
+    return f"\n{kind}:{value}\n"
+
+
+def intake_keys(ticket: Ticket) -> str | None:
+    """The ticket's `intake` column: every key `intake_key` makes for it, or None."""
+    keys = [f"message:{m}" for m in ticket.message_ids if isinstance(m, str)]
+    if isinstance(ticket.fingerprint, str):
+        keys.append(f"alert:{ticket.fingerprint}")
+    return "\n" + "\n".join(keys) + "\n" if keys else None
 
 
 def _bytes(text: str) -> bytes:
@@ -248,7 +265,7 @@ def decode(kind: str, text: str) -> Record:
     resolution = data.pop("resolution", None)
     if resolution is not None:
         resolution = Resolution(resolution["kind"], resolution["summary"], resolution.get("code"))
-    return Ticket(**_fields(kind, data, ("kb", "related")), resolution=resolution, timeline=timeline)
+    return Ticket(**_fields(kind, data, ("kb", "related", "message_ids")), resolution=resolution, timeline=timeline)
 
 
 # The keys of each kind's JSON that are its own fields; any other key is the desk's own (a
@@ -538,6 +555,11 @@ class ReadModel:
                " ORDER BY r.folder, r.name")
         for *columns, facts in self.db.execute(sql, (*open_params, since)):
             yield (*columns, json.loads(facts) if facts else {})
+
+    def tickets_with(self, key: str) -> list[Ticket]:
+        """The readable tickets whose `intake` holds `key` (an `intake_key`), oldest first."""
+        listed = self.select("ticket", "intake IS NOT NULL AND instr(intake, ?) > 0", (key,), order="created")
+        return [r for r in (item.record for item in listed) if isinstance(r, Ticket)]
 
     def problem_links(self) -> list[tuple[str, str | None, str | None, str | None]]:
         """Every readable ticket that names a problem or has a status: (id, problem, status,

@@ -44,6 +44,7 @@ from itsm import timeutil, yamlio
 from itsm.model import (
     FIELDS,
     REQUIRED,
+    WRITTEN_WHEN_SET,
     Article,
     Entry,
     FieldType,
@@ -94,7 +95,12 @@ class RecordError(ValueError):
 
 def render(record: Record) -> str:
     """The canonical file text of a record."""
-    return "---\n" + yamlio.dump(front_matter(record)) + "---\n" + _render_body(record)
+    data = front_matter(record)
+    if isinstance(record, Ticket):
+        for key in WRITTEN_WHEN_SET:
+            if not data[key]:
+                del data[key]
+    return "---\n" + yamlio.dump(data) + "---\n" + _render_body(record)
 
 
 def size_problem(text: str) -> str | None:
