@@ -97,11 +97,20 @@ def commands(itsm_cmd: list[str], desk: DeskFacts, repeat: int) -> list[Command]
     show_ref, open_ref = desk.show_ref, desk.diagnose_ref
     fix = "Bench: restarted the service"
     resolves = tuple((*itsm_cmd, "resolve", ticket_id, "--fix", fix) for ticket_id in desk.resolvable[: repeat + 1])
+    mails, replies = bench_mail(desk.root.parent / "bench-mail", repeat + 1)
     return [
         Command("new", 'itsm new "Bench ticket" -c network/vpn', (*itsm_cmd, "new", "Bench ticket", "-c", "network/vpn")),
         Command("log", 'itsm log <open ticket> "Bench note"', (*itsm_cmd, "log", desk.log_ref, "Bench note")),
         Command("resolve", f'itsm resolve <open incident> --fix "{fix}" (a different one each run)',
                 (*itsm_cmd, "resolve", "<open incident>", "--fix", fix), runs=resolves),
+        # Each run a new message (a different Message-ID), then each a reply found by In-Reply-To:
+        # what a mail server's pipe costs per message on a desk of this size.
+        Command("ingest-email", "itsm ingest email <new message> (a different one each run)",
+                (*itsm_cmd, "ingest", "email", "<message>"),
+                runs=tuple((*itsm_cmd, "ingest", "email", str(path)) for path in mails)),
+        Command("ingest-reply", "itsm ingest email <reply by In-Reply-To> (found through the read model)",
+                (*itsm_cmd, "ingest", "email", "<reply>"),
+                runs=tuple((*itsm_cmd, "ingest", "email", str(path)) for path in replies)),
         # Exit 1 is findings: a full check still ran.
         Command("check-changed", "itsm check --changed HEAD~3", (*itsm_cmd, "check", "--changed", "HEAD~3"), (0, 1)),
         Command("show", "itsm show <5-char prefix>", (*itsm_cmd, "show", show_ref)),
@@ -130,6 +139,21 @@ def commands(itsm_cmd: list[str], desk: DeskFacts, repeat: int) -> list[Command]
     ]
 
 
+def bench_mail(folder: Path, count: int) -> tuple[list[Path], list[Path]]:
+    """`count` new messages and `count` replies to the first of them, as .eml files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made: tuple[list[Path], list[Path]] = ([], [])
+    for n in range(count):
+        for kind, headers in (("new", ""), ("reply", "In-Reply-To: <bench-new-0@example.org>\n")):
+            subject = f"Bench mail {n}" if kind == "new" else "Re: Bench mail 0"
+            path = folder / f"{kind}-{n}.eml"
+            path.write_bytes((f"From: Bench User <bench@example.org>\nTo: desk@example.org\nSubject: {subject}\n"
+                              f"Message-ID: <bench-{kind}-{n}@example.org>\n{headers}\n"
+                              "The VPN drops every ten minutes since this morning.\n").encode())
+            made[0 if kind == "new" else 1].append(path)
+    return made
+
+
 # The first command after `git clone`: no `.itsm/` (it is gitignored), so it builds the caches.
 COLD_COMMANDS = (
     ("cold-list", "cold, fresh clone: itsm list --open (builds the read model; 1 run)", ("list", "--open")),
@@ -142,7 +166,7 @@ IN_PROCESS = {
     "relearn": "index update after a resolve --kb (in-process; the most used article)",
 }
 # The rows of the tables, in order (and the keys --skip knows).
-COMMAND_KEYS = ("new", "log", "resolve", "show", "list", "list-open-table", "list-open", "list-closed", "chase",
+COMMAND_KEYS = ("new", "log", "resolve", "ingest-email", "ingest-reply", "show", "list", "list-open-table", "list-open", "list-closed", "chase",
                 "search", "diagnose", "report", "report-html", "report-asof", "check", "check-changed",
                 "index-update", "relearn", "cold-list", "cold-search", "cold-report-asof", "python", "import",
                 "git-commit", "grep", "parse")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import datetime
@@ -240,7 +241,7 @@ def test_full_ticket_file_shape() -> None:
     lines = text.split("\n")
     assert lines[0] == "---"
     keys = [line.split(":", 1)[0] for line in lines[1 : lines.index("---", 1)] if re.match(r"[a-z_]+:", line)]
-    known = [key for key, _ in model.TICKET_FIELDS]
+    known = [key for key, _ in model.TICKET_FIELDS if key not in model.WRITTEN_WHEN_SET]  # none set here
     assert keys == [*known, "zeta", "alpha", "custom", "flag", "count", "nothing"]
     assert "major: true" in lines
     assert "level: 3" in lines
@@ -253,6 +254,16 @@ def test_full_ticket_file_shape() -> None:
     # an entry without text is a bare heading
     assert "<!-- 0T55S9QH -->\n\n### 2026-11-26T09:06:00Z · note · Zoë · Ødegård <!-- ZZZZZZZZ -->\n" in text
     assert text.endswith("<!-- 00000000 -->\n\nworkaround: Moved logs to /data.\n")
+
+
+def test_channel_keys_are_written_last_and_only_when_set() -> None:
+    plain = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z")
+    assert "message_ids" not in records.render(plain) and "occurrences" not in records.render(plain)
+    mailed = dataclasses.replace(plain, message_ids=("<a@b>", "<c@d>"), fingerprint="alertmanager:f00", occurrences=3)
+    text = records.render(mailed)
+    assert text.split("\n---\n", 1)[0].endswith(
+        "reassignments: 0\nmessage_ids:\n- <a@b>\n- <c@d>\nfingerprint: alertmanager:f00\noccurrences: 3")
+    assert records.parse(text, "ticket") == mailed
 
 
 def test_minimal_records() -> None:
