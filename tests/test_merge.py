@@ -7,6 +7,7 @@ two sides with the real CLI at pinned instants, then checks the merged file.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -510,3 +511,45 @@ def test_a_merge_the_readers_would_refuse_is_never_written_as_a_record(tmp_path:
     result = merge.merge(base, ours, theirs, "ticket", load(tmp_path), gitio.merge_file)
     assert result.conflicts and "over the 4 MiB limit of a record file" in result.conflicts[0]
     assert records.conflict_line(result.text) == 1
+
+
+def _mail(message_id: str, subject: str, body: str, reply_to: str = "") -> bytes:
+    headers = f"In-Reply-To: {reply_to}\n" if reply_to else ""
+    return (f"From: maria@example.org\nTo: desk@example.org\nSubject: {subject}\nMessage-ID: {message_id}\n"
+            f"{headers}\n{body}\n").encode()
+
+
+def test_mail_and_alerts_taken_in_on_two_clones_merge_with_nothing_lost(team: tuple[Path, Path, Path]) -> None:
+    """Two clones each take in a reply to one mailed ticket and an occurrence of one alert:
+    the Message-IDs join as a set, the occurrences add up, every entry is there once."""
+    _, a, b = team
+
+    def take(where: Path, kind: str, data: bytes, at: str) -> None:
+        args = ["ingest", "email", "-"] if kind == "email" else ["ingest", "alert", "-", "--format", "generic"]
+        done = subprocess.run([sys.executable, "-m", "itsm", *args], cwd=where, input=data, capture_output=True,
+                              env={**os.environ, "ITSM_NOW": at}, check=False)
+        assert done.returncode == 0, done.stderr
+
+    take(a, "email", _mail("<m1@example.org>", "VPN drops", "It drops."), "2026-11-26T09:00:00Z")
+    alert = {"title": "VPN gateway down", "source": "nagios", "dedup_key": "gw1", "time": "2026-11-26T09:00:00Z"}
+    take(a, "alert", json.dumps(alert).encode(), "2026-11-26T09:00:00Z")
+    git(a, "push", "-q")
+    git(b, "pull", "-q", "--no-rebase")
+    take(a, "email", _mail("<m2@example.org>", "Re: VPN drops", "Again at 10.", "<m1@example.org>"),
+         "2026-11-26T10:00:00Z")
+    take(b, "email", _mail("<m3@example.org>", "Re: VPN drops", "And at 11.", "<m1@example.org>"),
+         "2026-11-26T11:00:00Z")
+    take(a, "alert", json.dumps({**alert, "time": "2026-11-26T10:00:00Z"}).encode(), "2026-11-26T10:00:00Z")
+    take(b, "alert", json.dumps({**alert, "time": "2026-11-26T11:00:00Z"}).encode(), "2026-11-26T11:00:00Z")
+    assert exchange(a, b).returncode == 0
+    for clone in (a, b):
+        mailed = [p for p in (clone / "tickets").rglob("*.md") if "message_ids" in p.read_text()]
+        alerted = [p for p in (clone / "tickets").rglob("*.md") if "fingerprint" in p.read_text()]
+        assert len(mailed) == 1 and len(alerted) == 1
+        ticket = record(clone, mailed[0].stem)
+        assert sorted(ticket.message_ids) == ["<m1@example.org>", "<m2@example.org>", "<m3@example.org>"]
+        assert [e.text for e in ticket.timeline if e.kind == "email-in"] == ["Again at 10.", "And at 11."]
+        fired = record(clone, alerted[0].stem)
+        assert fired.occurrences == 3
+        assert len([e for e in fired.timeline if e.kind == "alert"]) == 3
+        assert itsm(clone, "check").returncode == 0
