@@ -149,6 +149,12 @@ def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None =
             lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
         if t.related:
             lines.append(f"  related to {', '.join(t.related)}")
+        if t.fingerprint:
+            times = t.occurrences if isinstance(t.occurrences, int) else 0
+            lines.append(f"  monitoring alert {t.fingerprint}, fired {times} time{'s' if times != 1 else ''}")
+        if t.message_ids:
+            count = len(t.message_ids)
+            lines.append(f"  e-mail thread of {count} message{'s' if count != 1 else ''} (reply with [{t.id}] in the subject)")
         if t.needed_by or t.approval:
             approval = {"requested": "waiting for approval", "approved": "approved", "rejected": "rejected"}
             parts = ([f"needed by {t.needed_by}"] if t.needed_by else []) + (
