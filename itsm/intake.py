@@ -98,7 +98,8 @@ class Mail:
         return tuple(m.group(1).upper() for m in pattern.finditer(self.subject))
 
 
-_MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}>")
+# Printable ASCII only (RFC 5322's msg-id is): nothing that could break a line or a terminal.
+_MESSAGE_ID_RE = re.compile(r"<[!-;=?-~]{1,250}>")
 
 
 def message_ids(value: str) -> list[str]:
@@ -154,7 +155,8 @@ def _header(message: Message, name: str) -> str:
     return ""
 
 
-_ADDRESS_RE = re.compile(r"^[^@\s<>\"',;:()\[\]\\]{1,64}@[A-Za-z0-9.-]{1,190}\Z")
+# At most 200 characters in all: a reporter is a one-line field of that length.
+_ADDRESS_RE = re.compile(r"^(?=.{3,200}\Z)[^@\s<>\"',;:()\[\]\\]{1,64}@[A-Za-z0-9.-]{1,190}\Z")
 
 
 def _sender(message: Message) -> tuple[str | None, str | None]:

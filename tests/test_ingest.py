@@ -434,7 +434,8 @@ def test_an_oversize_message_is_refused_before_parsing(desk: Path) -> None:
     (b"just some text without any header\r\n", "the message has no headers"),
     (raw("To: servicedesk@example.org\nSubject: who?\n\nno sender\n"), "no usable sender address"),
     (raw("From: not an address\nSubject: x\n\nbody\n"), "no usable sender address"),
-], ids=["empty", "not-mail", "no-from", "bad-from"])
+    (raw(f"From: {'a' * 64}@{'b' * 150}.org\nSubject: x\n\nbody\n"), "no usable sender address"),
+], ids=["empty", "not-mail", "no-from", "bad-from", "from-too-long"])
 def test_mail_that_cannot_be_answered_is_refused(desk: Path, raw_mail: bytes, message: str) -> None:
     before = snapshot(desk)
     done = itsm(desk, "ingest", "email", "-", data=raw_mail)
