@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itsm import actions, fileio, render
-from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out
+from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out, progress_bar
 from itsm.errors import UsageError
 from itsm.intake import ALERT_FORMATS, IntakeError, TooLarge, describe_size
 
@@ -69,7 +69,11 @@ def email(
             raise UsageError("give one of FILE, --mbox or --maildir")
         taken: list[Taken] = []
         refused = 0
-        for where, raw in _batch(mbox, maildir, limit):
+        count, batch = _batch(mbox, maildir, limit)
+        draw = progress_bar("taking in mail")
+        for n, (where, raw) in enumerate(batch, 1):
+            if draw is not None:
+                draw(n, count)
             try:
                 if isinstance(raw, UsageError):
                     raise raw
@@ -161,8 +165,9 @@ def _read_one(source: str | None, limit: int) -> bytes:
         raise UsageError(f"cannot read {source}: {exc.strerror}", hint=fileio.os_hint(exc)) from None
 
 
-def _batch(mbox: Path | None, maildir: Path | None, limit: int) -> Iterator[tuple[str, bytes | UsageError]]:
-    """(where, bytes or why not) for each message of an mbox file or a Maildir folder."""
+def _batch(mbox: Path | None, maildir: Path | None, limit: int) -> tuple[int, Iterator[tuple[str, bytes | UsageError]]]:
+    """How many messages an mbox file or a Maildir folder holds, and (where, bytes or why
+    not) for each, read one at a time."""
     box: mailbox.Mailbox[mailbox.Message]
     try:
         if mbox is not None:
@@ -179,6 +184,11 @@ def _batch(mbox: Path | None, maildir: Path | None, limit: int) -> Iterator[tupl
         keys = sorted(box.keys()) if maildir is not None else list(box.keys())
     except (OSError, mailbox.Error) as exc:
         raise UsageError(f"cannot read {mbox or maildir}: {exc}") from None
+    return len(keys), _messages(box, keys, name, limit)
+
+
+def _messages(box: mailbox.Mailbox[mailbox.Message], keys: list[str], name: str, limit: int
+              ) -> Iterator[tuple[str, bytes | UsageError]]:
     for n, key in enumerate(keys, 1):
         where = f"{name} message {n}"
         try:
