@@ -58,10 +58,14 @@ from itsm.store import Desk
 TOKEN_ENV = "ITSM_SERVE_TOKEN"
 READ_TOKEN_ENV = "ITSM_SERVE_READ_TOKEN"
 MIN_TOKEN_LENGTH = 16
-# The whole request (headers and body) must arrive within this; then the connection is
-# dropped. An Alertmanager post of a few KB takes milliseconds; 30 s is room for 10 MB of mail
-# over a slow link.
+# The whole request (headers and body) must arrive within this (`--timeout`); then the
+# connection is dropped. An Alertmanager post of a few KB takes milliseconds; 30 s is room for
+# 10 MB of mail over a slow link.
 REQUEST_SECONDS = 30.0
+# After refusing a body it did not read, the server reads and drops what still comes for at
+# most this long before closing: a socket closed with unread bytes is reset, and the client
+# would see "connection reset" instead of the 401 or 413.
+LINGER_SECONDS = 1.0
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 POSTS = {"/alerts/alertmanager": "alertmanager", "/alerts/generic": "generic", "/email": "email"}
 GETS = ("/", "/healthz")
@@ -80,6 +84,7 @@ class Settings:
     read_token: bytes | None
     max_body: int
     dashboard: Dashboard
+    request_seconds: float = REQUEST_SECONDS
 
 
 def tokens_from(environ: Mapping[str, str]) -> tuple[bytes, bytes | None]:
@@ -153,9 +158,10 @@ class _Deadline(io.RawIOBase):
     """The socket, read with one deadline for the whole request: each read waits only for
     what is left of it, so bytes trickled in one at a time cannot hold the thread for long."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, deadline: float, seconds: float) -> None:
         self.sock = sock
         self.deadline = deadline
+        self.seconds = seconds
 
     def readable(self) -> bool:
         return True
@@ -163,7 +169,7 @@ class _Deadline(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"the request took longer than {REQUEST_SECONDS:g} s")
+            raise TimeoutError(f"the request took longer than {self.seconds:g} s")
         self.sock.settimeout(left)
         return self.sock.recv_into(buffer)
 
@@ -183,7 +189,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # HTTP/1.0: one request per connection, so an idle keep-alive connection never holds a
     # thread, nor a shutdown waiting for it.
     protocol_version = "HTTP/1.0"
-    timeout = REQUEST_SECONDS
 
     def version_string(self) -> str:
         return "itsm"  # not Python's version: nothing for a scanner to match
@@ -192,8 +197,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         self._started = time.monotonic()
         self._status = 0
+        self._unread = False  # a body the client sends that was not read: linger before closing
+        seconds = self.server.settings.request_seconds
         self.rfile.close()
-        self.rfile = io.BufferedReader(_Deadline(self.connection, self._started + REQUEST_SECONDS))
+        self.rfile = io.BufferedReader(_Deadline(self.connection, self._started + seconds, seconds))
+
+    def finish(self) -> None:
+        super().finish()
+        if self._unread:
+            self._linger()
+
+    def _linger(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_WR)  # the answer is complete: the client reads it and closes
+            end = time.monotonic() + LINGER_SECONDS
+            while (left := end - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break
+        except OSError:
+            pass
 
     # -- the methods -----------------------------------------------------------------------
 
@@ -204,6 +227,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._answer(self._get, body=False)
 
     def do_POST(self) -> None:
+        self._unread = True
         self._answer(self._post)
 
     def do_PUT(self) -> None:
@@ -219,8 +243,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(refused.status, *_error(refused.message), refused.headers, body)
         except TimeoutError:
             self.close_connection = True
-            self._send(HTTPStatus.REQUEST_TIMEOUT, *_error(f"the request took longer than {REQUEST_SECONDS:g} s"),
-                       {}, body)
+            seconds = self.server.settings.request_seconds
+            self._send(HTTPStatus.REQUEST_TIMEOUT, *_error(f"the request took longer than {seconds:g} s"), {}, body)
         except ConnectionError:
             raise
         except Exception:
@@ -300,6 +324,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if len(body) != length:
             raise Refused(HTTPStatus.BAD_REQUEST, f"the body ended after {len(body)} of {length} bytes")
+        self._unread = False
         return body
 
     # -- auth ------------------------------------------------------------------------------
@@ -335,6 +360,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # -- writing the answer and the log ----------------------------------------------------
 
     def _send(self, status: HTTPStatus, kind: str, content: bytes, headers: Mapping[str, str], body: bool = True) -> None:
+        # No client speaks HTTP/0.9 (no status line, no headers): a request that does not parse,
+        # or names no version, gets a status line and headers like any other.
+        self.request_version = "HTTP/1.0" if self.request_version == "HTTP/0.9" else self.request_version
+        # Each write waits up to the whole deadline again (the reads may have used it up).
+        self.connection.settimeout(self.server.settings.request_seconds)
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(content)))

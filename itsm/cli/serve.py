@@ -21,6 +21,9 @@ def serve_cmd(
     port: Annotated[int | None, typer.Option("--port", metavar="PORT", min=0, max=65535, show_default=False,
                                              help="Port to listen on; 0 picks a free one. "
                                                   "Default: serve.port in itsm.yaml (8025).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", min=0.1,
+                                           help="A request must arrive whole within this; then the connection "
+                                                "is dropped (408 when its body was late).")] = 30.0,
     desk: DeskOpt = None,
 ) -> None:
     """Receive alerts and mail over HTTP, and serve the report's dashboard.
@@ -40,7 +43,8 @@ def serve_cmd(
     the_desk = open_desk(desk)
     token, read_token = serve.tokens_from(os.environ)
     settings = serve.Settings(root=the_desk.root, token=token, read_token=read_token,
-                              max_body=the_desk.config.serve.max_body, dashboard=report.dashboard)
+                              max_body=the_desk.config.serve.max_body, dashboard=report.dashboard,
+                              request_seconds=timeout)
     chosen_host = host if host is not None else the_desk.config.serve.host
     chosen_port = port if port is not None else the_desk.config.serve.port
     if chosen_host not in serve.LOCAL_HOSTS:
