@@ -189,6 +189,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # HTTP/1.0: one request per connection, so an idle keep-alive connection never holds a
     # thread, nor a shutdown waiting for it.
     protocol_version = "HTTP/1.0"
+    # Buffered writes: the status line, the headers and a small body leave in one packet
+    # (unbuffered, the body is a second small write, which Nagle's algorithm holds back).
+    wbufsize = -1
 
     def version_string(self) -> str:
         return "itsm"  # not Python's version: nothing for a scanner to match
