@@ -35,7 +35,7 @@ from itsm.model import (
     priority_for,
     record_entry,
 )
-from itsm.store import CACHE_DIR, Desk, atomic_write, refuse_unfinished_git, warn
+from itsm.store import CACHE_DIR, Desk, Transaction, atomic_write, refuse_unfinished_git, warn
 
 MAX_LINE = 200
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -155,11 +155,17 @@ def new_ticket(
     related: list[str] | None = None,
     due: str | None = None,
     commit: bool = True,
+    message_ids: tuple[str, ...] = (),
+    fingerprint: str | None = None,
+    occurrences: int = 0,
+    finish: Callable[[Ticket, Transaction], Ticket] | None = None,
 ) -> Ticket:
     """Record a ticket: route it by its category, derive its priority, file it, commit it.
 
     A service request may say when the user needs it (`due`: a date is the end of that
-    working day); one whose category needs approval starts waiting for it."""
+    working day); one whose category needs approval starts waiting for it. What came by a
+    channel (itsm/ingest.py) brings its Message-IDs or alert fingerprint, and may `finish`
+    the new ticket in the same commit (its first timeline entries, its attachments)."""
     config_mod.require_valid(desk.config)
     title = title_text(title)
     choice(type, TICKET_TYPES, "type")
@@ -193,6 +199,7 @@ def new_ticket(
             priority=priority, impact=impact, urgency=urgency, category=category, group=group,
             level=level, reporter=reporter, channel=channel, related=links,
             created=now, needed_by=needed_by, approval=approval, description=description,
+            message_ids=message_ids, fingerprint=fingerprint, occurrences=occurrences,
         )
         ticket = record_entry(None, recorded, new_entry(actor, "created", summary, now))
         if owner:
@@ -200,6 +207,8 @@ def new_ticket(
             ticket = record_entry(ticket, owned, new_entry(actor, "assign", f"owner (none) -> {owner}", now))
         ticket = sla.with_deadlines(ticket, desk.config, timeutil.parse(now))
         with desk.transaction(actor, f"{ticket.id} new: {title}", commit) as tx:
+            if finish is not None:
+                ticket = finish(ticket, tx)
             tx.write(ticket, create=True)
     return ticket
 
@@ -215,6 +224,7 @@ class Outcome:
     also: tuple[tuple[Record, Path], ...] = ()
     subject: str | None = None  # commit subject when it should differ from the summary
     warnings: tuple[str, ...] = ()  # said once the change is done (a refusal says one line only)
+    files: tuple[tuple[Path, bytes], ...] = ()  # new files besides records (an e-mail's attachments)
 
 
 Change = Callable[[Ticket, str, str], Outcome]
@@ -242,6 +252,8 @@ def update_ticket(
         after = sla.with_deadlines(after, desk.config, timeutil.parse(now))
         subject = (outcome.subject or outcome.summary).split("\n", 1)[0]
         with desk.transaction(actor, f"{after.id} {kind}: {subject}", commit) as tx:
+            for file_path, data in outcome.files:
+                tx.add_file(file_path, data)
             tx.write(after, path)
             for record, other_path in outcome.also:
                 tx.write(record, other_path)

@@ -105,8 +105,9 @@ def temp_prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}."
 
 
-def atomic_write(path: Path, text: str, create: bool = False, temp_dir: Path | None = None) -> None:
-    """Replace `path` with `text` atomically; with `create`, fail if it already exists.
+def atomic_write(path: Path, text: str | bytes, create: bool = False, temp_dir: Path | None = None) -> None:
+    """Replace `path` with `text` (or bytes, written as they are) atomically; with `create`,
+    fail if it already exists.
 
     The temporary file is made in `temp_dir` (default: the target's folder), which must be on
     the same file system. Missing folders on the way are made (callers that must not write
@@ -116,8 +117,9 @@ def atomic_write(path: Path, text: str, create: bool = False, temp_dir: Path | N
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=temp_prefix(path), suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         try:

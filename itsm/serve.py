@@ -298,7 +298,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _ingest(self, channel: str, body: bytes) -> list[Any]:
         # Imported on the first post: the dashboard and the health check need none of it.
-        from itsm import ingest  # type: ignore[attr-defined]  # TODO(serve): drop once itsm/ingest.py is on main
+        from itsm import ingest
 
         try:
             with self.server.write_lock:

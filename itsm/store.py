@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -337,6 +338,13 @@ class Desk:
         revert: a commit then would take the other side's half-merged changes with it, and
         a rollback would unstage them.
         """
+        held = _held_locks()
+        key = os.path.realpath(self.root)
+        if key in held:
+            # Already held by this thread (an ingest that looks a ticket up, then records):
+            # a second flock on another descriptor would wait on itself.
+            yield
+            return
         if for_writing:
             self.refuse_unfinished_git()
         fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
@@ -356,8 +364,10 @@ class Desk:
             note = self._write_holder_note()
             self._listing.clear()  # another process may have added records meanwhile
             self.memo.clear()
+            held.add(key)
             yield
         finally:
+            held.discard(key)
             if note is not None:
                 with contextlib.suppress(OSError):
                     note.unlink()  # before the lock is let go: the next holder's note is never removed
@@ -521,6 +531,17 @@ class Desk:
 _AFTER_WRITE: list[Callable[[Desk], None]] = []
 
 
+_THREAD = threading.local()
+
+
+def _held_locks() -> set[str]:
+    """The desks whose lock this thread holds (`Desk.lock` nests within one thread)."""
+    if not hasattr(_THREAD, "held"):
+        _THREAD.held = set()
+    held: set[str] = _THREAD.held
+    return held
+
+
 def after_write(hook: Callable[[Desk], None]) -> None:
     if hook not in _AFTER_WRITE:
         _AFTER_WRITE.append(hook)
@@ -607,6 +628,26 @@ class Transaction:
                              hint=fileio.os_hint(exc)) from None
         # Registered only once written: a create that lost a race must not delete the winner.
         self._originals.setdefault(path, original)
+        return path
+
+    def add_file(self, path: Path, data: bytes) -> Path:
+        """A new file that is not a record (an e-mail's attachment), written and committed
+        with the records; the same checks, the same rollback. FileExistsError if taken."""
+        rel = self.desk.relative(path)
+        self.desk.check_writable(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if self.commit and self.repo is not None:
+                if self._journal is None:
+                    self._journal = gitio.begin_journal(self.repo, self.actor, self.message)
+                gitio.journal_write(self._journal, self.repo, path, data)
+            fileio.atomic_write(path, data, create=True)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            raise UsageError(f"cannot write {rel}: {exc.strerror}; nothing was changed",
+                             hint=fileio.os_hint(exc)) from None
+        self._originals.setdefault(path, None)
         return path
 
     def _sweep(self) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import NOW, RunItsm, git, snapshot
 
-KNOWN = "ids, default_group, default_channel, groups, categories, priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident"
+KNOWN = "ids, default_group, default_channel, groups, categories, priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident, email, alerts, serve"
 
 
 def write_config(desk: Path, text: str) -> None:
