@@ -432,8 +432,15 @@ def _error(message: str) -> tuple[str, bytes]:
     return _json({"error": for_terminal(message, one_line=True)})
 
 
+_LOG_LOCK = threading.Lock()
+
+
 def log(line: str) -> None:
-    print(f"itsm serve: {for_terminal(line, one_line=True)}", file=sys.stderr, flush=True)
+    """One line on stderr, whole: lines from threads never run into each other."""
+    text = f"itsm serve: {for_terminal(line, one_line=True)}\n"
+    with _LOG_LOCK:
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def run(host: str, port: int, settings: Settings, listening: Callable[[str], None]) -> None:
