@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RunItsm, commit_all, git, snapshot
+from tests.conftest import REPO, RunItsm, commit_all, git, snapshot
 
 TOKEN = "post-token-0123456789abcdef"
 READ_TOKEN = "read-token-0123456789abcdef"
@@ -287,10 +287,10 @@ def test_a_content_length_that_is_not_one_number_is_400(served: Served, length: 
 
 
 @pytest.mark.parametrize(("body", "error"), [
-    (b"{not json", "the body is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
-    (b"", "the body is not JSON: Expecting value: line 1 column 1 (char 0)"),
-    (b'{"title": "VPN\ndown"}', "the body is not JSON: Invalid control character at: line 1 column 15 (char 14)"),
-    (b'{"title": "caf\xe9"}', "the body is not UTF-8 JSON (byte 15)"),
+    (b"{not json", "the payload is not JSON: Expecting property name enclosed in double quotes (line 1, column 2)"),
+    (b"", "the payload is not JSON: Expecting value (line 1, column 1)"),
+    (b'{"title": "VPN\ndown"}', "the payload is not JSON: Invalid control character at (line 1, column 15)"),
+    (b'{"title": "caf\xe9"}', "the payload is not UTF-8 text"),
 ])
 @pytest.mark.parametrize("path", ["/alerts/alertmanager", "/alerts/generic"])
 def test_malformed_json_is_400_with_a_one_line_reason(desk: Path, served: Served, path: str, body: bytes,
@@ -495,3 +495,34 @@ def test_20_concurrent_posts_of_the_same_alert_make_exactly_one_ticket(
     assert commits(desk) == before + changes
     checked = run_itsm("check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# -- README.md's block --------------------------------------------------------------------------
+
+
+def test_the_readme_block_runs_as_written(desk: Path, tmp_path: Path) -> None:
+    """README.md's "Receiving alerts and mail over HTTP" block, run with `bash -e` in a desk,
+    on a free port in place of 8025 (the only change)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Receiving alerts and mail over HTTP\n", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "itsm").write_text(f"#!/bin/sh\nexec {sys.executable} -m itsm \"$@\"\n")
+    (bin_dir / "itsm").chmod(0o755)
+    done = subprocess.run(["bash", "-e", "-c", block.replace("8025", str(port))], cwd=desk, capture_output=True,
+                          text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    listening, health, posted = done.stdout.splitlines()
+    assert (listening, health) == (f"itsm serve: listening on http://127.0.0.1:{port}/", '{"ok": true}')
+    [taken] = json.loads(posted)["taken"]
+    assert taken["action"] == "new"
+    assert [p.stem for p in tickets(desk)] == [taken["ticket"]]
+    page = (desk / "dashboard.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and taken["ticket"] in page
+    log = (desk / "serve.log").read_text(encoding="utf-8")
+    assert "POST /alerts/generic 201" in log and "Traceback" not in log
