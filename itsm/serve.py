@@ -66,6 +66,11 @@ REQUEST_SECONDS = 30.0
 # most this long before closing: a socket closed with unread bytes is reset, and the client
 # would see "connection reset" instead of the 401 or 413.
 LINGER_SECONDS = 1.0
+# At most this many connections are served at once (a thread each); one more is answered 503
+# at once and closed, so a flood of connections cannot make threads without end.
+MAX_CONNECTIONS = 64
+BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        b"Connection: close\r\n\r\n" b'{"error": "too many connections at once; try again in a moment"}\n')
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 POSTS = {"/alerts/alertmanager": "alertmanager", "/alerts/generic": "generic", "/email": "email"}
 GETS = ("/", "/healthz")
@@ -131,6 +136,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.address_family = infos[0][0]
         self.settings = settings
         self.write_lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         try:
             super().__init__((str(infos[0][4][0]), int(infos[0][4][1])), Handler)
         except OSError as exc:
@@ -143,6 +149,28 @@ class Server(http.server.ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            log(f"{client_address[0]} refused: {MAX_CONNECTIONS} connections are being served (503)")
+            try:
+                request.settimeout(1.0)
+                request.sendall(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread was started to release the slot
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away is one line; anything else is a bug: its traceback."""

@@ -329,6 +329,28 @@ def test_a_slow_client_is_cut_off_at_the_deadline(desk: Path) -> None:
         assert server.stop() == 0
 
 
+def test_connections_beyond_the_limit_get_503_at_once(desk: Path) -> None:
+    """64 connections that send nothing hold their threads; the 65th is answered 503 at once,
+    and once they close, requests are served again."""
+    server = start(desk, "--timeout", "20")
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(64)]
+    try:
+        time.sleep(1.0)  # every one accepted, its thread waiting for a request line
+        began = time.monotonic()
+        status, answer = _status_and_json(server.raw(b"GET /healthz HTTP/1.0\r\n\r\n"))
+        assert (status, answer) == (503, {"error": "too many connections at once; try again in a moment"})
+        assert time.monotonic() - began < 5
+    finally:
+        for sock in idle:
+            sock.close()
+    deadline = time.monotonic() + 10
+    while (got := server.request("GET", "/healthz")[0]) == 503 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert got == 200
+    assert server.stop() == 0
+    assert "refused: 64 connections are being served (503)" in server.logged()
+
+
 # -- the dashboard ------------------------------------------------------------------------------
 
 
