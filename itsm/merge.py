@@ -56,7 +56,7 @@ MERGE_ACTOR = "itsm merge"
 MERGE_KIND = "merge"
 # Derived from the timeline (or the clock), never merged as values.
 DERIVED = ("updated", "responded", "due_response", "due_resolution")
-COUNTS = ("resolutions", "reopens", "reassignments")
+COUNTS = ("resolutions", "reopens", "reassignments", "occurrences")
 MISSING = object()  # a key one side does not have at all
 
 

@@ -717,3 +717,40 @@ def test_wrong_channel_config_is_named_with_its_line(desk: Path, text: str, mess
     assert message in done.stdout.decode() + done.stderr.decode()
     refused = itsm(desk, "ingest", "email", "-", data=PLAIN)
     assert refused.returncode == 2 and tickets(desk) == []
+
+
+def test_sysexits_tell_a_mail_server_to_bounce_or_to_retry(desk: Path) -> None:
+    """A mail server's pipe bounces mail on 65 (with the reason) and keeps it for a retry on 75."""
+    bounced = itsm(desk, "ingest", "email", "-", "--sysexits", data=raw("Subject: no sender\n\nbody\n"))
+    assert bounced.returncode == 65 and "no usable sender address" in bounced.stderr.decode()
+    head = git(desk, "rev-parse", "HEAD").strip()
+    (desk / ".git" / "MERGE_HEAD").write_text(head + "\n")  # someone is in the middle of a merge
+    before = snapshot(desk)
+    deferred = itsm(desk, "ingest", "email", "-", "--sysexits", data=PLAIN)
+    assert deferred.returncode == 75 and "merge is in progress" in deferred.stderr.decode()
+    assert snapshot(desk) == before
+    assert itsm(desk, "ingest", "email", "-", data=PLAIN).returncode == 2  # without --sysexits: itsm's own code
+    (desk / ".git" / "MERGE_HEAD").unlink()
+    assert ingest_mail(desk, PLAIN)["action"] == "new"  # the retry lands
+
+
+def test_the_readme_block_for_mail_and_monitoring_runs_as_written(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\n## Mail and monitoring in\n", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("itsm ingest:")]
+    assert len(lines) == 4
+    assert lines[0].startswith("itsm ingest: new: INC-") and lines[0].endswith(" new: VPN keeps dropping")
+    assert lines[1].startswith("itsm ingest: reply: INC-")
+    assert lines[2].startswith("itsm ingest: unchanged: <1@example.org> was taken in already")
+    assert lines[3].startswith("itsm ingest: new: INC-") and "Disk /var 95% full on web01" in lines[3]
+    listed = done.stdout.split(lines[3], 1)[1]  # `itsm list`
+    assert "VPN keeps dropping" in listed and "Disk /var 95% full on web01" in listed
+    desk = tmp_path / "desk-mail"
+    assert len(list((desk / "tickets").rglob("*.md"))) == 2
+    assert itsm(desk, "check").returncode == 0

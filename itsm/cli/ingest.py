@@ -15,7 +15,7 @@ import typer
 from itsm import actions, fileio, render
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out
 from itsm.errors import UsageError
-from itsm.intake import ALERT_FORMATS, TooLarge, describe_size
+from itsm.intake import ALERT_FORMATS, IntakeError, TooLarge, describe_size
 
 if TYPE_CHECKING:
     from itsm.ingest import Taken
@@ -44,6 +44,10 @@ def email(
     desk: DeskOpt = None,
     no_commit: NoCommitOpt = False,
     as_json: JsonOpt = False,
+    sysexits: Annotated[bool, typer.Option(
+        "--sysexits", help="Exit as a mail server's pipe expects (sysexits.h): 65 for a message refused (the server "
+                           "bounces it with the reason), 75 for a desk that cannot take it now (busy, a merge in "
+                           "progress, a full disk: the server keeps it and tries again).")] = False,
 ) -> None:
     """Record an e-mail: a new message becomes a ticket (channel email, reporter its sender);
     a reply (the ticket's [ID] in the subject, or In-Reply-To a mail the desk has) is added to
@@ -78,8 +82,22 @@ def email(
             err(f"itsm ingest: {refused} message{'s' if refused != 1 else ''} refused, {len(taken)} taken in")
             raise typer.Exit(1)
         return
-    raw = _read_one(source, limit)
-    _print([ingest.take_email(the_desk, raw, commit=commit)], as_json)
+    try:
+        raw = _read_one(source, limit)
+        one = ingest.take_email(the_desk, raw, commit=commit)
+    except UsageError as exc:
+        if not sysexits:
+            raise
+        err(f"itsm: error: {exc.one_line()}")
+        raise typer.Exit(EX_DATAERR if isinstance(exc, IntakeError) else EX_TEMPFAIL) from None
+    _print([one], as_json)
+
+
+# sysexits.h: what a mail server's pipe delivery understands (Postfix local(8) and pipe(8),
+# Exim's pipe transport, sendmail's prog mailer): 75 defers the mail and retries, other
+# codes bounce it to its sender.
+EX_DATAERR = 65
+EX_TEMPFAIL = 75
 
 
 def alert(
