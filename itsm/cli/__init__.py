@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from itsm import __version__, store
-from itsm.cli import desk, diagnose, ingest, kb, problem, report, sync, tickets, workflow
+from itsm.cli import desk, diagnose, ingest, kb, problem, report, serve, sync, tickets, workflow
 from itsm.render import for_terminal
 
 _APP_SETTINGS: dict[str, Any] = dict(
@@ -55,6 +55,7 @@ diagnose.register(app)
 report.register(app)
 sync.register(app)
 ingest.register(app)
+serve.register(app)
 store.after_write(_refresh_read_model)
 store.after_write(diagnose.refresh_after_write)
 

@@ -104,6 +104,17 @@ def report_cmd(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def dashboard(desk: Desk) -> str:
+    """The HTML dashboard of the desk now (every section, the default window): what
+    `itsm report -f html` prints, and what `itsm serve` answers at GET /."""
+    from itsm import report_html
+
+    now = timeutil.now()
+    window = report.default_window(now, None, None)
+    data, _ = _build(desk, now, window, None, list(report.SECTIONS), [], want_site=False, quiet=True)
+    return report_html.dashboard(data)
+
+
 def _outside_records(desk: Desk, output: Path) -> None:
     """A site inside tickets/, problems/ or kb/ would be files among the records: refused."""
     where = Path(os.path.abspath(output))
@@ -131,13 +142,15 @@ def _when(text: str | None, option: str) -> datetime | None:
 
 
 def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | None, sections: list[str],
-           gates: list[str], want_site: bool) -> tuple[dict[str, Any], tuple[list[Ticket], list[Problem]]]:
+           gates: list[str], want_site: bool, quiet: bool = False) -> tuple[dict[str, Any], tuple[list[Ticket], list[Problem]]]:
+    """The report's data (and, with `want_site`, the records of its pages); `quiet`: no
+    progress bar, for a server whose stderr is its log."""
     from itsm import chase, readmodel
 
     as_of: dict[str, Any] | None = None
     config = desk.config
     if moment is None:
-        model = readmodel.ReadModel.open(desk, progress_bar("reading the desk"))
+        model = readmodel.ReadModel.open(desk, None if quiet else progress_bar("reading the desk"))
     else:
         from itsm import asof
 
