@@ -330,8 +330,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return list(ingest.take_alerts(desk, body, channel))
         except ingest.TooLarge as exc:
             raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, exc.one_line()) from None
-        except UsageError as exc:
+        except ingest.IntakeError as exc:
             raise Refused(HTTPStatus.BAD_REQUEST, exc.one_line()) from None
+        except UsageError as exc:
+            # Not the input's fault: the desk cannot take it now (busy past the lock's wait, a
+            # merge in progress, a full disk). 503 tells Alertmanager and mail gateways to send
+            # it again later, where a 4xx would make them drop it.
+            raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, exc.one_line(), {"Retry-After": "60"}) from None
 
     def _body(self, limit: int) -> bytes:
         """The body, read only when its declared length is within the limit."""

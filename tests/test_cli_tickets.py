@@ -139,6 +139,7 @@ def test_new_json_prints_the_record_with_its_timeline(desk: Path, run_itsm: RunI
         "due_resolution": "2026-11-26T17:00:00Z", "resolution": None, "notified": None, "confirmed": None,
         "waiting_on": None, "needed_by": None, "approval": None,
         "resolved_by": None, "resolutions": 0, "reopens": 0, "reassignments": 0,
+        "message_ids": [], "fingerprint": None, "occurrences": 0,
         "description": "It drops when I join a call.",
         "timeline": [{
             "id": entry_id, "time": NOW, "actor": "Alice Moreau", "kind": "created",

@@ -487,6 +487,21 @@ def test_a_payload_the_ingest_refuses_is_400_and_writes_nothing(desk: Path, serv
     assert snapshot(desk) == before
 
 
+def test_a_desk_that_cannot_take_a_post_now_answers_503_so_the_sender_retries(desk: Path, served: Served) -> None:
+    """Alertmanager and mail gateways drop what gets a 4xx and send again what gets a 5xx:
+    a merge in progress is the desk's state, not the alert's fault."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=desk, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    (desk / ".git" / "MERGE_HEAD").write_text(head + "\n")
+    before = snapshot(desk)
+    status, answer = served.post("/alerts/alertmanager", alertmanager("00000000000000aa", "DiskFull"))
+    assert status == 503 and "merge is in progress" in answer["error"]
+    assert snapshot(desk) == before
+    (desk / ".git" / "MERGE_HEAD").unlink()
+    status, answer = served.post("/alerts/alertmanager", alertmanager("00000000000000aa", "DiskFull"))
+    assert status == 201 and answer["taken"][0]["action"] == "new"
+
+
 def test_20_concurrent_posts_of_distinct_alerts_make_20_tickets_in_20_commits(
         desk: Path, served: Served, run_itsm: RunItsm) -> None:
     before = commits(desk)
