@@ -63,6 +63,15 @@ def take_email(desk: Desk, raw: bytes, *, commit: bool = True) -> Taken:
         if known:
             return Taken(known[0].id, "unchanged", f"{mail.message_id} was taken in already, on {known[0].id}")
         thread = _thread_of(desk, mail)
+        if mail.auto_submitted:
+            # An out-of-office reply or a bounce (RFC 3834 `Auto-Submitted`, a delivery report):
+            # noted on its ticket for the record, but it never opens, reopens or resumes one —
+            # the classic loop of a desk and an autoresponder answering each other.
+            if thread is None or thread.status == "closed":
+                return Taken("", "ignored", f"{mail.message_id} is an automatic reply (Auto-Submitted) "
+                                            "to no open ticket: not taken in")
+            taken = _reply(desk, thread, mail, commit=commit, automatic=True)
+            return Taken(thread.id, "reply", f"{taken.text} (an automatic reply: the ticket's state is unchanged)")
         if thread is None:
             return _new_from_mail(desk, mail, commit=commit)
         if thread.status in OPEN_STATUSES:
@@ -146,9 +155,10 @@ def _new_from_mail(desk: Desk, mail: Mail, *, commit: bool, related: str | None 
     return Taken(ticket.id, "new", f"{ticket.id} new: {ticket.title}")
 
 
-def _reply(desk: Desk, ticket: Ticket, mail: Mail, *, commit: bool) -> Taken:
+def _reply(desk: Desk, ticket: Ticket, mail: Mail, *, commit: bool, automatic: bool = False) -> Taken:
     """The mail as an `email-in` entry on its ticket (a pending ticket waiting on the user
-    resumes, as `itsm log --from-user` does)."""
+    resumes, as `itsm log --from-user` does — unless the mail is an automatic reply, which
+    is a `note`: the user did not answer)."""
     assert mail.sender is not None
     text = intake.reply_text(mail.text) or "(an empty reply)"
 
@@ -157,13 +167,16 @@ def _reply(desk: Desk, ticket: Ticket, mail: Mail, *, commit: bool) -> Taken:
         entry_text = f"{text}\n\n{listed}".strip() if listed else text
         updated = dataclasses.replace(before, status=status, message_ids=(*before.message_ids, mail.message_id))
         more: tuple[tuple[str, str], ...] = ()
-        if before.status == "pending" and (before.waiting_on or "user") == "user":
+        if automatic:
+            entry_text = f"Automatic reply from {mail.sender} ({mail.subject}):\n\n{entry_text}"
+        elif before.status == "pending" and (before.waiting_on or "user") == "user":
             updated = dataclasses.replace(updated, status="in_progress", waiting_on=None)
             more = (("resume", "resumed: the user replied by e-mail"),)
         subject = f"e-mail from {mail.sender}"
         return Outcome(updated, entry_text, more_entries=more, files=files, subject=subject)
 
-    after = update_ticket(desk, ticket.id, "log", mail.sender, commit, change, entry_kind="email-in")
+    after = update_ticket(desk, ticket.id, "log", mail.sender, commit, change,
+                          entry_kind="note" if automatic else "email-in")
     return Taken(after.id, "reply", f"{after.id}: e-mail from {mail.sender} added to the timeline")
 
 

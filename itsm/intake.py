@@ -129,8 +129,10 @@ def parse_mail(raw: bytes, *, max_bytes: int, max_attachment: int, max_parts: in
     text = walked.plain if walked.plain.strip() else html_to_text(walked.html) if walked.html.strip() else walked.plain
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     cut = text_block(text)
-    auto = _header(message, "Auto-Submitted").strip().lower() not in ("", "no") or \
-        _header(message, "Content-Type").lower().startswith("multipart/report")
+    auto = (_header(message, "Auto-Submitted").strip().lower() not in ("", "no")  # RFC 3834
+            or _header(message, "Content-Type").lower().startswith("multipart/report")  # a bounce (RFC 6522)
+            or _header(message, "Precedence").strip().lower() in ("auto_reply", "bulk", "junk")
+            or any(_header(message, name).strip() for name in ("X-Autoreply", "X-Autorespond")))
     recipients = tuple(a.lower() for _, a in getaddresses([_header(message, "To"), _header(message, "Cc")]) if a)
     return Mail(
         message_id=message_id, sender=address, sender_name=name, subject=one_line(_header(message, "Subject")),

@@ -755,3 +755,21 @@ def test_the_readme_block_for_mail_and_monitoring_runs_as_written(tmp_path: Path
     desk = tmp_path / "desk-mail"
     assert len(list((desk / "tickets").rglob("*.md"))) == 2
     assert itsm(desk, "check").returncode == 0
+
+
+@pytest.mark.parametrize("header", ["Auto-Submitted: auto-replied", "Precedence: auto_reply", "X-Autoreply: yes"])
+def test_an_automatic_reply_never_reopens_resumes_or_opens_a_ticket(desk: Path, header: str) -> None:
+    name, value = header.split(": ")
+    first = _resolved(desk)
+    away = mail(subject=f"Out of office: [{first}] resolved", body="I am away until Monday.",
+                message_id="<ooo1@example.org>", **{name.replace("-", "_"): value})
+    taken = ingest_mail(desk, bytes(away), env={"ITSM_NOW": "2026-11-26T12:00:00Z"})
+    assert taken["action"] == "reply" and "automatic reply" in taken["text"]
+    record = ticket(desk, first)
+    assert record.status == "resolved" and record.reopens == 0
+    assert record.timeline[-1].kind == "note" and record.timeline[-1].text.startswith("Automatic reply from dana@")
+    stray = mail(subject="Out of office", body="Away.", message_id="<ooo2@example.org>",
+                 **{name.replace("-", "_"): value})
+    assert ingest_mail(desk, bytes(stray))["action"] == "ignored"
+    assert len(tickets(desk)) == 1
+    check_ok(desk)
