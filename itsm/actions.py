@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import gitio, ids, lifecycle, records, requests, rules, sla, sync, timeutil
+from itsm import gitio, ids, lifecycle, mailout, records, requests, rules, sla, sync, timeutil
 from itsm.errors import UsageError
 from itsm.model import (
     CONTACT_CHANNELS,
@@ -225,6 +225,7 @@ class Outcome:
     subject: str | None = None  # commit subject when it should differ from the summary
     warnings: tuple[str, ...] = ()  # said once the change is done (a refusal says one line only)
     files: tuple[tuple[Path, bytes], ...] = ()  # new files besides records (an e-mail's attachments)
+    mail: mailout.Outgoing | None = None  # sent to the user before the write (docs/channels-mail-out.md)
 
 
 Change = Callable[[Ticket, str, str], Outcome]
@@ -251,29 +252,59 @@ def update_ticket(
             after = add_entry(after, new_entry(actor, more_kind, text, now))
         after = sla.with_deadlines(after, desk.config, timeutil.parse(now))
         subject = (outcome.subject or outcome.summary).split("\n", 1)[0]
-        with desk.transaction(actor, f"{after.id} {kind}: {subject}", commit) as tx:
-            for file_path, data in outcome.files:
-                tx.add_file(file_path, data)
-            tx.write(after, path)
-            for record, other_path in outcome.also:
-                tx.write(record, other_path)
+        if outcome.mail is not None:
+            _send_before_write(desk, after, path, actor, commit, outcome.mail)
+        try:
+            with desk.transaction(actor, f"{after.id} {kind}: {subject}", commit) as tx:
+                for file_path, data in outcome.files:
+                    tx.add_file(file_path, data)
+                tx.write(after, path)
+                for record, other_path in outcome.also:
+                    tx.write(record, other_path)
+        except (UsageError, OSError):
+            if outcome.mail is not None:
+                warn(f"{after.id}: the e-mail {outcome.mail.message_id} to {outcome.mail.recipient} WAS sent, but "
+                     "recording it failed; once the cause below is fixed, record it with --no-send")
+            raise
     for message in outcome.warnings:
         warn(message)
     return after
 
 
+def _send_before_write(desk: Desk, after: Ticket, path: Path, actor: str, commit: bool,
+                       mail: mailout.Outgoing) -> None:
+    """Send the user's e-mail, inside the lock, once everything the write could be refused
+    for has been checked: a message that went out is a fact the record must then hold, and a
+    message the server did not take (a refusal, exit 2) leaves the desk as it was."""
+    desk.check_before_change(path, actor, commit)
+    problem = records.size_problem(records.render(after))
+    if problem is not None:
+        raise UsageError(f"{after.id} not saved: {problem}; nothing was e-mailed")
+    smtp = desk.config.email.smtp
+    assert smtp is not None  # a message is composed only when a server is configured
+    mailout.send(smtp, mail)
+
+
 def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", from_user: bool = False,
-        commit: bool = True) -> Ticket:
+        commit: bool = True, no_send: bool = False) -> Ticket:
     """Record an interaction. The owner's first work on an assigned ticket starts it; the
-    user's word on a ticket pending on the user resumes it (the wait is over)."""
+    user's word on a ticket pending on the user resumes it (the wait is over).
+
+    An e-mail the desk writes (`kind` email, not from the user) is sent to the reporter when
+    the desk has an SMTP server (`email.smtp`), before it is recorded; `no_send` records only.
+    """
     choice(kind, INTERACTION_KINDS, "kind")
     if from_user and kind == "note":
         raise UsageError("a note is internal; say how the user reached the desk",
                          hint="--kind call, email or chat with --from-user")
+    if no_send and (kind != "email" or from_user):
+        raise UsageError("--no-send is for an e-mail the desk writes to the user (--kind email, without --from-user)",
+                         hint="leave out --no-send: nothing else is ever sent")
     text = free_text(text, "the text")
     if not text:
         raise UsageError("nothing to log: the text is empty")
     entry_kind = f"{kind}-in" if from_user else kind
+    outgoing = kind == "email" and not from_user
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
         more: tuple[tuple[str, str], ...] = ()
@@ -285,7 +316,13 @@ def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", from
             more = (("resume", "resumed: the user replied"),)
         elif ticket.status == "assigned" and actor == ticket.owner:
             updated = dataclasses.replace(ticket, status=lifecycle.next_status("start", ticket.id, ticket.status))
-        return Outcome(updated, text, more_entries=more)
+        recipient, caveat = mailout.sending(desk.config, ticket, no_send) if outgoing else (None, None)
+        if recipient is None:
+            return Outcome(updated, text, more_entries=more, warnings=(caveat,) if caveat else ())
+        mail = mailout.compose(desk.config, ticket, recipient, now, *mailout.reply_text(ticket, text))
+        updated = dataclasses.replace(updated, message_ids=(*ticket.message_ids, mail.message_id))
+        summary = f"{text}\n\n(e-mailed to {recipient}, Message-ID {mail.message_id})"
+        return Outcome(updated, summary, more_entries=more, subject=text, mail=mail)
 
     return update_ticket(desk, ref, "log", actor, commit, change, entry_kind=entry_kind)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from itsm import config as config_mod
-from itsm import facts, lifecycle, rules, timeutil
+from itsm import facts, lifecycle, mailout, rules, timeutil
 from itsm.actions import (
     MAX_FIELD_BYTES,
     Outcome,
@@ -423,13 +423,30 @@ def _resolved_how(kind: str) -> str:
     return f"resolved as {kind}" if kind in ("fulfilled", "rejected") else f"resolved with a {kind}"
 
 
-def notify(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: bool = True) -> Ticket:
-    """The user was told the ticket is resolved (the auto-close period starts now)."""
+def notify(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit: bool = True,
+           no_send: bool = False) -> Ticket:
+    """The user was told the ticket is resolved (the auto-close period starts now).
+
+    With an SMTP server configured (`email.smtp`), telling is an e-mail to the reporter: its
+    resolution and how to answer, the ticket tag in the subject. It is sent before anything
+    is written, and a server that does not take it refuses the command (nothing recorded).
+    `no_send` records only (the user was told another way). A reporter that is no e-mail
+    address is recorded as told, with a warning that nothing was sent."""
     note = free_text(note or "", "the note")
 
     def change(ticket: Ticket, now: str, status: str) -> Outcome:
-        summary = f"told {ticket.reporter or 'the user'} it is resolved" + (f": {note}" if note else "")
-        return Outcome(dataclasses.replace(ticket, status=status, notified=now), summary)
+        recipient, caveat = mailout.sending(desk.config, ticket, no_send)
+        updated = dataclasses.replace(ticket, status=status, notified=now)
+        summary = f"told {ticket.reporter or 'the user'} it is resolved"
+        mail = None
+        if recipient is not None:
+            mail = mailout.compose(desk.config, ticket, recipient, now, *mailout.resolved_text(desk.config, ticket))
+            updated = dataclasses.replace(updated, message_ids=(*ticket.message_ids, mail.message_id))
+            summary += f" by e-mail (Message-ID {mail.message_id})"
+        elif caveat is not None:
+            summary += " (nothing e-mailed: the reporter is not an e-mail address)"
+        summary += f": {note}" if note else ""
+        return Outcome(updated, summary, mail=mail, warnings=(caveat,) if caveat else ())
 
     return update_ticket(desk, ref, "notify", actor, commit, change)
 

@@ -350,6 +350,7 @@ def log(
     text: Annotated[str | None, typer.Argument(help="What was said or done; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
     kind: Annotated[str, typer.Option("--kind", "-k", help="note (internal), or a call, email or chat with the user.", autocompletion=_choices(INTERACTION_KINDS))] = "note",
     from_user: Annotated[bool, typer.Option("--from-user", help="The user reached us (a call, email or chat that came in).")] = False,
+    no_send: Annotated[bool, typer.Option("--no-send", help="With --kind email: record only; send nothing even when itsm.yaml configures email.smtp.")] = False,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
@@ -359,16 +360,19 @@ def log(
 
     A call, email or chat to the user is the desk's response (the response clock stops); a
     note is internal. With --from-user it came from the user: on a ticket pending on the user
-    it resumes work, and after `itsm notify` it stops the ticket closing by silence.
+    it resumes work, and after `itsm notify` it stops the ticket closing by silence. An
+    email to the user is sent to the reporter when itsm.yaml configures email.smtp, before it
+    is recorded (--no-send: record only; docs/channels-mail-out.md).
 
     Example: itsm log inc-7qk "Called Maria: drops started after the router swap" --kind call
     Example: itsm log inc-7qk "Maria: still no audio" --kind email --from-user
+    Example: itsm log inc-7qk "Could you reboot and tell us if it drops again?" --kind email
     """
     the_desk = open_desk(desk)
     body = read_text_arg(text, "text", "# What was said or done?\n") or ""
     ticket = actions.log(
         the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind, from_user=from_user,
-        commit=actions.should_commit(the_desk, no_commit),
+        commit=actions.should_commit(the_desk, no_commit), no_send=no_send,
     )
     report(ticket, as_json)
 

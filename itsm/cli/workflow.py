@@ -59,10 +59,35 @@ resume = _with_note(workflow.resume, """Take a pending ticket back into work; SL
 
     Example: itsm resume inc-7qk --note "user replied: still drops"
     """)
-notify = _with_note(workflow.notify, """Record that the user was told the ticket is resolved.
+NoSendOpt = Annotated[bool, typer.Option(
+    "--no-send", help="Record only; send no e-mail even when itsm.yaml configures email.smtp.")]
 
-    Example: itsm notify inc-7qk --note "mailed Maria"
-    """)
+
+def notify(
+    id: IdArg,
+    note: NoteOpt = None,
+    no_send: NoSendOpt = False,
+    desk: DeskOpt = None,
+    actor: ActorOpt = None,
+    no_commit: NoCommitOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tell the user the ticket is resolved, and record it.
+
+    With email.smtp in itsm.yaml, the reporter gets an e-mail (the resolution, and how to
+    answer; the ticket tag in the subject) before anything is recorded; a server that does
+    not take it is an error and nothing is recorded. Without it, or with --no-send, this
+    only records that the user was told (docs/channels-mail-out.md).
+
+    Example: itsm notify inc-7qk
+    Example: itsm notify inc-7qk --no-send --note "told Maria on the phone"
+    """
+    the_desk = open_desk(desk)
+    ticket = workflow.notify(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
+                             commit=actions.should_commit(the_desk, no_commit), no_send=no_send)
+    report(ticket, as_json)
+
+
 confirm = _with_note(workflow.confirm, """Record that the user agrees the ticket is done.
 
     Example: itsm confirm inc-7qk --note "Maria: works all morning"
