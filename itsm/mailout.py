@@ -13,20 +13,22 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import smtplib
 import socket
-import ssl
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import TYPE_CHECKING
 
 from itsm import timeutil
 from itsm.config import Config, SmtpSettings
 from itsm.errors import UsageError
 from itsm.model import Ticket
 from itsm.store import warn
+
+if TYPE_CHECKING:
+    import ssl
 
 USER_VAR = "ITSM_SMTP_USER"
 PASSWORD_VAR = "ITSM_SMTP_PASSWORD"
@@ -161,6 +163,8 @@ def reply_text(ticket: Ticket, text: str) -> tuple[str, str]:
 def tls_context() -> ssl.SSLContext:
     """The system's trusted CAs, or only $ITSM_SMTP_CAFILE's when set (a private CA). The
     certificate and its host name are always checked: there is no switch to turn that off."""
+    import ssl  # here, not at the top: only a command that sends pays for loading it
+
     cafile = os.environ.get(CAFILE_VAR) or None
     try:
         return ssl.create_default_context(cafile=cafile)
@@ -195,6 +199,9 @@ def send(settings: SmtpSettings, outgoing: Outgoing) -> None:
     `starttls` never goes on without encryption when the server does not offer it, and a
     password is never sent in plain text except to this machine (security `none` on a
     loopback host: a local relay)."""
+    import smtplib  # with ssl, loaded only by a command that sends (every command imports this module)
+    import ssl
+
     host = settings.host.strip("[]")  # an IPv6 literal as itsm.yaml may write it
     where = f"{settings.host}:{settings.port}"
     login = _credentials()
@@ -236,6 +243,9 @@ def send(settings: SmtpSettings, outgoing: Outgoing) -> None:
         raise UsageError(f"the SMTP server {where} refused the message: {_reply(exc.smtp_code, exc.smtp_error)}",
                          hint="nothing was sent; try again later, or pass --no-send to record only") from None
     except smtplib.SMTPServerDisconnected as exc:
+        if isinstance(exc.__context__, TimeoutError):  # smtplib reports a silent server so
+            raise UsageError(f"the SMTP server {where} did not answer within {settings.timeout} s",
+                             hint="check email.smtp.host, port and security in itsm.yaml, and the network") from None
         raise UsageError(f"the SMTP server {where} closed the connection: {exc or 'no reason given'}",
                          hint="check email.smtp.port and security in itsm.yaml (ssl is usually port 465, "
                               "starttls 587)") from None
@@ -251,7 +261,7 @@ def send(settings: SmtpSettings, outgoing: Outgoing) -> None:
                               "starttls 587)") from None
     except TimeoutError:
         raise UsageError(f"the SMTP server {where} did not answer within {settings.timeout} s",
-                         hint="check email.smtp.host and port in itsm.yaml, and the network") from None
+                         hint="check email.smtp.host, port and security in itsm.yaml, and the network") from None
     except socket.gaierror as exc:
         raise UsageError(f"cannot find the SMTP server {settings.host}: {exc.strerror}",
                          hint="check email.smtp.host in itsm.yaml") from None

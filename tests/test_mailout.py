@@ -113,13 +113,14 @@ def server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
     return context
 
 
-def configure(desk: Path, port: int | None, security: str = "none", address: str | None = DESK_ADDRESS) -> None:
+def configure(desk: Path, port: int | None, security: str = "none", address: str | None = DESK_ADDRESS,
+              timeout: int = 10) -> None:
     """Point the desk's itsm.yaml at the test's server (port None: no server) and commit."""
     path = desk / "itsm.yaml"
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     config["email"]["address"] = address
     config["email"]["smtp"] = {"host": "127.0.0.1" if port else None, "port": port or 587,
-                               "security": security, "timeout": 10}
+                               "security": security, "timeout": timeout}
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     commit_all(desk, "configure mail out")
 
@@ -414,6 +415,39 @@ def test_nothing_listening_is_one_line_exit_2(desk: Path, run_itsm: RunItsm) -> 
     assert done.stderr == (f"itsm: error: cannot reach the SMTP server 127.0.0.1:{port}: Connection refused "
                            "(check email.smtp.host and port in itsm.yaml, and that the server runs)\n")
     assert snapshot(desk) == before
+
+
+def test_a_server_that_never_answers_is_one_line_exit_2(desk: Path, run_itsm: RunItsm) -> None:
+    """The connection is taken (the kernel's backlog) but no greeting ever comes."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(5)
+        port = int(silent.getsockname()[1])
+        configure(desk, port, timeout=1)
+        ticket_id = resolved_ticket(run_itsm)
+        before = snapshot(desk)
+        done = run_itsm("notify", ticket_id)
+    assert done.returncode == 2
+    assert done.stderr == (f"itsm: error: the SMTP server 127.0.0.1:{port} did not answer within 1 s "
+                           "(check email.smtp.host, port and security in itsm.yaml, and the network)\n")
+    assert snapshot(desk) == before
+
+
+def test_a_hostile_reporter_gets_nothing(
+        desk: Path, run_itsm: RunItsm, smtp_server: Callable[..., tuple[Inbox, int]]) -> None:
+    """A reporter edited by hand into two lines is no address: nothing is sent to anyone."""
+    inbox, port = smtp_server()
+    configure(desk, port)
+    ticket_id = resolved_ticket(run_itsm)
+    path = next((desk / "tickets").rglob(f"{ticket_id}.md"))
+    text = path.read_text(encoding="utf-8").replace(f"reporter: {MARIA}",
+                                                    f'reporter: "{MARIA}\\r\\nBcc: victim@example.net"', 1)
+    path.write_text(text, encoding="utf-8")
+    commit_all(desk, "a hostile reporter")
+    done = run_itsm("notify", ticket_id)
+    assert done.returncode == 0
+    assert "is not an e-mail address" in done.stderr and "\r" not in done.stderr
+    assert inbox.received == []
 
 
 def test_a_hostile_title_cannot_inject_a_header(
