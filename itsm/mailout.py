@@ -81,7 +81,8 @@ def sending(config: Config, ticket: Ticket, no_send: bool) -> tuple[str | None, 
     return ticket.reporter, None
 
 
-def compose(config: Config, ticket: Ticket, recipient: str, when: str, subject: str, body: str) -> Outgoing:
+def compose(config: Config, ticket: Ticket, recipient: str, when: str, subject: str, body: str,
+            automatic: bool = False) -> Outgoing:
     """The message: From the desk, To the user, the ticket tag in the subject, a fresh
     Message-ID on the desk's domain, and In-Reply-To/References naming the ticket's latest
     recorded Message-ID so the user's mail client threads it with what came before."""
@@ -101,8 +102,10 @@ def compose(config: Config, ticket: Ticket, recipient: str, when: str, subject: 
         message["In-Reply-To"] = earlier[-1]
         kept = earlier if len(earlier) <= MAX_REFERENCES else [earlier[0], *earlier[-(MAX_REFERENCES - 1):]]
         message["References"] = " ".join(kept)
-    # Tells vacation responders and mail loops not to answer a machine's message (RFC 3834).
-    message["Auto-Submitted"] = "auto-generated"
+    if automatic:
+        # A message written from a template, not by a person: vacation responders do not
+        # answer it (RFC 3834), so no out-of-office reply lands on the ticket.
+        message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     return Outgoing(message, recipient, message_id)
 

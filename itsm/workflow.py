@@ -440,7 +440,8 @@ def notify(desk: Desk, ref: str, *, actor: str, note: str | None = None, commit:
         summary = f"told {ticket.reporter or 'the user'} it is resolved"
         mail = None
         if recipient is not None:
-            mail = mailout.compose(desk.config, ticket, recipient, now, *mailout.resolved_text(desk.config, ticket))
+            mail = mailout.compose(desk.config, ticket, recipient, now, *mailout.resolved_text(desk.config, ticket),
+                                   automatic=True)
             updated = dataclasses.replace(updated, message_ids=(*ticket.message_ids, mail.message_id))
             summary += f" by e-mail (Message-ID {mail.message_id})"
         elif caveat is not None:

@@ -167,6 +167,7 @@ def test_notify_sends_one_message_with_the_tag_and_records_its_message_id(
     message_id = message["Message-ID"]
     assert message_id.startswith("<") and message_id.endswith("@example.org>")
     assert message["In-Reply-To"] is None  # the ticket had no mail before this one
+    assert message["Auto-Submitted"] == "auto-generated"  # written from a template: no out-of-office replies
     body = message.get_content()
     assert "Replaced the router firmware (v2.4)" in body
     assert f"keep [{ticket_id}] in the subject" in body
@@ -202,6 +203,7 @@ def test_a_second_message_replies_to_the_first(
     assert reply["In-Reply-To"] == first and reply["References"] == first
     assert reply.get_content().startswith("Did the firmware update help?\nLine two.\n")
     assert reply["To"] == MARIA
+    assert reply["Auto-Submitted"] is None  # a person wrote it: an answer from a responder is fair
     second = reply["Message-ID"]
     assert second != first
     assert front_matter(desk, ticket_id)["message_ids"] == [first, second]
@@ -472,3 +474,31 @@ def test_a_hostile_title_cannot_inject_a_header(
     assert sent.rcpt_tos == (MARIA,)
     assert sent.message["Bcc"] is None and sent.message["X-Evil"] is None
     assert sent.message["Subject"] == f"[{ticket_id}] Resolved: VPN Bcc: victim@example.net X-Evil: 1 end"
+
+
+def test_the_users_answer_threads_back_to_the_ticket(
+        desk: Path, run_itsm: RunItsm, smtp_server: Callable[..., tuple[Inbox, int]]) -> None:
+    """The loop closed: what notify sent, answered by the user's mail client (a new subject,
+    as a user may type, so only In-Reply-To can find it), taken in by `itsm ingest email`,
+    reopens the ticket it came from."""
+    inbox, port = smtp_server()
+    configure(desk, port)
+    ticket_id = resolved_ticket(run_itsm)
+    assert run_itsm("notify", ticket_id).returncode == 0
+    sent = inbox.received[0].message
+    answer = EmailMessage()
+    answer["From"] = f"Maria Lopez <{MARIA}>"
+    answer["To"] = DESK_ADDRESS
+    answer["Subject"] = "still broken"
+    answer["Message-ID"] = "<answer-1@mail.example.org>"
+    answer["In-Reply-To"] = sent["Message-ID"]
+    answer["References"] = sent["Message-ID"]
+    answer.set_content("It dropped again at 10:05.\n")
+
+    taken = run_itsm("ingest", "email", "-", input=answer.as_string())
+
+    assert taken.returncode == 0, taken.stderr
+    matter = front_matter(desk, ticket_id)
+    assert matter["status"] != "resolved"  # email.reply_to_resolved: reopen (the default)
+    assert matter["message_ids"] == [sent["Message-ID"], "<answer-1@mail.example.org>"]
+    assert "It dropped again at 10:05." in run_itsm("show", ticket_id).stdout
