@@ -11,6 +11,7 @@ and the time it started firing.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from itsm.store import Desk, Transaction
 
 __all__ = ["IntakeError", "Taken", "TooLarge", "take_alerts", "take_email"]
 
-ATTACHMENTS = "attachments"  # <desk>/attachments/<ticket ID>/<name>
+ATTACHMENTS = "attachments"  # <desk>/attachments/<ticket ID>/<message>/<name>
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,18 @@ def _reply(desk: Desk, ticket: Ticket, mail: Mail, *, commit: bool, automatic: b
     return Taken(after.id, "reply", f"{after.id}: e-mail from {mail.sender} added to the timeline")
 
 
+def message_folder(mail: Mail) -> str:
+    """The folder of one message's attachments under `attachments/<ID>/`: named by its
+    Message-ID, so two clones taking in two replies with a `screenshot.png` each never add
+    two different files at one path (a conflict the merge driver cannot join), and two
+    clones taking in the same message add the same files."""
+    return hashlib.sha256(mail.message_id.encode("utf-8")).hexdigest()[:12]
+
+
 def _attachment_files(desk: Desk, ticket_id: str, mail: Mail) -> tuple[tuple[tuple[Path, bytes], ...], str]:
     """The files to store for a mail's attachments, and the lines that list them."""
-    folder = desk.root / ATTACHMENTS / ticket_id
+    where = f"{ATTACHMENTS}/{ticket_id}/{message_folder(mail)}"
+    folder = desk.root / where
     taken = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
     files: list[tuple[Path, bytes]] = []
     lines: list[str] = []
@@ -199,7 +209,7 @@ def _attachment_files(desk: Desk, ticket_id: str, mail: Mail) -> tuple[tuple[tup
         name = intake.unique_name(part.name, taken)
         taken.add(name)
         files.append((folder / name, part.data))
-        lines.append(f"- {ATTACHMENTS}/{ticket_id}/{name} ({size})")
+        lines.append(f"- {where}/{name} ({size})")
     for dropped in mail.dropped:
         lines.append(f"- not read: {dropped}")
     return tuple(files), ("Attachments:\n" + "\n".join(lines)) if lines else ""

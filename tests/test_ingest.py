@@ -7,6 +7,7 @@ payloads in the shape its webhook sends (version 4).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mailbox
 import os
@@ -364,20 +365,31 @@ def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(desk: Path) -> None
 # -- attachments ------------------------------------------------------------------------------
 
 
+def stored(desk: Path, ticket_id: str) -> dict[str, bytes]:
+    """The files under attachments/<ID>/, by their path below it."""
+    folder = desk / "attachments" / ticket_id
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def folder_of(message_id: str) -> str:
+    """Each message's attachments have a folder named by its Message-ID (docs/channels.md)."""
+    return hashlib.sha256(message_id.encode()).hexdigest()[:12]
+
+
 def test_attachments_are_stored_beside_the_ticket_and_committed(desk: Path) -> None:
     picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
     record_id = ingest_mail(desk, with_attachment(data=picture))["ticket"]
-    folder = desk / "attachments" / record_id
-    assert sorted(p.name for p in folder.iterdir()) == ["log.pdf", "screenshot.png"]
-    assert (folder / "screenshot.png").read_bytes() == picture
+    where = folder_of("<att@example.org>")
+    assert stored(desk, record_id) == {f"{where}/log.pdf": b"%PDF-1.4 fake", f"{where}/screenshot.png": picture}
     assert git(desk, "status", "--porcelain") == ""
-    assert f"attachments/{record_id}/screenshot.png (1 KB)" in ticket(desk, record_id).description
+    assert f"attachments/{record_id}/{where}/screenshot.png (1 KB)" in ticket(desk, record_id).description
     listed = git(desk, "show", "--name-only", "--format=", "HEAD").split()
-    assert sorted(listed) == sorted([f"attachments/{record_id}/log.pdf", f"attachments/{record_id}/screenshot.png",
+    assert sorted(listed) == sorted([f"attachments/{record_id}/{where}/log.pdf",
+                                     f"attachments/{record_id}/{where}/screenshot.png",
                                      *[str(p.relative_to(desk)) for p in tickets(desk)]])
 
 
-@pytest.mark.parametrize(("given", "stored"), [
+@pytest.mark.parametrize(("given", "name"), [
     ("../../../etc/passwd", "passwd"),
     ("..\\..\\windows\\system.ini", "system.ini"),
     (".bashrc", "bashrc"),
@@ -387,29 +399,58 @@ def test_attachments_are_stored_beside_the_ticket_and_committed(desk: Path) -> N
     ("a" * 300 + ".png", "a" * 116 + ".png"),
     ("", "attachment.png"),
 ], ids=["parent-dirs", "backslashes", "dotfile", "device-name", "control-chars", "unicode", "too-long", "empty"])
-def test_attachment_names_are_sanitised(desk: Path, given: str, stored: str) -> None:
+def test_attachment_names_are_sanitised(desk: Path, given: str, name: str) -> None:
     record_id = ingest_mail(desk, with_attachment(name=given))["ticket"]
-    names = sorted(p.name for p in (desk / "attachments" / record_id).iterdir())
-    assert stored in names
-    assert all(".." not in n and "/" not in n for n in names)
+    files = stored(desk, record_id)
+    assert f"{folder_of('<att@example.org>')}/{name}" in files
+    assert all(".." not in path and path.count("/") == 1 for path in files)
 
 
 def test_a_large_attachment_is_listed_not_stored(desk: Path) -> None:
     set_config(desk, "\nemail:\n  max_attachment: 1KB\n")
     record_id = ingest_mail(desk, with_attachment(data=b"x" * 5000))["ticket"]
-    assert sorted(p.name for p in (desk / "attachments" / record_id).iterdir()) == ["log.pdf"]
+    assert list(stored(desk, record_id)) == [f"{folder_of('<att@example.org>')}/log.pdf"]
     assert "- screenshot.png (4.9 KB): not stored, over the 1 KB limit (email.max_attachment)" in \
         ticket(desk, record_id).description
 
 
-def test_a_reply_with_the_same_attachment_name_keeps_both(desk: Path) -> None:
+def test_two_messages_with_the_same_attachment_name_keep_both(desk: Path) -> None:
     first = ingest_mail(desk, with_attachment())["ticket"]
     again = mail(subject=f"Re: [{first}] Error", body="Another one.", message_id="<m9@example.org>")
     again.add_attachment(b"second", maintype="image", subtype="png", filename="screenshot.png")
     ingest_mail(desk, bytes(again))
-    names = sorted(p.name for p in (desk / "attachments" / first).iterdir())
-    assert names == ["log.pdf", "screenshot-2.png", "screenshot.png"]
-    assert (desk / "attachments" / first / "screenshot-2.png").read_bytes() == b"second"
+    files = stored(desk, first)
+    assert files[f"{folder_of('<m9@example.org>')}/screenshot.png"] == b"second"
+    assert files[f"{folder_of('<att@example.org>')}/screenshot.png"].startswith(b"\x89PNG")
+    assert len(files) == 3
+
+
+def test_attachments_of_two_clones_merge_without_a_conflict(tmp_path: Path) -> None:
+    """Two clones each take in a reply with a `screenshot.png` on one ticket: each message's
+    files have their own folder, so git adds both and the merge driver joins the ticket."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert itsm(tmp_path, "init", str(a)).returncode == 0
+    git(a, "remote", "add", "origin", str(remote))
+    first = ingest_mail(a, with_attachment())["ticket"]
+    git(a, "push", "-q", "-u", "origin", "main")
+    git(tmp_path, "clone", "-q", str(remote), str(b))
+    assert itsm(b, "setup").returncode == 0
+    for clone, mid, data in ((a, "<ra@example.org>", b"from a"), (b, "<rb@example.org>", b"from b")):
+        reply = mail(subject=f"Re: [{first}] Error", body="Here is mine.", message_id=mid)
+        reply.add_attachment(data, maintype="image", subtype="png", filename="screenshot.png")
+        ingest_mail(clone, bytes(reply))
+    assert itsm(a, "sync").returncode == 0
+    synced = itsm(b, "sync")
+    assert synced.returncode == 0, synced.stderr.decode()
+    assert itsm(a, "sync").returncode == 0
+    for clone in (a, b):
+        files = stored(clone, first)
+        assert files[f"{folder_of('<ra@example.org>')}/screenshot.png"] == b"from a"
+        assert files[f"{folder_of('<rb@example.org>')}/screenshot.png"] == b"from b"
+        assert len([e for e in ticket(clone, first).timeline if e.kind == "email-in"]) == 2
+        check_ok(clone)
 
 
 # -- hostile input -----------------------------------------------------------------------------
@@ -453,7 +494,7 @@ def test_deep_nesting_and_many_parts_are_bounded(desk: Path) -> None:
         many.add_attachment(f"part {n}".encode(), maintype="text", subtype="plain", filename=f"p{n}.txt")
     record = ticket(desk, ingest_mail(desk, bytes(many))["ticket"])
     assert "not read: parts after the first 100 (email.max_parts)" in record.description
-    assert len(list((desk / "attachments" / record.id).iterdir())) < 100
+    assert len(stored(desk, record.id)) < 100
     check_ok(desk)
 
 
@@ -469,7 +510,7 @@ def test_a_long_body_is_cut_and_kept_whole_as_an_attachment(desk: Path) -> None:
     body = "\n".join(f"line {n}: " + "log output " * 20 for n in range(3000))  # about 700 KB
     record = ticket(desk, ingest_mail(desk, bytes(mail(body=body)))["ticket"])
     assert "[... cut: the whole text is attached]" in record.description
-    whole = (desk / "attachments" / record.id / "message.txt").read_text(encoding="utf-8")
+    whole = stored(desk, record.id)[f"{folder_of('<m1@example.org>')}/message.txt"].decode("utf-8")
     assert whole.strip() == body.strip()
     check_ok(desk)
 

@@ -54,7 +54,7 @@ def email(
     its ticket's timeline. The same message twice changes nothing.
 
     A reply to a resolved ticket reopens it (or is only logged: email.reply_to_resolved); to
-    a closed one it opens a follow-up ticket. Attachments are kept in attachments/<ID>/.
+    a closed one it opens a follow-up ticket. Attachments are kept in attachments/<ID>/<message>/.
     With --mbox or --maildir, a message that is refused is named and the rest go on (exit 1).
 
     Example: itsm ingest email message.eml   (or, from a mail server: | itsm ingest email -)
