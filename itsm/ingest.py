@@ -15,6 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from itsm import config as config_mod
 from itsm import intake, timeutil, workflow
@@ -23,6 +24,9 @@ from itsm.errors import StateRefusal, UsageError
 from itsm.intake import Alert, IntakeError, Mail, TooLarge
 from itsm.model import OPEN_STATUSES, Ticket, add_entry
 from itsm.store import Desk, Transaction
+
+if TYPE_CHECKING:
+    from itsm.readmodel import ReadModel
 
 __all__ = ["IntakeError", "Taken", "TooLarge", "take_alerts", "take_email"]
 
@@ -60,10 +64,9 @@ def take_email(desk: Desk, raw: bytes, *, commit: bool = True) -> Taken:
     if settings.address and mail.sender == settings.address.lower():
         return Taken("", "ignored", f"{mail.message_id} comes from the desk's own address: not taken in (a mail loop)")
     with desk.lock():
-        known = _tickets_with(desk, "message", mail.message_id)
-        if known:
-            return Taken(known[0].id, "unchanged", f"{mail.message_id} was taken in already, on {known[0].id}")
-        thread = _thread_of(desk, mail)
+        known, thread = _look_up(desk, mail)
+        if known is not None:
+            return Taken(known.id, "unchanged", f"{mail.message_id} was taken in already, on {known.id}")
         if mail.auto_submitted:
             # An out-of-office reply or a bounce (RFC 3834 `Auto-Submitted`, a delivery report):
             # noted on its ticket for the record, but it never opens, reopens or resumes one —
@@ -104,7 +107,27 @@ def _tickets_with(desk: Desk, kind: str, value: str) -> list[Ticket]:
         model.close()
 
 
-def _thread_of(desk: Desk, mail: Mail) -> Ticket | None:
+# References a reply is looked up by (In-Reply-To first, then the newest References): a
+# thread's last few name its ticket; a header naming thousands must not cost thousands.
+MAX_REFERENCES = 20
+
+
+def _look_up(desk: Desk, mail: Mail) -> tuple[Ticket | None, Ticket | None]:
+    """The ticket that has this mail already, and the ticket it answers, from one opening of
+    the read model."""
+    from itsm import readmodel  # SQLite only for what needs it
+
+    model = readmodel.ReadModel.open(desk)
+    try:
+        known = model.tickets_with(readmodel.intake_key("message", mail.message_id))
+        if known:
+            return known[0], None
+        return None, _thread_of(desk, mail, model)
+    finally:
+        model.close()
+
+
+def _thread_of(desk: Desk, mail: Mail, model: ReadModel) -> Ticket | None:
     """The ticket a mail answers: the first ticket ID tagged in its subject, else the
     ticket that took in or sent a message it names in In-Reply-To or References."""
     prefixes = tuple(desk.config.prefixes[t] for t in ("incident", "request"))
@@ -117,8 +140,10 @@ def _thread_of(desk: Desk, mail: Mail) -> Ticket | None:
         except UsageError:
             continue  # a tag naming a file that does not read: treat the mail as new
         return ticket
-    for reference in mail.references:
-        found = _tickets_with(desk, "message", reference)
+    from itsm.readmodel import intake_key
+
+    for reference in mail.references[:MAX_REFERENCES]:
+        found = model.tickets_with(intake_key("message", reference))
         if found:
             return found[-1]
     return None
@@ -130,7 +155,7 @@ _REPLY_PREFIX_RE = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|rif)\s*(\[\d+\])?
 def title_of(mail: Mail) -> str:
     """The ticket title a mail gives: its subject without Re:/Fwd: and ticket tags, else
     its first line of text."""
-    subject = re.sub(r"\[[A-Z]{1,8}-[0-9A-Za-z]{2,20}\]", " ", mail.subject)
+    subject = re.sub(r"\[[A-Za-z]{1,8}-[0-9A-Za-z]{2,20}\]", " ", mail.subject)
     subject = intake.one_line(_REPLY_PREFIX_RE.sub("", intake.one_line(subject)))
     if subject:
         return subject

@@ -94,7 +94,8 @@ class Mail:
         """The record IDs in the subject's brackets (`[INC-7QK3F]`), first first."""
         if not prefixes:
             return ()
-        pattern = re.compile(r"\[\s*((?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9A-Za-z]{2,20})\s*\]")
+        pattern = re.compile(r"\[\s*((?:" + "|".join(map(re.escape, prefixes)) + r")-[0-9A-Za-z]{2,20})\s*\]",
+                             re.IGNORECASE)
         return tuple(m.group(1).upper() for m in pattern.finditer(self.subject))
 
 

@@ -814,3 +814,14 @@ def test_an_automatic_reply_never_reopens_resumes_or_opens_a_ticket(desk: Path, 
     assert ingest_mail(desk, bytes(stray))["action"] == "ignored"
     assert len(tickets(desk)) == 1
     check_ok(desk)
+
+
+def test_a_lowercase_tag_and_a_long_references_header_still_thread(desk: Path) -> None:
+    first = ingest_mail(desk, PLAIN)["ticket"]
+    lower = mail(subject=f"Re: [{first.lower()}] VPN", body="lower case", message_id="<low@example.org>")
+    assert ingest_mail(desk, bytes(lower))["ticket"] == first
+    # A client that lists the whole thread: 2,000 IDs the desk never saw, the newest its own.
+    many = " ".join(f"<old{n}@elsewhere.org>" for n in range(2000)) + " <low@example.org>"
+    chained = mail(subject="Re: no tag", body="long chain", message_id="<chain@example.org>", References=many)
+    assert ingest_mail(desk, bytes(chained))["ticket"] == first
+    assert len(tickets(desk)) == 1
