@@ -18,6 +18,8 @@ ROWS = [
     'itsm new "Bench ticket" -c network/vpn',
     'itsm log <open ticket> "Bench note"',
     'itsm resolve <open incident> --fix "Bench: restarted the service" (a different one each run)',
+    "itsm ingest email <new message> (a different one each run)",
+    "itsm ingest email <reply by In-Reply-To> (found through the read model)",
     "itsm show <5-char prefix>",
     "itsm list --limit 20",
     "itsm list --open",
@@ -42,7 +44,7 @@ ROWS = [
     'baseline: grep -rl "status: new" tickets',
     "baseline: parse every front-matter (python, yaml.CSafeLoader, one process)",
 ]
-IN_PROCESS = {ROWS[16], ROWS[17]}
+IN_PROCESS = {label for label in ROWS if "(in-process" in label}
 ERROR = r"error: exit \d+"
 TIME_CELL = re.compile(rf"[\d,]+(\.\d)?( \([\d,]+(\.\d)?\))?|{ERROR}")
 MEMORY_CELL = re.compile(rf"[\d,]+|{ERROR}")
