@@ -10,9 +10,11 @@ and the time it started firing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +50,24 @@ class Taken:
 # -- e-mail ---------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _locked_leaving_no_cache(desk: Desk) -> Iterator[None]:
+    """The desk lock, for a lookup in the read model and the write it decides. The lookup
+    may build the read model; when the write is then refused (a commit hook, a link on the
+    way, the disk), a model this command made is removed: a refusal leaves no cache."""
+    from itsm import readmodel
+
+    had_model = readmodel.exists(desk)
+    had_folder = desk.cache_dir(create=False) is not None
+    try:
+        with desk.lock():
+            yield
+    except UsageError:
+        if not had_model:
+            readmodel.discard(desk, folder_too=not had_folder)
+        raise
+
+
 def read_limit(desk: Desk) -> int:
     return desk.config.email.max_message
 
@@ -63,7 +83,7 @@ def take_email(desk: Desk, raw: bytes, *, commit: bool = True) -> Taken:
                           hint="the desk answers by e-mail, so it takes in only mail it can answer")
     if settings.address and mail.sender == settings.address.lower():
         return Taken("", "ignored", f"{mail.message_id} comes from the desk's own address: not taken in (a mail loop)")
-    with desk.lock():
+    with _locked_leaving_no_cache(desk):
         known, thread = _look_up(desk, mail)
         if known is not None:
             return Taken(known.id, "unchanged", f"{mail.message_id} was taken in already, on {known.id}")
@@ -267,7 +287,7 @@ def _source(alert: Alert, fmt: str) -> str:
 
 
 def take_alert(desk: Desk, alert: Alert, *, actor: str, commit: bool = True) -> Taken:
-    with desk.lock():
+    with _locked_leaving_no_cache(desk):
         tickets = _tickets_with(desk, "alert", alert.fingerprint)
         current = next((t for t in reversed(tickets) if t.is_open), None) or (tickets[-1] if tickets else None)
         if alert.status == "resolved":

@@ -687,6 +687,26 @@ def _exists(desk: Desk) -> bool:
     return cache is not None and os.path.lexists(cache / FILE)
 
 
+def exists(desk: Desk) -> bool:
+    """Whether the desk has a read model on disk (a command that may yet be refused and finds
+    none can remove the one it made: `discard`)."""
+    return _exists(desk)
+
+
+def discard(desk: Desk, folder_too: bool) -> None:
+    """Remove the read model on disk, and with `folder_too` `.itsm/` if nothing else is in it:
+    what a command refused after it built the model undoes, so a refusal leaves no cache."""
+    with contextlib.suppress(Exception):
+        cache = desk.cache_dir(create=False)
+        if cache is None:
+            return
+        for name in (FILE, f"{FILE}-journal", f"{FILE}-wal", f"{FILE}-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                (cache / name).unlink()
+        if folder_too and {p.name for p in cache.iterdir()} <= {".gitignore"}:
+            shutil.rmtree(cache)
+
+
 def update_after_write(desk: Desk) -> None:
     """After a command wrote records: bring an existing read model up to date (only what
     changed). A desk that never listed has none, and none is built here."""

@@ -54,6 +54,9 @@ ARTICLE = (
     b"## Symptoms\n\nJobs stay in the queue.\n\n## Resolution\n\nRestart the spooler.\n\n"
     b"## Script\n\n1. Open services.msc\n2. Restart Print Spooler\n"
 )
+MAIL = (b"From: Maria Lopez <maria@example.org>\r\nTo: desk@example.org\r\nSubject: Printer jams\r\n"
+        b"Message-ID: <prop-1@example.org>\r\n\r\nThe printer on floor 3 jams.\r\n")
+ALERT = b'{"title": "Disk /var 95% full on web01", "source": "nagios", "dedup_key": "web01-var"}'
 # Each example is one `itsm` process (0.25-0.5 s on two cores; copying and snapshots add
 # about 0.05 s): 18 states x (7 drawn + 1-3 explicit) commands is 156 runs, and with building
 # the states (about 20 s) the file takes 1.5-2 minutes.
@@ -392,10 +395,11 @@ def cache_is_a_file(root: Path, desk: Path, ids: dict[str, str]) -> None:
 
 
 STATES: dict[str, State] = {
-    "clean": State(no_state, focus=("approve", "resolve-request-fix", "problem-link-request")),
+    "clean": State(no_state, focus=("approve", "resolve-request-fix", "problem-link-request", "ingest-email",
+                                      "ingest-email-no-sender", "ingest-email-oversize", "ingest-alert-bad-json")),
     "clean-no-cache": State(no_cache, focus=("log-unknown-id",)),
     "merge-conflict-on-ticket": State(merge_on_ticket, frozen=True, focus=("log-last-month", "autoclose")),
-    "merge-conflict-on-readme": State(merge_on_readme, frozen=True, focus=("log", "new")),
+    "merge-conflict-on-readme": State(merge_on_readme, frozen=True, focus=("log", "new", "ingest-email")),
     "rebase-stopped": State(rebase_stopped, frozen=True, focus=("problem-link",)),
     "cherry-pick-stopped": State(cherry_pick_stopped, frozen=True, focus=("kb-new",)),
     "revert-stopped": State(revert_stopped, frozen=True, focus=("escalate-major",)),
@@ -404,13 +408,14 @@ STATES: dict[str, State] = {
     "worktree-edit": State(worktree_edit, dirty=("in_progress",), focus=("edit-hand-edited", "log")),
     "staged-edit": State(staged_edit, dirty=("assigned",), focus=("categorise", "resolve-with-problem-and-kb")),
     "untracked-ticket": State(untracked_ticket, dirty=("hand",), focus=("log-hand-written", "new")),
-    "broken-config": State(broken_config, frozen=True, focus=("new", "autoclose")),
-    "commit-hook-rejects": State(commit_hook_rejects, rejects_commits=True, focus=("log", "autoclose")),
+    "broken-config": State(broken_config, frozen=True, focus=("new", "autoclose", "ingest-alert")),
+    "commit-hook-rejects": State(commit_hook_rejects, rejects_commits=True, focus=("log", "autoclose", "ingest-email",
+                                                                                  "ingest-alert")),
     "leftover-and-worktree-edit": State(leftover_and_worktree_edit, dirty=("in_progress",),
                                         focus=("problem-new-linked", "log-last-month")),
     "month-linked-out": State(month_linked_out, linked_month=NOW_MONTH,
-                              focus=("new", "log", "log-last-month", "reject")),
-    "cache-linked-out": State(cache_linked_out, focus=("log", "new-related-with-suggestions")),
+                              focus=("new", "log", "log-last-month", "reject", "ingest-email", "ingest-alert")),
+    "cache-linked-out": State(cache_linked_out, focus=("log", "new-related-with-suggestions", "ingest-email")),
     "cache-is-a-file": State(cache_is_a_file, focus=("new-related-with-suggestions", "log-unknown-id")),
 }
 
@@ -558,6 +563,11 @@ COMMANDS: dict[str, Command] = {
     "problem-new-linked": cmd("problem", "new", "VPN drops behind ISP routers", "-c", "network/vpn",
                               "-i", "{in_progress}", "-i", "{pending}", touches=("in_progress", "pending")),
     "problem-new-empty-title": cmd("problem", "new", ""),
+    "ingest-email": cmd("ingest", "email", "-", stdin=MAIL, new_ticket=True),
+    "ingest-email-no-sender": cmd("ingest", "email", "-", stdin=b"Subject: who?\r\n\r\nno sender\r\n", new_ticket=True),
+    "ingest-email-oversize": cmd("ingest", "email", "-", stdin=MAIL + b"x" * (10 * 1024 * 1024), new_ticket=True),
+    "ingest-alert": cmd("ingest", "alert", "-", "--format", "generic", stdin=ALERT, new_ticket=True),
+    "ingest-alert-bad-json": cmd("ingest", "alert", "-", "--format", "generic", stdin=b'{"title": ', new_ticket=True),
     "problem-link": cmd("problem", "link", "{prb}", "{old}", touches=("old",)),
     "problem-link-unknown": cmd("problem", "link", "{prb}", "INC-ZZZZZZ"),
     "problem-link-a-kb-article": cmd("problem", "link", "{prb}", "{kb}"),
