@@ -374,7 +374,7 @@ def test_confirm_after_notify_keeps_the_time_the_user_was_told(desk: Path, run_i
 ALL = ("id,title,type,status,priority,impact,urgency,category,group,level,owner,reporter,channel,major,problem,kb,"
        "related,created,updated,responded,resolved,closed,due_response,due_resolution,resolution_kind,"
        "resolution_summary,resolution_code,notified,confirmed,waiting_on,needed_by,approval,resolved_by,resolutions,"
-       "reopens,reassignments")
+       "reopens,reassignments,message_ids,fingerprint,occurrences")
 
 
 def three_tickets(desk: Path, run_itsm: RunItsm) -> tuple[str, str, str]:
@@ -401,14 +401,14 @@ def test_csv_has_every_column_quoted_and_never_a_formula(desk: Path, run_itsm: R
         "desktop-support", "2", "Bob Stone", "'@maria", "walk-in", "false", "", "", "",
         f"{DAY}09:00:00Z", f"{DAY}09:30:00Z", f"{DAY}09:00:00Z", f"{DAY}09:30:00Z", "",
         f"{DAY}13:00:00Z", "2026-11-29T09:00:00Z", "fix", "'-restart the spooler", "fixed", "", "", "", "", "",
-        "Carla Diaz", "1", "0", "0", "", "",
+        "Carla Diaz", "1", "0", "0", "", "", "0", "", "",
     ]
     # Open, unowned: the response clock is the pressing one, 13:05 - 10:00 = 3h 5m left.
     assert rows[2] == [
         b, "VPN drops", "incident", "new", "P3", "medium", "medium", "network/vpn", "network", "2", "",
         "maria@example.org", "phone", "false", "", "", "", f"{DAY}09:05:00Z", f"{DAY}09:05:00Z", "", "", "",
-        f"{DAY}13:05:00Z", "2026-11-29T09:05:00Z", "", "", "", "", "", "", "", "", "", "0", "0", "0", "",
-        "3h 5m left",
+        f"{DAY}13:05:00Z", "2026-11-29T09:05:00Z", "", "", "", "", "", "", "", "", "", "0", "0", "0", "", "", "0",
+        "", "3h 5m left",
     ]
     assert rows[3][:17] == [c, "Both again", "incident", "new", "P3", "medium", "medium", "", "service-desk", "1", "",
                             "'+49 30 1234", "phone", "false", "", "", f"{a}, {b}"]

@@ -138,13 +138,13 @@ CASES: dict[str, Case] = {
     "config-bad-key-new": Case(
         ("new", "Disk full"),
         lambda d: f"itsm.yaml:{d.config_lines + 1}: unknown key 'frobnicate' (known: ids, default_group, default_channel, groups, categories, "
-                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident) (fix itsm.yaml; `itsm check` lists every fault)",
+                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident, email, alerts, serve) (fix itsm.yaml; `itsm check` lists every fault)",
         bad_config,
     ),
     "config-bad-key-log": Case(
         ("log", "{one}", "hello"),
         lambda d: f"itsm.yaml:{d.config_lines + 1}: unknown key 'frobnicate' (known: ids, default_group, default_channel, groups, categories, "
-                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident) (fix itsm.yaml; `itsm check` lists every fault)",
+                  "priority_matrix, sla, business_hours, autoclose_days, chase, resolution_codes, git, requests, major_incident, email, alerts, serve) (fix itsm.yaml; `itsm check` lists every fault)",
         bad_config,
     ),
 }
