@@ -68,10 +68,6 @@ def _locked_leaving_no_cache(desk: Desk) -> Iterator[None]:
         raise
 
 
-def read_limit(desk: Desk) -> int:
-    return desk.config.email.max_message
-
-
 def take_email(desk: Desk, raw: bytes, *, commit: bool = True) -> Taken:
     """Take one raw RFC 5322 message in: a new ticket, or an entry on the ticket it answers."""
     config_mod.require_valid(desk.config)

@@ -15,11 +15,11 @@ import html.parser
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 from typing import Any
 
 from itsm.errors import UsageError
@@ -88,7 +88,6 @@ class Mail:
     dropped: tuple[str, ...] = ()  # what was not read, in words (too deep, too many parts)
     auto_submitted: bool = False  # an auto-reply or a bounce (RFC 3834)
     whole_text: bytes | None = None  # the full text when `text` was cut
-    recipients: tuple[str, ...] = field(default=())
 
     def tags(self, prefixes: tuple[str, ...]) -> tuple[str, ...]:
         """The record IDs in the subject's brackets (`[INC-7QK3F]`), first first."""
@@ -134,12 +133,11 @@ def parse_mail(raw: bytes, *, max_bytes: int, max_attachment: int, max_parts: in
             or _header(message, "Content-Type").lower().startswith("multipart/report")  # a bounce (RFC 6522)
             or _header(message, "Precedence").strip().lower() in ("auto_reply", "bulk", "junk")
             or any(_header(message, name).strip() for name in ("X-Autoreply", "X-Autorespond")))
-    recipients = tuple(a.lower() for _, a in getaddresses([_header(message, "To"), _header(message, "Cc")]) if a)
     return Mail(
         message_id=message_id, sender=address, sender_name=name, subject=one_line(_header(message, "Subject")),
         text=cut, references=tuple(dict.fromkeys(references)), attachments=tuple(walked.attachments),
         dropped=tuple(walked.dropped), auto_submitted=auto,
-        whole_text=text.encode("utf-8", "replace") if cut != text else None, recipients=recipients,
+        whole_text=text.encode("utf-8", "replace") if cut != text else None,
     )
 
 
