@@ -11,7 +11,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
+
+# The benchmark script itself, at 1,000 tickets.
+pytestmark = pytest.mark.slow
 
 # Every row docs/performance.md describes, in the order the tables give them.
 ROWS = [

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from itsm import candidates
 from itsm.candidates import Group
 from itsm.store import Desk
-from tests.conftest import NOW
+from tests.conftest import NOW, run_cli
 
 VPN = {
     "vpn-disconnecting": ("VPN keeps disconnecting",
@@ -100,11 +100,10 @@ def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
                ITSM_NOW=NOW, ITSM_ACTOR="Alice Moreau")
     root = tmp_path_factory.mktemp("candidates") / "desk"
-    subprocess.run([sys.executable, "-m", "itsm", "init", str(root)], env=env, capture_output=True, check=True)
+    assert run_cli(root.parent, "init", str(root), env=env).returncode == 0
     ids = {}
     for name, (title, description) in {**VPN, **PRINTER, **UNRELATED, **BACKGROUND}.items():
-        done = subprocess.run([sys.executable, "-m", "itsm", "new", title, "-d", description, "-q"], cwd=root,
-                              env=env, capture_output=True, text=True, check=False)
+        done = run_cli(root, "new", title, "-d", description, "-q", env=env)
         assert done.returncode == 0, done.stderr
         ids[name] = done.stdout.strip()
     return root, ids
@@ -271,6 +270,7 @@ def test_a_ticket_about_two_faults_does_not_chain_their_groups() -> None:
     assert found[0].terms[:2] == ("vpn", "drop")
 
 
+@pytest.mark.process
 def test_the_module_does_not_import_whoosh_before_it_is_needed() -> None:
     code = "import sys, itsm.candidates; print('whoosh' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -17,15 +17,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from itsm import timeutil
-from tests.conftest import RunItsm, git, snapshot
+from tests.conftest import FromTemplate, RunItsm, git, snapshot
 
 REPORTER = "Rita User"
 AGENT = "Alice Moreau"
@@ -103,24 +101,6 @@ def chase(run_itsm: RunItsm, when: str, *args: str) -> list[Row]:
     ]
 
 
-_TEMPLATES: dict[str, tuple[Path, dict[str, str]]] = {}
-
-
-def from_template(key: str, desk: Path, factory: pytest.TempPathFactory,
-                  build: Callable[[], dict[str, str]]) -> dict[str, str]:
-    """Build a desk once through the CLI; later tests get a copy (git repository and all)."""
-    if key not in _TEMPLATES:
-        ids = build()
-        template = factory.mktemp(key) / "desk"
-        shutil.copytree(desk, template, symlinks=True)
-        _TEMPLATES[key] = (template, ids)
-        return ids
-    template, ids = _TEMPLATES[key]
-    shutil.rmtree(desk)
-    shutil.copytree(template, desk, symlinks=True)
-    return ids
-
-
 # -- a desk where everything has slipped: breaches, order, whom to chase -----------------------
 
 # Chase at BASE + 3d3m1s: every P3 recorded in the first minutes of BASE has used > 72h.
@@ -154,8 +134,9 @@ def build_breaches(desk: Path, run_itsm: RunItsm) -> dict[str, str]:
 
 
 @pytest.fixture
-def breaches(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return from_template("breaches", desk, tmp_path_factory, lambda: build_breaches(desk, run_itsm))
+def breaches(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> dict[str, str]:
+    ids: dict[str, str] = from_template("breaches", lambda: build_breaches(desk, run_itsm))
+    return ids
 
 
 # (row, left_minutes at LATE): the working time left on the nearest clock, here around the clock.
@@ -495,8 +476,9 @@ def build_consequence(desk: Path, run_itsm: RunItsm) -> dict[str, str]:
 
 
 @pytest.fixture
-def consequence(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return from_template("consequence", desk, tmp_path_factory, lambda: build_consequence(desk, run_itsm))
+def consequence(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> dict[str, str]:
+    ids: dict[str, str] = from_template("consequence", lambda: build_consequence(desk, run_itsm))
+    return ids
 
 
 NILS = MANAGER_NET

@@ -4,14 +4,13 @@ a clean desk exits 0. Broken records are written by hand from a good one made by
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunItsm, commit_all, git
+from tests.conftest import FromTemplate, RunItsm, commit_all, git
 
 MONTH = "2026-11"
 PRB = "PRB-2M9XD0"
@@ -65,23 +64,16 @@ def problem_text(incidents: list[str]) -> str:
     )
 
 
-_TEMPLATE: list[tuple[Path, str]] = []
-
-
 @pytest.fixture
-def good(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> Good:
+def good(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> Good:
     """One good ticket made by `itsm new`: built once, then the desk (git and all) is copied per test."""
-    if _TEMPLATE:
-        template, ticket_id = _TEMPLATE[0]
-        shutil.rmtree(desk)
-        shutil.copytree(template, desk, symlinks=True)
-    else:
+
+    def build() -> str:
         done = run_itsm("new", "Mail slow", "-c", "email/mailbox")
         assert done.returncode == 0, done.stderr
-        ticket_id = done.stdout.strip()
-        template = tmp_path_factory.mktemp("good") / "desk"
-        shutil.copytree(desk, template, symlinks=True)
-        _TEMPLATE.append((template, ticket_id))
+        return done.stdout.strip()
+
+    ticket_id: str = from_template("good", build)
     path = desk / "tickets" / MONTH / f"{ticket_id}.md"
     # The canonical layout these tests count lines in.
     assert [line_of(path, k) for k in ("id", "title", "status", "priority", "category", "owner", "problem", "created")] \

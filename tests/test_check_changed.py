@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunItsm, commit_all, git, snapshot
+from tests.conftest import FromTemplate, RunItsm, commit_all, git, snapshot
 
 MONTH = "2026-11"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -57,34 +57,25 @@ def line_of(path: Path, key: str) -> int:
     return next(i for i, line in enumerate(path.read_text().split("\n"), start=1) if line.startswith(f"{key}:"))
 
 
-_TEMPLATE: list[tuple[Path, tuple[str, ...]]] = []
-
-
 @pytest.fixture
-def linked(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> Desk:
-    if _TEMPLATE:
-        template, made = _TEMPLATE[0]
-        shutil.rmtree(desk)
-        shutil.copytree(template, desk, symlinks=True)
-        return Desk(desk, *made)
-
+def linked(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> Desk:
     def made(*args: str) -> str:
         done = run_itsm(*args)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().split()[0]
 
-    kb = made("kb", "new", "Mailbox quota full", "-c", "email/mailbox", "-b", "## Resolution\n\nRaise the quota.")
-    t1 = made("new", "Mail slow", "-c", "email/mailbox", "-q")
-    t2 = made("new", "Mail slow again", "-c", "email/mailbox", "--related", t1, "-q")
-    t3 = made("new", "Mailbox full", "-c", "email/mailbox", "-q")
-    prb = made("problem", "new", "Quota fills up", "-c", "email/mailbox", "-i", t1)
-    assert run_itsm("resolve", t3, "--workaround", "Raised the quota", "--kb", kb).returncode == 0
-    git(desk, "tag", "base")
-    assert run_itsm("check").returncode == 0
-    template = tmp_path_factory.mktemp("linked") / "desk"
-    shutil.copytree(desk, template, symlinks=True)
-    _TEMPLATE.append((template, (t1, t2, t3, prb, kb)))
-    return Desk(desk, t1, t2, t3, prb, kb)
+    def build() -> tuple[str, ...]:
+        kb = made("kb", "new", "Mailbox quota full", "-c", "email/mailbox", "-b", "## Resolution\n\nRaise the quota.")
+        t1 = made("new", "Mail slow", "-c", "email/mailbox", "-q")
+        t2 = made("new", "Mail slow again", "-c", "email/mailbox", "--related", t1, "-q")
+        t3 = made("new", "Mailbox full", "-c", "email/mailbox", "-q")
+        prb = made("problem", "new", "Quota fills up", "-c", "email/mailbox", "-i", t1)
+        assert run_itsm("resolve", t3, "--workaround", "Raised the quota", "--kb", kb).returncode == 0
+        git(desk, "tag", "base")
+        assert run_itsm("check").returncode == 0
+        return (t1, t2, t3, prb, kb)
+
+    return Desk(desk, *from_template("linked", build))
 
 
 def check(run_itsm: RunItsm, *args: str) -> tuple[int, list[str], str]:

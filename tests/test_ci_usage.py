@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import NOW, REPO, commit_all, git
+from tests.conftest import NOW, REPO, commit_all, git, itsm
 
 DOC = REPO / "docs" / "ci.md"
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
@@ -90,11 +90,6 @@ def pre_commit(root: Path, home: Path, *args: str, env: dict[str, str] | None = 
     return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=root, capture_output=True, text=True,
                           env={**os.environ, "PRE_COMMIT_HOME": str(home), **(env or {})},
                           check=False)
-
-
-def itsm(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "itsm", *args], cwd=root, capture_output=True, text=True,
-                          input="", env={**os.environ, **(env or {})}, check=False)
 
 
 def new_ticket(root: Path, title: str, at: str = NOW) -> Path:

@@ -5,41 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from itsm.cli.tickets import LIST_COLUMNS
-from tests.conftest import NOW, RunItsm, git, snapshot
+from tests.conftest import NOW, FromTemplate, RunItsm, git, snapshot
 
 ID_RE = re.compile(r"^INC-[0-9ABCDEFGHJKMNPQRSTVWXYZ]{6}$")
 MONTH = "2026-11"
 NOT_IN_GIT = "itsm: warning: the desk is not in a git repository: changes are not committed (run `git init`)\n"
 T = TypeVar("T")
-_TEMPLATES: dict[str, tuple[Path, Any]] = {}
-
-
-def from_template(key: str, desk: Path, factory: pytest.TempPathFactory, build: Callable[[], T]) -> T:
-    """Build a desk once through the real CLI; later tests get a copy (git repository and all)."""
-    if key in _TEMPLATES:
-        template, value = _TEMPLATES[key]
-        shutil.rmtree(desk)
-        shutil.copytree(template, desk, symlinks=True)
-        result: T = value
-        return result
-    built = build()
-    template = factory.mktemp(key) / "desk"
-    shutil.copytree(desk, template, symlinks=True)
-    _TEMPLATES[key] = (template, built)
-    return built
-
-
 # -- helpers ------------------------------------------------------------------------------
 
 
@@ -336,9 +316,10 @@ def test_show_accepts_a_unique_lower_case_prefix(desk: Path, run_itsm: RunItsm) 
 
 
 @pytest.fixture
-def five(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def five(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> dict[str, str]:
     """Five tickets covering every filter; created one minute apart."""
-    return from_template("five", desk, tmp_path_factory, lambda: _build_five(desk, run_itsm))
+    ids: dict[str, str] = from_template("five", lambda: _build_five(desk, run_itsm))
+    return ids
 
 
 def _build_five(desk: Path, run_itsm: RunItsm) -> dict[str, str]:

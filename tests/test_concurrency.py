@@ -14,6 +14,9 @@ import pytest
 
 from tests.conftest import RunItsm, git
 
+# Processes and their locks are what these tests are about: every `itsm` is a real process.
+pytestmark = [pytest.mark.process, pytest.mark.slow]
+
 MONTH = "2026-11"
 
 

@@ -5,12 +5,9 @@ tickets, and tickets written by hand."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ import pytest
 import yaml
 
 from itsm import actions
-from tests.conftest import REPO, git
+from tests.conftest import REPO, Templates, git, itsm, itsm_many
 
 MONTH = "2026-11"
 TARGET = "INC-DGN001"
@@ -43,7 +40,6 @@ ONE_LINE_ERROR = re.compile(r"itsm: error: [^\n]+\n")
 KNOWN_LINE = re.compile(r"^ *(\d+)\. (\S+)  (.+)  \((.+); score (\d+\.\d)\)$")
 DUPLICATE_LINE = re.compile(r"^    (\S+)  (.+)  \[(\w+)\]$")
 LOOKS_LIKE_LINE = re.compile(r"^  ([A-Z]+-[0-9A-Z]{6})  (.+)  -- (.*)$")
-_TEMPLATES: dict[str, Path] = {}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -62,38 +58,13 @@ def ticket_md(ticket_id: str, title: str, description: str, *, status: str = "ne
     ])
 
 
-def itsm(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "itsm", *args], cwd=root, input="", capture_output=True, text=True,
-        env=dict(os.environ), check=False,
-    )
-
-
-def itsm_many(root: Path, commands: Iterable[Sequence[str]]) -> list[subprocess.CompletedProcess[str]]:
-    """Independent commands started together, results in order."""
-    started = [
-        (list(args), subprocess.Popen(
-            [sys.executable, "-m", "itsm", *args], cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=dict(os.environ),
-        ))
-        for args in commands
-    ]
-    done = []
-    for args, process in started:
-        out, err = process.communicate(timeout=120)
-        done.append(subprocess.CompletedProcess(args, process.returncode, out, err))
-    return done
-
 
 def front_matter(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
     return data
 
 
-def _template(factory: pytest.TempPathFactory) -> Path:
-    if "diagnose" in _TEMPLATES:
-        return _TEMPLATES["diagnose"]
-    root = factory.mktemp("diagnose-template") / "desk"
+def _build_small_desk(root: Path) -> None:
     actions.init(root)
     for folder in ("kb", "problems"):
         for path in (REPO / folder).glob("*.md"):
@@ -117,14 +88,12 @@ def _template(factory: pytest.TempPathFactory) -> Path:
     git(root, "commit", "-q", "-m", "the diagnose desk")
     done = itsm(root, "reindex")
     assert done.returncode == 0, done.stderr
-    _TEMPLATES["diagnose"] = root
-    return root
 
 
 @pytest.fixture
-def small_desk(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_desk(tmp_path: Path, templates: Templates) -> Path:
     root = tmp_path / "desk"
-    shutil.copytree(_template(tmp_path_factory), root, symlinks=True)
+    templates.copy("diagnose", root, _build_small_desk)
     return root
 
 

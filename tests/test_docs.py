@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import typer.main
 
 from itsm.cli import app
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 
 def _commands() -> list[str]:
@@ -36,9 +33,7 @@ def test_the_command_set() -> None:
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_command_has_help_with_an_example(name: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "itsm", *name.split(), "--help"], capture_output=True, text=True, check=False
-    )
+    done = run_cli(REPO, *name.split(), "--help")
     assert done.returncode == 0, done.stderr
     assert "Example:" in done.stdout
     # `init` makes a desk; git runs `merge-driver` on three files and a path, in the repository.
@@ -61,6 +56,6 @@ def test_readme_commands_match_ci() -> None:
 
 @pytest.mark.parametrize("args", [(), ("problem",), ("kb",)])
 def test_a_command_group_without_arguments_prints_its_help(args: tuple[str, ...]) -> None:
-    done = subprocess.run([sys.executable, "-m", "itsm", *args], capture_output=True, text=True, check=False)
+    done = run_cli(REPO, *args)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(f"Usage: itsm{''.join(' ' + a for a in args)} [OPTIONS] COMMAND [ARGS]...\n")

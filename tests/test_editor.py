@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunItsm
+
+# $EDITOR on a real terminal (a pseudo-terminal): only a process has one.
+pytestmark = pytest.mark.process
 
 
 def editor_script(tmp_path: Path, text: str) -> str:

@@ -51,6 +51,9 @@ from itsm.model import Article, Entry, Problem, Record, Ticket
 from itsm.render import for_terminal
 from tests.conftest import NOW, commit_all
 
+# Hostile desks, each command a real process with a timeout (a hang is a finding).
+pytestmark = pytest.mark.slow
+
 SEED = 20261126
 DESKS = 6
 FILES_PER_DESK = 330  # random files; each desk also gets fixed ones (caps, non-files, valid) and variants

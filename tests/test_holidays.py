@@ -210,6 +210,7 @@ def test_the_plain_list_is_read_as_ever(tmp_path: Path) -> None:
 # -- the cache --------------------------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_a_warm_command_never_imports_the_package(desk: Path, run_itsm: RunItsm) -> None:
     configure(desk, BERLIN)
     ticket_id = new_p2(run_itsm)
@@ -233,6 +234,7 @@ def test_a_warm_command_never_imports_the_package(desk: Path, run_itsm: RunItsm)
     assert git(desk, "status", "--porcelain", "--ignored", ".itsm") == "!! .itsm/\n"
 
 
+@pytest.mark.process
 def test_the_plain_list_never_imports_the_package(desk: Path, run_itsm: RunItsm) -> None:
     configure(desk, HOURS + "  holidays: ['2026-04-03', '2026-04-06']\n")
     new_p2(run_itsm)
@@ -311,6 +313,7 @@ def test_a_missing_cache_folder_is_made_again(desk: Path, run_itsm: RunItsm) -> 
     assert (desk / ".itsm" / ".gitignore").read_text() == "*\n"
 
 
+@pytest.mark.process
 @needs_unshare
 @pytest.mark.parametrize("read_only", [".itsm", "the desk without .itsm"])
 def test_a_read_only_cache_folder_still_counts(desk: Path, run_itsm: RunItsm, read_only: str) -> None:
@@ -405,6 +408,7 @@ def test_closures_and_extra_dates_are_closed_days(tmp_path: Path) -> None:
                         "2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31"]
 
 
+@pytest.mark.process
 def test_without_the_package_the_fix_is_named(tmp_path: Path, desk: Path, run_itsm: RunItsm) -> None:
     """A Python where `import holidays` fails, as where it is not installed: a module that
     raises ImportError put first on the path."""

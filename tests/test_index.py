@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,13 @@ import yaml
 
 from itsm import actions
 from itsm.index import VERSION
-from tests.conftest import REPO, RunItsm, git
+from tests.conftest import REPO, RunItsm, Templates, git, itsm, itsm_many
 
 MONTH = "2026-11"
 META = Path(".itsm") / "index" / "itsm-index.json"
 ONE_LINE_ERROR = re.compile(r"itsm: error: [^\n]+\n")
 ONE_LINE_WARNING = re.compile(r"itsm: warning: [^\n]+\n")
 RESULT_LINE = re.compile(r"^(\S+) +(ticket|problem|kb) +(\S+) +(-?\d+\.\d\d)  (.+)$")
-_TEMPLATES: dict[str, Path] = {}
-_SHARED: dict[str, Path] = {}
 
 
 # -- records written by hand ------------------------------------------------------------------
@@ -117,28 +115,6 @@ PROBLEM_WORKAROUND = "Swap in a pangolin spare pack from the cage."
 # -- running itsm -----------------------------------------------------------------------------
 
 
-def itsm(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "itsm", *args], cwd=root, input="", capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, check=False,
-    )
-
-
-def itsm_many(root: Path, commands: Iterable[Sequence[str]]) -> list[subprocess.CompletedProcess[str]]:
-    """Independent commands started together (the machine has cores to spare), results in order."""
-    started = [
-        (list(args), subprocess.Popen(
-            [sys.executable, "-m", "itsm", *args], cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=dict(os.environ),
-        ))
-        for args in commands
-    ]
-    done = []
-    for args, process in started:
-        out, err = process.communicate(timeout=120)
-        done.append(subprocess.CompletedProcess(args, process.returncode, out, err))
-    return done
-
 
 def search_json(root: Path, *args: str) -> list[dict[str, Any]]:
     done = itsm(root, "search", *args, "--json")
@@ -193,12 +169,9 @@ def assert_no_crash(done: subprocess.CompletedProcess[str]) -> None:
 # -- desks ------------------------------------------------------------------------------------
 
 
-def _search_template(factory: pytest.TempPathFactory) -> Path:
+def _build_search_desk(root: Path) -> None:
     """The search desk, built once through `itsm init`, git and `itsm reindex`: the sample
     desk's KB articles and problems plus the tickets and problem above, written by hand."""
-    if "search" in _TEMPLATES:
-        return _TEMPLATES["search"]
-    root = factory.mktemp("search-template") / "desk"
     actions.init(root)
     for folder in ("kb", "problems"):
         for path in (REPO / folder).glob("*.md"):
@@ -215,26 +188,20 @@ def _search_template(factory: pytest.TempPathFactory) -> Path:
     git(root, "commit", "-q", "-m", "the search desk: sample KB and problems, tickets by hand")
     done = itsm(root, "reindex")
     assert done.returncode == 0, done.stderr
-    _TEMPLATES["search"] = root
-    return root
 
 
 @pytest.fixture
-def search_desk(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def search_desk(tmp_path: Path, templates: Templates) -> Path:
     """A fresh copy of the search desk (committed, index built), git repository and all."""
     root = tmp_path / "desk"
-    shutil.copytree(_search_template(tmp_path_factory), root, symlinks=True)
+    templates.copy("search", root, _build_search_desk)
     return root
 
 
 @pytest.fixture
-def shared_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shared_desk(templates: Templates) -> Path:
     """One copy of the search desk shared by the tests that only search (and never write)."""
-    if "search" not in _SHARED:
-        shared = tmp_path_factory.mktemp("search-shared") / "desk"
-        shutil.copytree(_search_template(tmp_path_factory), shared, symlinks=True)
-        _SHARED["search"] = shared
-    return _SHARED["search"]
+    return templates.shared("search", _build_search_desk)
 
 
 # -- the cache lives in .itsm/ and git never sees it ----------------------------------------------
@@ -727,6 +694,7 @@ def _loads(lines: list[str], package: str) -> bool:
     return any(re.search(rf"\|\s+{package}(\.|$)", line) for line in lines)
 
 
+@pytest.mark.process
 def test_whoosh_and_tabulate_are_imported_only_by_commands_that_need_them(shared_desk: Path) -> None:
     """Start-up is the floor of every command (issue 10): whoosh costs ~100 ms, tabulate
     (with wcwidth) some 30; a command that does not search or draw a table never pays it."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mailbox
-import os
 import re
 import subprocess
 import sys
@@ -24,14 +23,13 @@ import yaml
 
 from itsm import records
 from itsm.model import Ticket
-from tests.conftest import git, snapshot
+from tests.conftest import git, readme_block, run_cli, run_shell, snapshot
 
 DESK_ADDRESS = "servicedesk@example.org"
 
 
 def itsm(desk: Path, *args: str, data: bytes = b"", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "itsm", *args], cwd=desk, input=data, capture_output=True,
-                          env={**os.environ, **(env or {})}, check=False)
+    return run_cli(desk, *args, input=data, env=env, text=False)
 
 
 def ingest_mail(desk: Path, raw: bytes, *args: str, env: dict[str, str] | None = None) -> dict[str, str]:
@@ -515,6 +513,7 @@ def test_a_long_body_is_cut_and_kept_whole_as_an_attachment(desk: Path) -> None:
     check_ok(desk)
 
 
+@pytest.mark.process
 def test_the_same_message_at_once_from_many_processes_makes_one_ticket(desk: Path) -> None:
     processes = [subprocess.Popen([sys.executable, "-m", "itsm", "ingest", "email", "-"], cwd=desk,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -776,14 +775,9 @@ def test_sysexits_tell_a_mail_server_to_bounce_or_to_retry(desk: Path) -> None:
     assert ingest_mail(desk, PLAIN)["action"] == "new"  # the retry lands
 
 
+@pytest.mark.process
 def test_the_readme_block_for_mail_and_monitoring_runs_as_written(tmp_path: Path) -> None:
-    from tests.conftest import REPO
-
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("\n## Mail and monitoring in\n", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL, check=False)
+    done = run_shell(readme_block("Mail and monitoring in"), tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith("itsm ingest:")]
     assert len(lines) == 4

@@ -7,9 +7,7 @@ copied per test; `desk` below overrides conftest's empty desk for that.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -20,7 +18,7 @@ import pytest
 
 from itsm import actions, check
 from itsm.store import Desk
-from tests.conftest import NOW, RunItsm, git, snapshot
+from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 LATER = "2026-11-27T14:30:00Z"
 KB_RE = re.compile(r"^KB-[0-9ABCDEFGHJKMNPQRSTVWXYZ]{6}$")
@@ -142,39 +140,38 @@ def build(run_itsm: RunItsm) -> Built:
     )
 
 
-_TEMPLATE: list[tuple[Path, Built]] = []
-
-
 def runner(root: Path) -> RunItsm:
-    """The same real `itsm` process as conftest's `run_itsm`, in the template's folder."""
+    """conftest's `run_itsm`, in the template's folder."""
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "itsm", *args], cwd=cwd or root, input=input or "", capture_output=True,
-            text=True, env={**os.environ, **(env or {})}, check=False,
-        )
+        return run_cli(cwd or root, *args, input=input, env=env)
 
     return run
 
 
+def _built(root: Path) -> Built:
+    actions.init(root)
+    built = build(runner(root))
+    assert_clean(root)
+    return built
+
+
 @pytest.fixture
-def desk(pinned_env: None, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Overrides conftest's empty desk: a copy of the desk above, built once through the CLI."""
-    if not _TEMPLATE:
-        root = tmp_path_factory.mktemp("kb") / "desk"
-        actions.init(root)
-        built = build(runner(root))
-        assert_clean(root)
-        _TEMPLATE.append((root, built))
+def built_desk(pinned_env: None, tmp_path: Path, templates: Templates) -> tuple[Path, Built]:
     copy = tmp_path / "desk"
-    shutil.copytree(_TEMPLATE[0][0], copy, symlinks=True)
-    return copy
+    return copy, templates.copy("kb", copy, _built)
 
 
 @pytest.fixture
-def b(desk: Path) -> Built:
-    return _TEMPLATE[0][1]
+def desk(built_desk: tuple[Path, Built]) -> Path:
+    """Overrides conftest's empty desk: a copy of the desk above, built once through the CLI."""
+    return built_desk[0]
+
+
+@pytest.fixture
+def b(built_desk: tuple[Path, Built]) -> Built:
+    return built_desk[1]
 
 
 # -- new ----------------------------------------------------------------------------------

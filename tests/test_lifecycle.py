@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from itsm.check import check_desk
 from itsm.lifecycle import SAID_AS, TRANSITIONS
 from itsm.model import STATUSES
 from itsm.store import Desk
-from tests.conftest import NOW, RunItsm, git, snapshot
+from tests.conftest import NOW, FromTemplate, RunItsm, git, snapshot
 
 MONTH = "2026-11"
 ACTOR = "Alice Moreau"  # $ITSM_ACTOR in every test (conftest)
@@ -41,25 +40,10 @@ ENTRY_RE = re.compile(
     r"^### (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) · ([a-z][a-z0-9_-]*) · (.+?) <!-- [0-9A-Z]{8} -->$", re.MULTILINE
 )
 T = TypeVar("T")
-_TEMPLATES: dict[str, tuple[Path, Any]] = {}
 
 
 # -- helpers ------------------------------------------------------------------------------
 
-
-def from_template(key: str, desk: Path, factory: pytest.TempPathFactory, build: Callable[[], T]) -> T:
-    """Build a desk once through the real CLI; later tests get a copy (git repository and all)."""
-    if key in _TEMPLATES:
-        template, value = _TEMPLATES[key]
-        shutil.rmtree(desk)
-        shutil.copytree(template, desk, symlinks=True)
-        result: T = value
-        return result
-    built = build()
-    template = factory.mktemp(key) / "desk"
-    shutil.copytree(desk, template, symlinks=True)
-    _TEMPLATES[key] = (template, built)
-    return built
 
 
 def at(moment: str) -> dict[str, str]:
@@ -290,8 +274,8 @@ def build_states(root: Path, run_itsm: RunItsm) -> dict[str, str]:
 
 
 @pytest.fixture
-def states(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> States:
-    ids = from_template("states", desk, tmp_path_factory, lambda: build_states(desk, run_itsm))
+def states(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> States:
+    ids = from_template("states", lambda: build_states(desk, run_itsm))
     assert git(desk, "status", "--porcelain") == ""
     return States(desk, ids)
 
@@ -462,8 +446,8 @@ def build_resolved(run_itsm: RunItsm) -> dict[str, str]:
 
 
 @pytest.fixture
-def resolved(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> Resolved:
-    return Resolved(desk, from_template("resolved", desk, tmp_path_factory, lambda: build_resolved(run_itsm)))
+def resolved(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> Resolved:
+    return Resolved(desk, from_template("resolved", lambda: build_resolved(run_itsm)))
 
 
 def test_close_refused_until_the_ticket_is_categorised(resolved: Resolved, run_itsm: RunItsm) -> None:

@@ -17,14 +17,12 @@ import pytest
 
 from itsm import records
 from itsm.model import Problem, Ticket
-from tests.conftest import git, snapshot
+from tests.conftest import git, readme_block, run_cli, run_shell, snapshot
 
 
 def itsm(where: Path, *args: str, at: str = "2026-11-26T09:00:00Z", actor: str = "Alice Moreau",
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "itsm", *args], cwd=where, capture_output=True, text=True,
-                          env={**os.environ, "ITSM_NOW": at, "ITSM_ACTOR": actor, **(env or {})},
-                          stdin=subprocess.DEVNULL, check=False)
+    return run_cli(where, *args, env={"ITSM_NOW": at, "ITSM_ACTOR": actor, **(env or {})})
 
 
 def ok(where: Path, *args: str, **kwargs: str) -> str:
@@ -349,14 +347,9 @@ def test_sync_without_a_remote_says_how_to_add_one(desk: Path) -> None:
                            "(add the team's repository: git remote add origin URL)\n")
 
 
+@pytest.mark.process
 def test_the_readme_block_for_several_clones_runs_as_written(tmp_path: Path) -> None:
-    from tests.conftest import REPO
-
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("\n## A team on several clones\n", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL, check=False)
+    done = run_shell(readme_block("A team on several clones"), tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Called: paper tray 2 only" in done.stdout and "Ordered a new roller" in done.stdout
     ann, bob = tmp_path / "desk-ann", tmp_path / "desk-bob"
@@ -526,8 +519,7 @@ def test_mail_and_alerts_taken_in_on_two_clones_merge_with_nothing_lost(team: tu
 
     def take(where: Path, kind: str, data: bytes, at: str) -> None:
         args = ["ingest", "email", "-"] if kind == "email" else ["ingest", "alert", "-", "--format", "generic"]
-        done = subprocess.run([sys.executable, "-m", "itsm", *args], cwd=where, input=data, capture_output=True,
-                              env={**os.environ, "ITSM_NOW": at}, check=False)
+        done = run_cli(where, *args, input=data, env={"ITSM_NOW": at}, text=False)
         assert done.returncode == 0, done.stderr
 
     take(a, "email", _mail("<m1@example.org>", "VPN drops", "It drops."), "2026-11-26T09:00:00Z")

@@ -11,11 +11,8 @@ end of this file): a process per check would double the file's runtime.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +22,7 @@ from itsm import actions, check, records
 from itsm.lifecycle import PROBLEM_TRANSITIONS
 from itsm.model import Article, Problem, Ticket
 from itsm.store import Desk
-from tests.conftest import NOW, RunItsm, git, snapshot
+from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 MONTH = "2026-11"
 LATER = "2026-11-27T14:30:00Z"
@@ -172,44 +169,43 @@ def build(run_itsm: RunItsm) -> Built:
     return Built(fresh, assigned, resolved, closed, linked, wifi1, wifi2, problems)
 
 
-_TEMPLATE: list[tuple[Path, Built]] = []
-
-
 def runner(root: Path) -> RunItsm:
-    """The same real `itsm` process as conftest's `run_itsm`, in the template's folder."""
+    """conftest's `run_itsm`, in the template's folder."""
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "itsm", *args], cwd=cwd or root, input=input or "", capture_output=True,
-            text=True, env={**os.environ, **(env or {})}, check=False,
-        )
+        return run_cli(cwd or root, *args, input=input, env=env)
 
     return run
 
 
+def _built(root: Path) -> Built:
+    actions.init(root)
+    built = build(runner(root))
+    for state, problem_id in built.problems.items():
+        assert read_problem(root, problem_id).status == state
+    statuses = [read_ticket(root, t).status for t in (built.new, built.assigned, built.resolved, built.closed)]
+    assert statuses == ["new", "assigned", "resolved", "closed"]
+    assert_clean(root)
+    return built
+
+
 @pytest.fixture
-def desk(pinned_env: None, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_desk(pinned_env: None, tmp_path: Path, templates: Templates) -> tuple[Path, Built]:
+    copy = tmp_path / "desk"
+    return copy, templates.copy("problems", copy, _built)
+
+
+@pytest.fixture
+def desk(built_desk: tuple[Path, Built]) -> Path:
     """Overrides conftest's empty desk: a copy (git repository and all) of the desk above, built
     once through the CLI with the same pinned clock and identity."""
-    if not _TEMPLATE:
-        root = tmp_path_factory.mktemp("problems") / "desk"
-        actions.init(root)
-        built = build(runner(root))
-        for state, problem_id in built.problems.items():
-            assert read_problem(root, problem_id).status == state
-        statuses = [read_ticket(root, t).status for t in (built.new, built.assigned, built.resolved, built.closed)]
-        assert statuses == ["new", "assigned", "resolved", "closed"]
-        assert_clean(root)
-        _TEMPLATE.append((root, built))
-    copy = tmp_path / "desk"
-    shutil.copytree(_TEMPLATE[0][0], copy, symlinks=True)
-    return copy
+    return built_desk[0]
 
 
 @pytest.fixture
-def b(desk: Path) -> Built:
-    return _TEMPLATE[0][1]
+def b(built_desk: tuple[Path, Built]) -> Built:
+    return built_desk[1]
 
 
 # -- new ----------------------------------------------------------------------------------

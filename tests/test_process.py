@@ -9,7 +9,6 @@ The story is played once per session; each test reads a copy of the desk it left
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from itsm.check import check_desk
 from itsm.store import Desk
-from tests.conftest import RunItsm, git
+from tests.conftest import FromTemplate, RunItsm, git
 
 TITLE = "VPN drops every few minutes"
 REPORTER = "Maria Lopez"
@@ -219,19 +218,9 @@ def play(root: Path, run_itsm: RunItsm) -> Played:
     return played
 
 
-_PLAYED: list[tuple[Path, Played]] = []
-
-
 @pytest.fixture
-def story(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> Played:
-    if not _PLAYED:
-        played = play(desk, run_itsm)
-        template = tmp_path_factory.mktemp("story") / "desk"
-        shutil.copytree(desk, template, symlinks=True)
-        _PLAYED.append((template, played))
-    template, played = _PLAYED[0]
-    shutil.rmtree(desk)
-    shutil.copytree(template, desk, symlinks=True)
+def story(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> Played:
+    played: Played = from_template("story", lambda: play(desk, run_itsm))
     played.root = desk
     return played
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+import pytest
+
+from tests.conftest import readme_block, run_cli, run_shell
 
 
 def tour_block() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## A tour\n", 1)[1]
-    return section.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    return readme_block("A tour")
 
 
 def test_the_tour_uses_nothing_a_fresh_desk_lacks() -> None:
@@ -31,25 +29,21 @@ def test_the_tour_uses_nothing_a_fresh_desk_lacks() -> None:
         line.split("#", 1)[0] for line in tour_block().splitlines()))
 
 
-def test_the_readme_tour_runs_as_written_in_a_fresh_desk(tmp_path: Path) -> None:
-    itsm_bin = Path(sys.executable).parent
-    assert (itsm_bin / "itsm").exists(), "the `itsm` command is installed beside this python (pip install -e .)"
+@pytest.mark.process
+def test_the_readme_tour_runs_as_written_in_a_fresh_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / ".gitconfig").write_text(Path(os.environ["GIT_CONFIG_GLOBAL"]).read_text())
-    env = {**os.environ, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-           "PATH": f"{itsm_bin}{os.pathsep}{os.environ['PATH']}", "EDITOR": "true"}
-    env.pop("ITSM_ACTOR", None)  # the tour says who acts
-    script = "set -euo pipefail\n" + tour_block() + "\n"
-    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          check=False, timeout=600)
+    env = {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "EDITOR": "true"}
+    monkeypatch.delenv("ITSM_ACTOR")  # the tour says who acts
+    done = run_shell(tour_block(), tmp_path, env)
     assert done.returncode == 0, f"the tour stopped:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     desk = home / "desk"
 
     def itsm_json(*args: str) -> object:
-        out = subprocess.run(["itsm", *args, "--json"], cwd=desk, env=env, capture_output=True, text=True,
-                             check=True).stdout
-        return json.loads(out)
+        done = run_cli(desk, *args, "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
 
     tickets = {t["title"]: t for t in itsm_json("list")}  # type: ignore[union-attr]
     first = tickets["VPN drops every few minutes"]

@@ -335,6 +335,7 @@ def test_a_killed_build_leaves_no_half_model_in_use(desk: Path, capsys: pytest.C
     assert not leftover.exists()
 
 
+@pytest.mark.process
 def test_concurrent_readers_and_writers_agree_with_the_files(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Four processes list while two write: none fails, and the model ends equal to the files."""
     for n in range(3):

@@ -43,6 +43,10 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from itsm import actions
+from tests.conftest import Templates, run_cli
+
+# A property over 18 repository states: a few hundred commands.
+pytestmark = pytest.mark.slow
 
 NOW_MONTH = "2026-11"  # the month of $ITSM_NOW (conftest): where `itsm new` files a ticket
 OLD_MONTH = "2026-10"
@@ -85,10 +89,7 @@ def read_git(cwd: Path, *args: str) -> bytes:
 
 
 def itsm(cwd: Path, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "itsm", *args], cwd=cwd, input=stdin, capture_output=True,
-        env={**os.environ, **(env or {})}, check=False,
-    )
+    return run_cli(cwd, *args, input=stdin, env=env, text=False)
 
 
 def ok(cwd: Path, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -> str:
@@ -167,7 +168,6 @@ class Built:
     ids: dict[str, str]
 
 
-_BUILT: dict[str, Built] = {}
 _EDITORS: dict[str, str] = {}
 
 
@@ -436,21 +436,23 @@ def make_editors(folder: Path) -> None:
     _EDITORS.update(retitle=str(script), unchanged="true", fails="false")
 
 
-def built(name: str, factory: pytest.TempPathFactory) -> Built:
+def built(name: str, templates: Templates, factory: pytest.TempPathFactory) -> Built:
     """The state's template, built on first use (from the base desk, itself built once)."""
     if not _EDITORS:
         make_editors(factory.mktemp("editors"))
-    if "base" not in _BUILT:
-        root = factory.mktemp("base")
-        _BUILT["base"] = Built(root, build_base(root))
-    if name not in _BUILT:
-        base = _BUILT["base"]
-        root = factory.mktemp(name)
-        shutil.rmtree(root)
-        shutil.copytree(base.root, root, symlinks=True)
-        STATES[name].build(root, root / "desk", base.ids)
-        _BUILT[name] = Built(root, base.ids)
-    return _BUILT[name]
+
+    def base(root: Path) -> dict[str, str]:
+        root.mkdir()
+        return build_base(root)
+
+    def state(root: Path) -> dict[str, str]:
+        base_root, ids = templates.get("refusal-base", base)
+        shutil.copytree(base_root, root, symlinks=True)
+        STATES[name].build(root, root / "desk", ids)
+        return ids
+
+    root, ids = templates.get(f"refusal-{name}", state)
+    return Built(root, ids)
 
 
 # -- the commands ---------------------------------------------------------------------------------------
@@ -633,9 +635,10 @@ def commands_for(name: str) -> st.SearchStrategy[str]:
 
 
 @pytest.mark.parametrize("state_name", list(STATES))
-def test_every_refusal_changes_nothing(state_name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_every_refusal_changes_nothing(state_name: str, templates: Templates,
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
     state = STATES[state_name]
-    template = built(state_name, tmp_path_factory)
+    template = built(state_name, templates, tmp_path_factory)
 
     # No shrinking: the commands are a flat list, and each run is a process.
     @settings(max_examples=EXAMPLES_PER_STATE, deadline=None, derandomize=True, database=None,

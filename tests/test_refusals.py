@@ -5,7 +5,6 @@ never stops the commands about the others."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunItsm, commit_all, git, snapshot
+from tests.conftest import FromTemplate, RunItsm, commit_all, git, snapshot
 
 MONTH = "2026-11"
 ID_HINT = "(an ID looks like INC-7QK3F2; any unique start of it will do, e.g. inc-7qk)"
@@ -53,13 +52,13 @@ class Desk2:
     config_lines: int
 
 
-_TEMPLATE: dict[str, tuple[Path, str, str]] = {}
 
 
 @pytest.fixture
-def desk2(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactory) -> Desk2:
+def desk2(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> Desk2:
     """Built once through the real CLI, then copied (git repository and all) for each test."""
-    if "desk2" not in _TEMPLATE:
+
+    def build() -> tuple[str, str]:
         one = new(run_itsm, "VPN drops", "-c", "network/vpn")
         twin = one[:8] + ("ZZ" if one[8:] != "ZZ" else "YY")
         text = ticket_file(desk, one).read_text()
@@ -67,13 +66,9 @@ def desk2(desk: Path, run_itsm: RunItsm, tmp_path_factory: pytest.TempPathFactor
         commit_all(desk, "a twin, made by hand")
         checked = run_itsm("check")
         assert (checked.returncode, checked.stdout) == (0, ""), checked.stdout
-        template = tmp_path_factory.mktemp("template") / "desk"
-        shutil.copytree(desk, template, symlinks=True)
-        _TEMPLATE["desk2"] = (template, one, twin)
-    else:
-        template, one, twin = _TEMPLATE["desk2"]
-        shutil.rmtree(desk)
-        shutil.copytree(template, desk, symlinks=True)
+        return one, twin
+
+    one, twin = from_template("desk2", build)
     assert git(desk, "status", "--porcelain") == ""
     lines = (desk / "itsm.yaml").read_text().count("\n")
     return Desk2(desk, one, twin, lines)

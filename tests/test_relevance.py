@@ -19,6 +19,9 @@ from itsm.index import SearchIndex
 from tests.conftest import REPO
 from tests.relevance import Scores, evaluate, set1_cases, set1_desk, set2_data, set2_desk
 
+# Search relevance over two whole desks.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def set1(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:

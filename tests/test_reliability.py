@@ -24,6 +24,8 @@ import pytest
 from itsm import records
 from tests.conftest import NOW, RunItsm, commit_all, git, snapshot
 
+pytestmark = pytest.mark.slow
+
 MONTH = NOW[:7]
 # Raw terminal controls: C0 but tab and newline, DEL, C1, bidi overrides and isolates.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -589,6 +591,7 @@ def test_five_thousand_levels_of_yaml_are_a_fault_named_by_file(desk: Path, run_
 # -- 12. only regular files are records ----------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_a_fifo_or_a_folder_named_like_a_record_never_hangs_a_reader(desk: Path, run_itsm: RunItsm) -> None:
     good = new(run_itsm, "Printer jams")
     os.mkfifo(ticket_file(desk, "INC-F1F000"))
@@ -621,6 +624,7 @@ def test_init_under_a_file_or_where_nothing_can_be_made(tmp_path: Path, run_itsm
     assert_refusal(done, f"{afile} exists and is not a folder")
 
 
+@pytest.mark.process
 @needs_unshare
 def test_init_in_a_read_only_folder_leaves_nothing(tmp_path: Path) -> None:
     parent = tmp_path / "ro"
@@ -637,6 +641,7 @@ def in_namespace(script: str) -> subprocess.CompletedProcess[str]:
                           env=dict(os.environ), timeout=120)
 
 
+@pytest.mark.process
 @needs_unshare
 def test_a_read_only_file_system_is_a_refusal_that_changes_nothing(desk: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "VPN drops")
@@ -648,6 +653,7 @@ def test_a_read_only_file_system_is_a_refusal_that_changes_nothing(desk: Path, r
     assert (snapshot(desk), git_state(desk)) == (before, state)
 
 
+@pytest.mark.process
 @needs_unshare
 @pytest.mark.parametrize("fill_to", ["before the write", "before the commit"])
 def test_a_full_disk_is_a_refusal_that_changes_nothing(tmp_path: Path, fill_to: str) -> None:
@@ -688,6 +694,7 @@ def test_a_full_disk_is_a_refusal_that_changes_nothing(tmp_path: Path, fill_to: 
     assert (tmp_path / "ls-files").read_text() == git(tmp_path / "before", "ls-files", "-s")
 
 
+@pytest.mark.process
 def test_enospc_at_the_write_call_leaves_the_record_and_git_as_they_were(desk: Path, run_itsm: RunItsm) -> None:
     """The same, simulated at the write call (for machines without user namespaces)."""
     ticket_id = new(run_itsm, "VPN drops")
@@ -708,6 +715,7 @@ def test_enospc_at_the_write_call_leaves_the_record_and_git_as_they_were(desk: P
     assert (snapshot(desk), git_state(desk)) == (before, state)
 
 
+@pytest.mark.process
 def test_text_that_is_not_utf8_is_refused(desk: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "VPN drops")
     before = snapshot(desk)
@@ -729,6 +737,7 @@ def test_an_editor_that_cannot_run_is_a_refusal(desk: Path, run_itsm: RunItsm) -
                               "edit", ticket_id, message=message)
 
 
+@pytest.mark.process
 def test_itsm_debug_shows_the_traceback_and_keeps_the_exit_code(desk: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "VPN drops")
     (desk / ".itsm").write_text("")
@@ -761,6 +770,7 @@ def test_itsm_debug_shows_the_traceback_and_keeps_the_exit_code(desk: Path, run_
 # -- 14. leftovers of killed processes, and subjects of sensible length -----------------------------------
 
 
+@pytest.mark.process
 def test_a_killed_reindex_leaves_nothing_the_next_command_does_not_clean(desk: Path, run_itsm: RunItsm) -> None:
     first = new(run_itsm, "VPN drops")
     text = ticket_file(desk, first).read_text()
@@ -798,6 +808,7 @@ def test_temporary_files_of_dead_writes_are_removed_by_the_next_write(desk: Path
     assert git(desk, "status", "--porcelain", "--untracked-files=all") == f"?? tickets/.{ticket_id}.md.{os.getpid()}.bbbbbbbb.tmp\n"
 
 
+@pytest.mark.process
 def test_a_killed_write_leaves_no_half_record(desk: Path, run_itsm: RunItsm) -> None:
     """SIGKILL at random moments of `itsm log`: the record is always the old or the new one,
     whole, and what is left behind is cleaned by the next command."""
@@ -844,6 +855,7 @@ def itsm_leftovers(desk: Path) -> list[str]:
     return sorted(names + [str(p.relative_to(desk)) for p in (desk / "tickets").glob(".*.tmp")])
 
 
+@pytest.mark.process
 def test_sigkill_at_random_moments_of_log_and_assign_leaves_the_old_or_the_new_file(
         tmp_path: Path, desk: Path, run_itsm: RunItsm) -> None:
     """30 SIGKILLs at random moments of `itsm log` or `itsm assign` — to the itsm process

@@ -14,7 +14,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
+
+# scripts/reliability.py's quick evidence run: real kills, full disks, read-only file systems.
+pytestmark = pytest.mark.slow
 
 SCENARIOS = ("sync", "ids", "procs", "kill")
 

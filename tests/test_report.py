@@ -40,7 +40,7 @@ from typing import Any
 import pytest
 
 from itsm import report
-from tests.conftest import NOW, RunItsm, git
+from tests.conftest import NOW, RunItsm, git, run_cli
 
 SINCE = "2026-11-02"
 
@@ -375,6 +375,7 @@ def test_a_warm_report_parses_no_record_file(desk: Path, run_itsm: RunItsm, monk
     assert json.loads(capsys.readouterr().out)["types"][0]["created"] == 2
 
 
+@pytest.mark.process
 def test_report_runs_in_a_subprocess_of_python(desk: Path) -> None:
     """`python -m itsm report` (what CI calls) works from the desk's folder."""
     done = subprocess.run([sys.executable, "-m", "itsm", "report", "-s", "types"], cwd=desk, capture_output=True,
@@ -403,8 +404,7 @@ def test_the_sample_desk_reports_and_follows_the_schema() -> None:
 
     from tests.conftest import REPO
 
-    done = subprocess.run([sys.executable, "-m", "itsm", "report", "--json", "--desk", str(REPO)], capture_output=True,
-                          text=True, check=False, env={**__import__("os").environ, "ITSM_NOW": "2026-11-30T12:00:00Z"})
+    done = run_cli(REPO, "report", "--json", "--desk", str(REPO), env={"ITSM_NOW": "2026-11-30T12:00:00Z"})
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     jsonschema.validate(data, json.loads((REPO / "docs" / "report.schema.json").read_text()))
@@ -469,7 +469,6 @@ def test_the_readme_shows_the_sample_desks_report_as_it_is() -> None:
     env = dict(word.split("=", 1) for word in words if "=" in word and not word.startswith("-"))
     args = [word for word in words if not ("=" in word and not word.startswith("-"))]
     assert args[0] == "itsm"
-    done = subprocess.run([sys.executable, "-m", "itsm", *args[1:], "--desk", str(REPO)], capture_output=True,
-                          text=True, check=False, env={**os.environ, **env})
+    done = run_cli(REPO, *args[1:], "--desk", str(REPO), env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip("\n").replace(f"Report of {REPO.name}:", "Report of itsm:", 1) == shown

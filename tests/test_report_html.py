@@ -442,6 +442,7 @@ def _hex(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
+@pytest.mark.slow
 def test_the_dashboard_renders_in_a_real_browser_with_payloads_inert(tmp_path: Path) -> None:
     index = tmp_path / "site" / "index.html"
     tickets, problems = site_records()
@@ -458,6 +459,7 @@ def test_the_dashboard_renders_in_a_real_browser_with_payloads_inert(tmp_path: P
     assert PAYLOADS["script"] in page.text and PAYLOADS["img"] in page.text
 
 
+@pytest.mark.slow
 def test_an_empty_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     index = tmp_path / "empty.html"
     index.write_text(report_html.dashboard(empty_report()), encoding="utf-8")
@@ -478,6 +480,7 @@ def e2e_sections() -> list[str]:
     return list(report.SECTIONS)
 
 
+@pytest.mark.slow
 def test_itsm_report_html_of_a_desk_with_payloads_in_a_real_browser(desk: Path, run_itsm: Any, tmp_path: Path) -> None:
     def itsm(*args: str, now: str = "2026-11-20T09:00:00Z") -> str:
         done = run_itsm(*args, env={"ITSM_NOW": now})

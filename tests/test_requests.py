@@ -12,9 +12,7 @@ resolves in 3d. The desk's itsm.yaml is one of CONFIGS (every other key at its d
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from itsm import actions, requests, rules, timeutil
 from itsm import config as config_mod
 from itsm.lifecycle import TRANSITIONS
 from itsm.model import Resolution, Ticket
-from tests.conftest import NOW, RunItsm, git, snapshot
+from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 MONDAY_0900 = "2026-11-02T09:00:00Z"  # around the clock: UTC
 BERLIN_MONDAY_0900 = "2026-11-02T08:00:00Z"
@@ -298,9 +296,6 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-_TEMPLATE: dict[str, tuple[Path, dict[str, str]]] = {}
-
-
 def build_request_desk(root: Path) -> dict[str, str]:
     """A desk (24x7 config) with a request of every kind the refusals need, built once."""
     actions.init(root)
@@ -308,8 +303,7 @@ def build_request_desk(root: Path) -> dict[str, str]:
     git(root, "commit", "-q", "-am", "itsm.yaml: 24x7")
 
     def run(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "itsm", *args], cwd=root, capture_output=True, text=True,
-                              check=False)
+        done = run_cli(root, *args)
         assert done.returncode == 0, (args, done.stderr)
         return done.stdout.strip()
 
@@ -341,14 +335,10 @@ def build_request_desk(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def request_desk(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A fresh copy of the desk build_request_desk made (commands run as the real process)."""
-    if "desk" not in _TEMPLATE:
-        template = tmp_path_factory.mktemp("request-template") / "desk"
-        _TEMPLATE["desk"] = (template, build_request_desk(template))
-    template, ids = _TEMPLATE["desk"]
+def request_desk(tmp_path: Path, templates: Templates) -> tuple[Path, dict[str, str]]:
+    """A fresh copy of the desk build_request_desk made."""
     copy = tmp_path / "request-desk"
-    shutil.copytree(template, copy, symlinks=True)
+    ids: dict[str, str] = templates.copy("request-desk", copy, build_request_desk)
     return copy, ids
 
 

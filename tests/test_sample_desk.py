@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from itsm import records
 from itsm.model import Article, Problem, Ticket
 from itsm.store import Desk
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 SAMPLE = Desk.open(REPO)
 FILES = [(kind, path) for kind in ("ticket", "problem", "kb") for path in SAMPLE.record_files(kind)]
@@ -27,9 +26,7 @@ def test_every_sample_record_round_trips_byte_for_byte(kind: str, path: Path) ->
 
 
 def test_itsm_check_is_clean_on_the_sample_desk() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "itsm", "check", "--desk", str(REPO)], capture_output=True, text=True, check=False
-    )
+    done = run_cli(REPO, "check", "--desk", str(REPO))
     # README's first command runs `itsm setup` first; a clone where nobody did is told so, and
     # that is the only thing `check` may say about the sample desk.
     configured = subprocess.run(["git", "config", "--local", "--get", "merge.itsm.driver"], cwd=REPO,

@@ -26,7 +26,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, RunItsm, commit_all, git, snapshot
+from tests.conftest import RunItsm, commit_all, git, readme_block, run_shell, snapshot
+
+# `itsm serve` is a process: started, posted to, signalled and stopped.
+pytestmark = pytest.mark.process
 
 TOKEN = "post-token-0123456789abcdef"
 READ_TOKEN = "read-token-0123456789abcdef"
@@ -540,19 +543,11 @@ def test_20_concurrent_posts_of_the_same_alert_make_exactly_one_ticket(
 def test_the_readme_block_runs_as_written(desk: Path, tmp_path: Path) -> None:
     """README.md's "Receiving alerts and mail over HTTP" block, run with `bash -e` in a desk,
     on a free port in place of 8025 (the only change)."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Receiving alerts and mail over HTTP\n", 1)[1]
-    block = section.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    block = readme_block("Receiving alerts and mail over HTTP")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "itsm").write_text(f"#!/bin/sh\nexec {sys.executable} -m itsm \"$@\"\n")
-    (bin_dir / "itsm").chmod(0o755)
-    done = subprocess.run(["bash", "-e", "-c", block.replace("8025", str(port))], cwd=desk, capture_output=True,
-                          text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, timeout=120,
-                          check=False)
+    done = run_shell(block.replace("8025", str(port)), desk, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     listening, health, posted = done.stdout.splitlines()
     assert (listening, health) == (f"itsm serve: listening on http://127.0.0.1:{port}/", '{"ok": true}')
