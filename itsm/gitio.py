@@ -354,11 +354,32 @@ def _remove_stale_index_lock(folder: Path, own: Path | None = None) -> bool:
             if _same_file(marker, lock):
                 _wait_for_orphaned_git(folder, pid)
                 if _same_file(marker, lock):
+                    taken = marker.stat().st_mtime_ns
                     lock.unlink()
                     removed = True
                     _warn(f"removed {lock.name} left by itsm process {pid}, which was killed during its commit")
+                    _remove_ref_locks_made_since(folder, taken, pid)
             marker.unlink(missing_ok=True)
     return removed
+
+
+def _remove_ref_locks_made_since(folder: Path, taken: int, pid: str) -> None:
+    """The ref locks (`HEAD.lock`, `refs/heads/main.lock`) of the killed command's own `git
+    commit`, killed with it while it moved HEAD: git never removes them, and every commit
+    after would fail on them. Only locks made after the killed itsm took index.lock (`taken`,
+    ns) are its git's — a commit needs index.lock, so no other git committed meanwhile — and
+    its git is gone (`_wait_for_orphaned_git`); older ones are someone else's and stay."""
+    locks = [folder / "HEAD.lock", *sorted((folder / "refs").rglob("*.lock"))]
+    gone = []
+    for ref_lock in locks:
+        try:
+            if ref_lock.is_file() and not ref_lock.is_symlink() and ref_lock.stat().st_mtime_ns >= taken:
+                ref_lock.unlink()
+                gone.append(str(ref_lock.relative_to(folder)))
+        except OSError:
+            continue
+    if gone:
+        _warn(f"removed {', '.join(gone)} left by the git of itsm process {pid}, killed while it moved HEAD")
 
 
 def _wait_for_orphaned_git(folder: Path, pid: str) -> None:

@@ -280,6 +280,78 @@ def test_an_itsm_killed_alone_inside_git_commit_is_finished_by_its_git(desk: Pat
     assert leftovers_of_itsm(desk) == []
 
 
+# git runs the reference-transaction hook with "prepared" while it holds the locks of the refs
+# it moves (HEAD.lock, refs/heads/main.lock): a kill then leaves them, as a kill at that
+# moment of any commit would.
+SLOW_REF_HOOK = """#!/bin/sh
+cat >/dev/null
+if [ "$1" = prepared ] && [ -e slow-once ]; then
+  rm -f slow-once
+  touch in-hook
+  sleep 30
+fi
+exit 0
+"""
+
+
+def test_an_itsm_killed_with_its_git_while_it_moves_head_leaves_ref_locks_the_next_command_removes(
+        desk: Path, run_itsm: RunItsm) -> None:
+    """SIGKILL to itsm and its git while git holds the locks of HEAD and the branch: they stay,
+    and would fail every later commit. The next command removes them with index.lock (they were
+    made after the killed itsm took index.lock, so no other git's), says so, and commits."""
+    first = run_itsm("new", "Killed while HEAD moves", "-q").stdout.strip()
+    second = run_itsm("new", "Untouched", "-q").stdout.strip()
+    hook = desk / ".git" / "hooks" / "reference-transaction"
+    hook.write_text(SLOW_REF_HOOK)
+    hook.chmod(0o755)
+    (desk / "slow-once").write_text("")
+    process = subprocess.Popen([sys.executable, "-m", "itsm", "log", first, "lost or kept?", "--actor", "Kim Lee"],
+                               cwd=desk, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (desk / "in-hook").exists():
+        assert time.monotonic() < deadline and process.poll() is None, "the command never reached its ref update"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    folder = desk / ".git"
+    left = sorted(str(p.relative_to(folder)) for p in [*folder.glob("*.lock"), *(folder / "refs").rglob("*.lock")])
+    assert {"HEAD.lock", "index.lock", "refs/heads/main.lock"} <= set(left)
+    hook.unlink()
+    (desk / "in-hook").unlink()
+    other = run_itsm("log", second, "meanwhile")
+    assert other.returncode == 0, other.stderr
+    assert other.stderr == (
+        f"itsm: warning: removed index.lock left by itsm process {process.pid}, which was killed during its commit\n"
+        f"itsm: warning: removed HEAD.lock, refs/heads/main.lock left by the git of itsm process {process.pid}, "
+        "killed while it moved HEAD\n")
+    assert git(desk, "log", "-1", "--format=%s").strip() == f"{second} note: meanwhile"
+    assert [p for p in [folder / "HEAD.lock", folder / "index.lock", *(folder / "refs").rglob("*.lock")]
+            if p.exists()] == []
+    assert git(desk, "fsck", "--no-progress", "--no-dangling").strip() == ""  # the killed commit is garbage
+
+
+def test_a_ref_lock_older_than_a_killed_itsm_s_index_lock_is_someone_else_s_and_stays(
+        desk: Path, run_itsm: RunItsm) -> None:
+    """A ref lock made before the killed itsm took index.lock is not its git's: it stays, and
+    the commit fails as git says (nothing changed), as it would without the killed itsm."""
+    ticket = run_itsm("new", "Blocked", "-q").stdout.strip()
+    folder = desk / ".git"
+    person = folder / "refs" / "heads" / "main.lock"
+    person.write_text("")
+    os.utime(person, (time.time() - 60, time.time() - 60))
+    dead = 4206969  # above pid_max: a killed itsm
+    (folder / f"itsm-lock.{dead}").write_text(f"{dead} 2026-11-26T09:00:00Z itsm log\n")
+    os.link(folder / f"itsm-lock.{dead}", folder / "index.lock")
+    before = git(desk, "rev-parse", "HEAD")
+    done = run_itsm("log", ticket, "blocked by a person's lock")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"itsm: warning: removed index.lock left by itsm process {dead}, which was killed "
+                                  "during its commit\nitsm: error: git commit failed, nothing was changed: ")
+    assert "refs/heads/main.lock" in done.stderr and done.stderr.count("\n") == 2
+    assert person.exists() and git(desk, "rev-parse", "HEAD") == before
+
+
 def test_a_lock_itsm_cannot_recognise_or_that_a_live_process_holds_is_never_removed(desk: Path, run_itsm: RunItsm) -> None:
     """Only a lock that is one file with the marker of a dead itsm is removed: a person's
     (no marker, or beside an old marker that is another file) or a live itsm's is waited
