@@ -1,6 +1,6 @@
 """Benchmark the `itsm` CLI on generated desks of 1,000 to 100,000 tickets.
 
-For each size, a real desk is made in a temporary folder (`itsm.actions.init`), filled with
+For each size, a real desk is made in a temporary folder (`itsm.operations.desk_init.init`), filled with
 generated tickets written straight to their files (not through `itsm new`, which would
 take hours at 100k), committed once and packed. Then every measured command runs as a real
 process, cwd = the desk, once to warm up and `--repeat` times measured; the first table
@@ -39,11 +39,14 @@ from random import Random
 from tabulate import tabulate
 
 import itsm
-from itsm import actions, ids, records, sla, timeutil
-from itsm import config as config_mod
-from itsm.config import Config
-from itsm.model import CHANNELS, Article, Entry, Resolution, Ticket, priority_for
-from itsm.store import Desk
+from itsm.config import loading as config_mod
+from itsm.config.loading import Config
+from itsm.core import ids, timeutil
+from itsm.core.model import CHANNELS, Article, Entry, Resolution, Ticket, priority_for
+from itsm.domain import sla
+from itsm.operations import tickets
+from itsm.records import markdown
+from itsm.storage.store import Desk
 
 NOW = "2026-11-26T09:00:00Z"
 ACTOR = "Bench Runner"
@@ -266,7 +269,7 @@ class Launcher:
         """Wall time, exit code, last stderr line and peak resident memory (KiB) of one whole
         process; stdout goes to /dev/null, as a user's pipe would drain it. The peak is the
         largest resident set of the process or of any descendant it waited for: a pool worker
-        of itsm/pool.py counts as a process of its own, so this is the largest one, not a sum."""
+        of itsm/core/parallel.py counts as a process of its own, so this is the largest one, not a sum."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         job = {"argv": list(argv), "cwd": str(cwd), "env": env, "stderr": str(self.stderr_path), "timeout": timeout}
         self.proc.stdin.write(json.dumps(job) + "\n")
@@ -328,7 +331,7 @@ def measure_cold(launcher: Launcher, itsm_cmd: list[str], root: Path, key: str, 
 def timed_index_updates(root: Path, repeat: int, tag: str, what: str, change: Callable[[Desk, int], None]) -> Result:
     """In-process: make a committed change (`change(desk, run)`), then time only the index
     update that follows every write command."""
-    from itsm.index import SearchIndex, update_after_write
+    from itsm.search.index import SearchIndex, update_after_write
 
     SearchIndex(Desk.open(root)).open_fresh()  # an update needs an index (the search rows build it too)
     result = Result(in_process=True)
@@ -349,7 +352,7 @@ def measure_index_update(root: Path, repeat: int, tag: str) -> Result:
     """The index update after one new ticket — the issue's "< 100 ms after itsm new"."""
 
     def new(desk: Desk, run: int) -> None:
-        actions.new_ticket(desk, title=f"Index update probe {run}", actor=ACTOR, category="network/vpn")
+        tickets.new_ticket(desk, title=f"Index update probe {run}", actor=ACTOR, category="network/vpn")
 
     return timed_index_updates(root, repeat, tag, "one new ticket", new)
 
@@ -357,14 +360,14 @@ def measure_index_update(root: Path, repeat: int, tag: str) -> Result:
 def measure_relearn(root: Path, kb_id: str, repeat: int, tag: str) -> Result:
     """The index update after resolving a ticket with the desk's most used KB article, which
     re-indexes the article with that ticket's words (its "asked as", docs/search.md)."""
-    from itsm import workflow
-    from itsm.index import update_after_write
+    from itsm.operations import resolution
+    from itsm.search.index import update_after_write
 
     def resolve(desk: Desk, run: int) -> None:
-        ticket = actions.new_ticket(desk, title=f"Relearn probe {run}", actor=ACTOR, category="network/vpn",
+        ticket = tickets.new_ticket(desk, title=f"Relearn probe {run}", actor=ACTOR, category="network/vpn",
                                     owner=ACTOR)
         update_after_write(desk)
-        workflow.resolve(desk, ticket.id, actor=ACTOR, fix="Followed the article.", kb=[kb_id])
+        resolution.resolve(desk, ticket.id, actor=ACTOR, fix="Followed the article.", kb=[kb_id])
 
     return timed_index_updates(root, repeat, tag, "a resolve --kb", resolve)
 
@@ -470,7 +473,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def _code(rng: Random, length: int) -> str:
-    """Like itsm.ids.mint / mint_entry_id (same alphabet), but from the seeded generator."""
+    """Like itsm.core.ids.mint / mint_entry_id (same alphabet), but from the seeded generator."""
     return "".join(rng.choice(ids.ALPHABET) for _ in range(length))
 
 
@@ -613,7 +616,7 @@ def build_desk(root: Path, size: int, seed: int, kb_count: int = 0) -> DeskFacts
     `kb_count`, that many KB articles too, and 40 % of resolved tickets of a category with an
     article link one (drawn from a random generator of its own: the tickets stay the same)."""
     start = time.perf_counter()
-    actions.init(root, actor=ACTOR)
+    tickets.init(root, actor=ACTOR)
     config = config_mod.load(root)
     rng = Random(f"{seed}:{size}")
     now = timeutil.parse(NOW)
@@ -627,7 +630,7 @@ def build_desk(root: Path, size: int, seed: int, kb_count: int = 0) -> DeskFacts
     by_category = {a.category: a.id for a in articles}
     kb_rng = Random(f"{seed}:{size}:kb")
     for article in articles:
-        (root / "kb" / f"{article.id}.md").write_text(records.render(article), encoding="utf-8", newline="\n")
+        (root / "kb" / f"{article.id}.md").write_text(markdown.render(article), encoding="utf-8", newline="\n")
     for _ in range(size):
         day = now - timedelta(seconds=rng.uniform(3600, window))
         created = day.replace(hour=rng.choices(range(24), HOUR_WEIGHTS)[0], minute=rng.randrange(60),
@@ -646,8 +649,8 @@ def build_desk(root: Path, size: int, seed: int, kb_count: int = 0) -> DeskFacts
         if month not in made_dirs:
             (tickets_dir / month).mkdir(exist_ok=True)
             made_dirs.add(month)
-        text = records.render(ticket)
-        # A plain write, not itsm.store.atomic_write: its two fsyncs per file would make the
+        text = markdown.render(ticket)
+        # A plain write, not itsm.core.fileio.atomic_write: its two fsyncs per file would make the
         # 100k setup take minutes for nothing (the text is the same, and this desk is
         # throw-away). Records are UTF-8 with LF line ends, as itsm writes them.
         (tickets_dir / month / f"{ticket.id}.md").write_text(text, encoding="utf-8", newline="\n")
@@ -798,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    os.environ.update(pinned_env())  # actions.init commits in this process
+    os.environ.update(pinned_env())  # tickets.init commits in this process
     pyc_holder = None
     if args.no_pyc_cache:
         env = pinned_env()

@@ -1,4 +1,4 @@
-"""Time problem candidates (`itsm/candidates.py`) on a big desk, by phase.
+"""Time problem candidates (`itsm/search/candidates.py`) on a big desk, by phase.
 
     python scripts/bench_candidates.py /work/desks/desk-100000 --incidents 3000 --repeat 5
 
@@ -15,10 +15,10 @@ import statistics
 import time
 from pathlib import Path
 
-from itsm import candidates
-from itsm.index import SearchIndex, analysis_words
-from itsm.model import Ticket
-from itsm.store import Desk
+from itsm.core.model import Ticket
+from itsm.search import candidates
+from itsm.search.index import SearchIndex, analysis_words
+from itsm.storage.store import Desk
 
 
 def newest_incidents(desk: Desk, count: int) -> list[tuple[str, str, str]]:

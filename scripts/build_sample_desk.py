@@ -26,11 +26,14 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import sample_desk_data as data  # noqa: E402
 
-from itsm import config as config_mod  # noqa: E402
-from itsm import records, sla, timeutil  # noqa: E402
-from itsm.ids import ALPHABET  # noqa: E402
-from itsm.model import Article, Entry, Problem, Resolution, Ticket, priority_for  # noqa: E402
-from itsm.store import Desk, atomic_write  # noqa: E402
+from itsm.config import loading as config_mod  # noqa: E402
+from itsm.core import timeutil  # noqa: E402
+from itsm.core.fileio import atomic_write  # noqa: E402
+from itsm.core.ids import ALPHABET  # noqa: E402
+from itsm.core.model import Article, Entry, Problem, Resolution, Ticket, priority_for  # noqa: E402
+from itsm.domain import sla  # noqa: E402
+from itsm.records import markdown  # noqa: E402
+from itsm.storage.store import Desk  # noqa: E402
 
 MANAGERS = {
     "service-desk": "Dana Whitfield",
@@ -205,7 +208,7 @@ def _first_staff(item: dict[str, Any]) -> str:
 def write(desk: Desk, record: Article | Problem | Ticket) -> None:
     path = desk.path_for(record)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, records.render(record))
+    atomic_write(path, markdown.render(record))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ processes (the venv's `python -m itsm`; git runs the merge driver `itsm setup` r
            resolve --kb/reopen, problem link/unlink), then A syncs, B syncs, A syncs. Even
            pairs sync with `itsm sync`, odd pairs with plain `git push` / `git pull --no-rebase`.
 2. ids     two clones each record N tickets offline (one process per clone, both at once,
-           through the library: itsm.actions.new_ticket, as `itsm new` records; a commit per
+           through the library: itsm.operations.tickets.new_ticket, as `itsm new` records; a commit per
            ticket in --quick, per 100 tickets in the full run: --batch), then sync.
 3. procs   50 `itsm new` at once, then 2 x 100 `itsm log` of one ticket by two actors,
            10 processes in flight at a time.
@@ -51,8 +51,8 @@ from random import Random
 from tabulate import tabulate
 
 import itsm
-from itsm import records
-from itsm.errors import UsageError
+from itsm.core.errors import UsageError
+from itsm.records import markdown
 
 BASE_TIME = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 DEFAULT_SEED = 20261202
@@ -214,8 +214,8 @@ def entry_ids(clone: Path, faulty: set[str] | None = None) -> Counter[str]:
         if kind == "kb":
             continue
         try:
-            record = records.parse(path.read_text(encoding="utf-8"), kind, str(path))
-        except (records.RecordError, UnicodeDecodeError):
+            record = markdown.parse(path.read_text(encoding="utf-8"), kind, str(path))
+        except (markdown.RecordError, UnicodeDecodeError):
             if faulty is not None:
                 faulty.add(f"{clone.name}/{path.relative_to(clone)}")
             continue
@@ -516,13 +516,13 @@ def create_tickets(desk_root: Path, count: int, actor: str, batch: int) -> int:
     files there, an atomic write), without the ~0.5 s of interpreter start per ticket. With
     `batch` 1 each ticket is its own commit, as `itsm new` does; with more, the tickets are
     written as `itsm new --no-commit` writes them and committed `batch` at a time."""
-    from itsm import actions
-    from itsm.store import Desk
+    from itsm.operations import tickets
+    from itsm.storage.store import Desk
 
     desk = Desk.open(desk_root)
     started = time.perf_counter()
     for n in range(count):
-        actions.new_ticket(desk, title=f"{actor}'s offline ticket {n}", actor=actor, category="network/vpn",
+        tickets.new_ticket(desk, title=f"{actor}'s offline ticket {n}", actor=actor, category="network/vpn",
                            commit=batch == 1)
         if batch > 1 and ((n + 1) % batch == 0 or n + 1 == count):
             subprocess.run(["git", "add", "tickets"], cwd=desk_root, check=True)
@@ -660,7 +660,7 @@ def scenario_processes(world: World, news: int, edits_each: int, in_flight: int)
     scenario.count("`itsm log` that exit 0", sum(code == 0 for code, _, _ in results), len(jobs), len(jobs))
     scenario.count("`itsm log` with anything on stderr", sum(bool(err.strip()) for _, _, err in results), 0)
     path = next((desk / "tickets").glob(f"*/{busy}.md"))
-    ticket = records.parse(path.read_text(encoding="utf-8"), "ticket", str(path))
+    ticket = markdown.parse(path.read_text(encoding="utf-8"), "ticket", str(path))
     texts = Counter(entry.text for entry in getattr(ticket, "timeline", ()))
     expected = [argv[2] for argv, _ in jobs]
     scenario.count("notes present exactly once in the ticket", sum(texts[t] == 1 for t in expected),
@@ -783,13 +783,13 @@ def judge(old: bytes, new: bytes, desk: Path) -> str | None:
     plus exactly one entry (the front-matter the new entry's set line says); else the fault."""
     for record_path in record_files(desk):
         try:
-            records.parse(record_path.read_text(encoding="utf-8"), kind_of(record_path, desk), str(record_path))
-        except (records.RecordError, UnicodeDecodeError, UsageError) as exc:
+            markdown.parse(record_path.read_text(encoding="utf-8"), kind_of(record_path, desk), str(record_path))
+        except (markdown.RecordError, UnicodeDecodeError, UsageError) as exc:
             return f"{record_path.name} does not parse: {exc}"
     if new == old:
         return None
-    before = records.parse(old.decode("utf-8"), "ticket")
-    after = records.parse(new.decode("utf-8"), "ticket")
+    before = markdown.parse(old.decode("utf-8"), "ticket")
+    after = markdown.parse(new.decode("utf-8"), "ticket")
     old_timeline, new_timeline = getattr(before, "timeline", ()), getattr(after, "timeline", ())
     if len(new_timeline) != len(old_timeline) + 1 or tuple(new_timeline[: len(old_timeline)]) != tuple(old_timeline):
         return f"the file changed but is not the old timeline plus one entry ({len(old_timeline)} -> {len(new_timeline)})"

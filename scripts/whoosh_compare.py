@@ -45,7 +45,7 @@ DEFAULT_PYTHONS = [
 DEFAULT_CANDIDATES = ["whoosh", "whoosh-reloaded", "whoosh-ng", "whoosh3"]
 # What itsm's index code would import: a CLI command pays for exactly these.
 IMPORTS = "whoosh.index, whoosh.fields, whoosh.analysis, whoosh.qparser, whoosh.query, whoosh.highlight"
-# API names itsm uses (itsm/index.py), checked on every candidate: a missing one = not a drop-in
+# API names itsm uses (itsm/search/index.py), checked on every candidate: a missing one = not a drop-in
 # replacement. "Class.attr" checks an attribute of a class.
 API = {
     "whoosh.index": ["create_in", "open_dir", "exists_in", "EmptyIndexError", "LockError"],

@@ -1,4 +1,4 @@
-"""How `itsm/candidates.py`'s similarity threshold was chosen: `python -m tests.candidates_calibration`.
+"""How `itsm/search/candidates.py`'s similarity threshold was chosen: `python -m tests.candidates_calibration`.
 
 The two labelled relevance sets hold tickets in users' words, each labelled with the KB
 article(s) or problem that answered it (written by someone who never saw this code). Two
@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from itsm import candidates
-from itsm.index import SearchIndex, analysis_words
+from itsm.search import candidates
+from itsm.search.index import SearchIndex, analysis_words
 from tests.relevance import set1_cases, set1_desk, set2_data, set2_desk
 
 THRESHOLDS = (0.20, 0.25, 0.30)

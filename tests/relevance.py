@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from itsm import actions, kb, problems, workflow
-from itsm.index import SearchIndex, diagnosis
-from itsm.store import Desk
+from itsm.operations import kb, problems, resolution, tickets
+from itsm.search.index import SearchIndex, diagnosis
+from itsm.storage.store import Desk
 
 REPO = Path(__file__).resolve().parent.parent
 ACTOR = "Relevance Builder"
@@ -92,7 +92,7 @@ def set2_desk(root: Path) -> tuple[Desk, list[dict[str, Any]]]:
     """A fresh desk holding set 2's articles, problems and resolved past tickets; and its
     queries with their answers turned into the desk's IDs."""
     data = set2_data()
-    actions.init(root, actor=ACTOR, commit=False)
+    tickets.init(root, actor=ACTOR, commit=False)
     desk = Desk.open(root.resolve())
     ids: dict[str, str] = {}
     for item in data["kb"]:
@@ -106,11 +106,11 @@ def set2_desk(root: Path) -> tuple[Desk, list[dict[str, Any]]]:
             problems.workaround(desk, problem.id, item["workaround"], actor=ACTOR, commit=False)
         ids[item["key"]] = problem.id
     for item in data["tickets"]:
-        ticket = actions.new_ticket(desk, title=item["title"], actor=ACTOR, category=item.get("category"),
+        ticket = tickets.new_ticket(desk, title=item["title"], actor=ACTOR, category=item.get("category"),
                                     description=item.get("description") or "", commit=False)
-        resolution = item["resolution"]
-        text = {resolution["kind"]: resolution["summary"]}
-        workflow.resolve(desk, ticket.id, actor=ACTOR, kb=[ids[k] for k in item.get("kb") or []],
+        resolved = item["resolution"]
+        text = {resolved["kind"]: resolved["summary"]}
+        resolution.resolve(desk, ticket.id, actor=ACTOR, kb=[ids[k] for k in item.get("kb") or []],
                          problem=ids[item["problem"]] if item.get("problem") else None, commit=False,
                          workaround=text.get("workaround"), fix=text.get("fix"))
     cases = [{**query, "answers": [ids[key] for key in query["answers"]]} for query in data["queries"]]
@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     the figures again for several weights of the words learnt from resolutions."""
     import tempfile
 
-    from itsm import index as index_module
+    from itsm.search import index as index_module
 
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)

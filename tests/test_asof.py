@@ -1,4 +1,4 @@
-"""`--as-of DATE`: the read model of the desk as it was at a past commit (itsm/asof.py).
+"""`--as-of DATE`: the read model of the desk as it was at a past commit (itsm/readmodel/asof.py).
 
 Real desks in real git, every commit's author and committer dates pinned. The answer is held
 against the truth: a separate clone checked out at that commit, read by `ReadModel.open`.
@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from itsm import actions, asof, gitio, timeutil, workflow
-from itsm.errors import UsageError
-from itsm.readmodel import ReadModel
-from itsm.store import Desk
+from itsm.core import timeutil
+from itsm.core.errors import UsageError
+from itsm.operations import resolution, tickets
+from itsm.readmodel import asof
+from itsm.readmodel.database import ReadModel
+from itsm.storage import gitio
+from itsm.storage.store import Desk
 from tests.conftest import git, snapshot
 
 ACTOR = "Alice Moreau"
@@ -84,12 +87,12 @@ def history(desk: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A desk whose tickets and itsm.yaml changed after D. Returns the IDs."""
     at(monkeypatch, T1)
     the_desk = Desk.open(desk)
-    a = actions.new_ticket(the_desk, title="VPN drops every hour", actor=ACTOR, impact="high", urgency="high",
+    a = tickets.new_ticket(the_desk, title="VPN drops every hour", actor=ACTOR, impact="high", urgency="high",
                            category="network/vpn").id
-    b = actions.new_ticket(the_desk, title="Printer jams", actor=ACTOR, category="hardware/printer").id
-    c = actions.new_ticket(the_desk, title="Mailbox full", actor=ACTOR).id
-    actions.assign(the_desk, a, actor=ACTOR, owner="Ines")
-    workflow.resolve(Desk.open(desk), b, actor=ACTOR, fix="cleared the paper path")
+    b = tickets.new_ticket(the_desk, title="Printer jams", actor=ACTOR, category="hardware/printer").id
+    c = tickets.new_ticket(the_desk, title="Mailbox full", actor=ACTOR).id
+    tickets.assign(the_desk, a, actor=ACTOR, owner="Ines")
+    resolution.resolve(Desk.open(desk), b, actor=ACTOR, fix="cleared the paper path")
     month = desk / "tickets" / "2026-11"
     (month / "INC-BROKEN.md").write_text(BROKEN, encoding="utf-8")
     (month / "INC-BOGUS1.md").write_text(BOGUS, encoding="utf-8")
@@ -97,10 +100,10 @@ def history(desk: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
     at(monkeypatch, T2)
     later = Desk.open(desk)
-    workflow.resolve(later, a, actor=ACTOR, workaround="reconnect")
-    actions.assign(later, c, actor=ACTOR, owner="Bruno")
-    actions.categorise(later, c, actor=ACTOR, impact="high", urgency="high")
-    e = actions.new_ticket(later, title="Added after the date", actor=ACTOR).id
+    resolution.resolve(later, a, actor=ACTOR, workaround="reconnect")
+    tickets.assign(later, c, actor=ACTOR, owner="Bruno")
+    tickets.categorise(later, c, actor=ACTOR, impact="high", urgency="high")
+    e = tickets.new_ticket(later, title="Added after the date", actor=ACTOR).id
     git(desk, "rm", "-q", str(next(month.glob(f"{b}.md")).relative_to(desk)))
     config = desk / "itsm.yaml"
     text = config.read_text(encoding="utf-8")
@@ -222,7 +225,7 @@ def test_only_the_most_recently_used_caches_are_kept(desk: Path, monkeypatch: py
     commits = []
     for day in ("2026-11-27", "2026-11-28", "2026-11-29"):
         at(monkeypatch, f"{day}T10:00:00Z")
-        actions.new_ticket(Desk.open(desk), title=f"Made on {day}", actor=ACTOR)
+        tickets.new_ticket(Desk.open(desk), title=f"Made on {day}", actor=ACTOR)
         commits.append(gitio.head(desk))
     folder = desk / ".itsm" / "asof"
     for commit in commits:
@@ -263,7 +266,7 @@ def test_refusals(desk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
                                         "at 2026-11-26T09:00:00Z (pick a later date)")
 
     at(monkeypatch, T2)
-    actions.new_ticket(Desk.open(desk), title="After", actor=ACTOR)
+    tickets.new_ticket(Desk.open(desk), title="After", actor=ACTOR)
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{desk}", str(shallow)], check=True)
     with pytest.raises(UsageError) as refused:
@@ -283,9 +286,9 @@ def test_refusals(desk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_a_malformed_itsm_yaml_at_that_commit_is_one_warning_and_its_defaults(
         desk: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     at(monkeypatch, T1)
-    ticket = actions.new_ticket(Desk.open(desk), title="Server down", actor=ACTOR, impact="high",
+    ticket = tickets.new_ticket(Desk.open(desk), title="Server down", actor=ACTOR, impact="high",
                                 urgency="high").id
-    workflow.resolve(Desk.open(desk), ticket, actor=ACTOR, fix="restarted")
+    resolution.resolve(Desk.open(desk), ticket, actor=ACTOR, fix="restarted")
     (desk / "itsm.yaml").write_text("sla: [not, a, mapping\n", encoding="utf-8")
     commit_by_hand(desk, "itsm.yaml broken by hand")
     at(monkeypatch, T2)

@@ -1,4 +1,4 @@
-"""Problem candidates (itsm/candidates.py): groups of similar incidents, by the search index.
+"""Problem candidates (itsm/search/candidates.py): groups of similar incidents, by the search index.
 
 The desks are made as a user makes them: `itsm init`, then `itsm new` with titles and
 descriptions in users' own words; the real index is built from those files.
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm import candidates
-from itsm.candidates import Group
-from itsm.store import Desk
+from itsm.search import candidates
+from itsm.search.candidates import Group
+from itsm.storage.store import Desk
 from tests.conftest import NOW, run_cli
 
 VPN = {
@@ -177,7 +177,7 @@ def test_fewer_incidents_than_a_group_need_not_open_the_index(desk: Path) -> Non
 def test_words_split_as_the_index_analyser_does() -> None:
     """`Words` analyses each token once and remembers it; the terms are the analyser's own
     on whole texts (Wi-Fi, won't, GlobalProtect, dropping, numbers, punctuation)."""
-    from itsm.index import _analyzer, analysis_words
+    from itsm.search.index import _analyzer, analysis_words
 
     words = analysis_words(None)
     analyzer = _analyzer()
@@ -272,7 +272,7 @@ def test_a_ticket_about_two_faults_does_not_chain_their_groups() -> None:
 
 @pytest.mark.process
 def test_the_module_does_not_import_whoosh_before_it_is_needed() -> None:
-    code = "import sys, itsm.candidates; print('whoosh' in sys.modules)"
+    code = "import sys, itsm.search.candidates; print('whoosh' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ})
     assert done.stdout.strip() == "False"

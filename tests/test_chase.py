@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm import timeutil
+from itsm.core import timeutil
 from tests.conftest import FromTemplate, RunItsm, git, snapshot
 
 REPORTER = "Rita User"

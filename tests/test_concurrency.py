@@ -404,7 +404,7 @@ def test_git_locks_held_for_a_moment_by_another_process_are_waited_out(desk: Pat
 HOLDER = """
 import os, time
 from pathlib import Path
-from itsm.store import Desk
+from itsm.storage.store import Desk
 desk = Desk.open(Path(os.environ["HELD_DESK"]))
 with desk.lock():
     print("held", flush=True)
@@ -416,7 +416,7 @@ def test_a_killed_holder_of_the_desk_lock_never_blocks_the_next_command(
         desk: Path, run_itsm: RunItsm, monkeypatch: pytest.MonkeyPatch) -> None:
     """While held, a command that waits too long names the holder (pid, command, since when);
     SIGKILLed, the holder's flock goes with it: the next `itsm log` runs at once."""
-    from itsm import store
+    from itsm.storage import store
 
     ticket_id = run_itsm("new", "Lock holder", "-q").stdout.strip()
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, "reindex", "--full"],

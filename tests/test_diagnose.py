@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from itsm import actions
+from itsm.operations import tickets
 from tests.conftest import REPO, Templates, git, itsm, itsm_many
 
 MONTH = "2026-11"
@@ -65,7 +65,7 @@ def front_matter(path: Path) -> dict[str, Any]:
 
 
 def _build_small_desk(root: Path) -> None:
-    actions.init(root)
+    tickets.init(root)
     for folder in ("kb", "problems"):
         for path in (REPO / folder).glob("*.md"):
             shutil.copy2(path, root / folder / path.name)
@@ -431,7 +431,7 @@ def test_what_is_learnt_incrementally_equals_a_rebuild_and_an_unlink_unlearns(de
 
 
 def test_a_record_learns_the_words_of_its_latest_tickets_only() -> None:
-    from itsm.index import MAX_ASKED, _learn
+    from itsm.search.index import MAX_ASKED, _learn
 
     asked: dict[str, str] = {}
     for n in range(MAX_ASKED + 5):

@@ -438,7 +438,7 @@ def test_csv_columns_are_chosen_in_order_and_an_unknown_one_is_named(desk: Path,
 
 def test_the_csv_header_lists_every_front_matter_key() -> None:
     """The expected header above is the documented key order, not a copy of the code's list."""
-    from itsm.model import TICKET_FIELDS
+    from itsm.core.model import TICKET_FIELDS
 
     keys = [key for key, _ in TICKET_FIELDS]
     at_resolution = keys.index("resolution")

@@ -13,7 +13,7 @@ six real desks (git repositories made by `itsm init`, the files committed) and r
 - nothing stored reaches a terminal raw: no C0 control but tab and newline, no DEL, C1 or
   bidirectional control is in any output, and `--json` output is strict JSON (no NaN, Infinity);
 - the caps hold at their edges: front-matter of exactly 64 KiB (the bytes between the `---`
-  lines, as `records.size_problem` counts them), a file of exactly 4 MiB and YAML nested exactly
+  lines, as `markdown.size_problem` counts them), a file of exactly 4 MiB and YAML nested exactly
   10 levels deep are read; one byte or one level more is refused, naming the file.
 
 The files start as valid records rendered by `itsm.records.render`. Every variant of every family
@@ -46,9 +46,11 @@ from typing import Any
 
 import pytest
 
-from itsm import actions, model, records, yamlio
-from itsm.model import Article, Entry, Problem, Record, Ticket
-from itsm.render import for_terminal
+from itsm.core import model
+from itsm.core.model import Article, Entry, Problem, Record, Ticket
+from itsm.operations import tickets
+from itsm.output.formats import for_terminal
+from itsm.records import markdown, yamlio
 from tests.conftest import NOW, commit_all
 
 # Hostile desks, each command a real process with a timeout (a hang is a finding).
@@ -65,7 +67,7 @@ SHOW_ALARM = 20
 KIB = 1024
 MIB = 1024 * 1024
 FM_CAP = yamlio.MAX_YAML_BYTES
-FILE_CAP = records.MAX_FILE_BYTES
+FILE_CAP = markdown.MAX_FILE_BYTES
 DEPTH_CAP = yamlio.MAX_DEPTH
 
 # What must never reach a terminal: C0 controls but tab and newline, DEL, C1 controls (U+009B is
@@ -170,7 +172,7 @@ def base_record(rng: random.Random, kind: str, rid: str, title: str | None = Non
 
 def doc_of(record: Record) -> Doc:
     """The record's file as itsm writes it, its front-matter cut into one chunk per key."""
-    text = records.render(record)
+    text = markdown.render(record)
     end = text.index("\n---\n", 3)
     front: list[list[str]] = []
     for line in text[4:end].split("\n"):
@@ -987,7 +989,7 @@ def pinned_environment(home: Path) -> dict[str, str]:
 
 
 def build_desk(root: Path, outside: Path, files: list[Hostile]) -> None:
-    actions.init(root)
+    tickets.init(root)
     outside.mkdir()
     os.mkfifo(outside / "fifo")
     for item in files:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from itsm import lifecycle, rules
-from itsm.actions import new_entry
-from itsm.model import record_entry
-from itsm.store import Desk
+from itsm.core.model import record_entry
+from itsm.domain import lifecycle, record_rules
+from itsm.operations.tickets import new_entry
+from itsm.storage.store import Desk
 from tests.conftest import NOW, RunItsm, git, snapshot
 
 OWNER = "Ben Okoro"
@@ -183,7 +183,7 @@ def test_check_accepts_old_records_and_the_new_rule(handover_desk: Path, run_its
 
     def moved(record: object, status: str) -> list[tuple[str, str]]:
         after = dataclasses.replace(record, status=status, owner=None, group="network", level=2)  # type: ignore[type-var]
-        return rules.record_faults(record_entry(record, after, new_entry("Alice Moreau", "escalate", "x", NOW)),
+        return record_rules.record_faults(record_entry(record, after, new_entry("Alice Moreau", "escalate", "x", NOW)),
                                    desk.config)  # type: ignore[arg-type]
 
     assert moved(worked, "new") == []  # written by the old escalate

@@ -24,11 +24,12 @@ from pathlib import Path
 import holidays
 import pytest
 
-from itsm import config as config_mod
-from itsm import sla, timeutil
-from itsm.config import Config
-from itsm.holiday_calendar import Holidays, package_version
-from itsm.model import Entry, Ticket
+from itsm.config import loading as config_mod
+from itsm.config.holiday_calendar import Holidays, package_version
+from itsm.config.loading import Config
+from itsm.core import timeutil
+from itsm.core.model import Entry, Ticket
+from itsm.domain import sla
 from tests.conftest import RunItsm, git, snapshot
 
 WEEK = "{mon: '08:00-18:00', tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-18:00'}"

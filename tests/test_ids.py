@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from itsm import actions, ids, records
-from itsm.errors import UsageError
-from itsm.model import Ticket
-from itsm.store import Desk, atomic_write
+from itsm.core import ids
+from itsm.core.errors import UsageError
+from itsm.core.fileio import atomic_write
+from itsm.core.model import Ticket
+from itsm.operations import tickets
+from itsm.records import markdown
+from itsm.storage.store import Desk
 from tests.conftest import NOW
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -54,13 +57,13 @@ def test_entry_ids_are_eight_crockford_characters_and_distinct() -> None:
 
 
 def test_desk_mints_the_configured_number_of_characters(desk: Path) -> None:
-    ticket = actions.new_ticket(Desk.open(desk), title="Default length", actor=ACTOR, commit=False)
+    ticket = tickets.new_ticket(Desk.open(desk), title="Default length", actor=ACTOR, commit=False)
     assert re.fullmatch(f"INC-[{CROCKFORD}]{{6}}", ticket.id), ticket.id
 
     (desk / "itsm.yaml").write_text("ids:\n  incident: INC\n  length: 9\n", encoding="utf-8")
     configured = Desk.open(desk)
     assert configured.config.id_length == 9
-    ticket = actions.new_ticket(configured, title="Longer IDs", actor=ACTOR, commit=False)
+    ticket = tickets.new_ticket(configured, title="Longer IDs", actor=ACTOR, commit=False)
     assert re.fullmatch(f"INC-[{CROCKFORD}]{{9}}", ticket.id), ticket.id
     assert (desk / "tickets" / MONTH / f"{ticket.id}.md").is_file()
 
@@ -149,12 +152,12 @@ def _plant_ticket(desk: Path, ticket_id: str) -> Path:
     """A ticket file with a chosen ID, written the way itsm writes one."""
     ticket = Ticket(id=ticket_id, title=f"Planted {ticket_id}", created=NOW)
     path = desk / "tickets" / MONTH / f"{ticket_id}.md"
-    atomic_write(path, records.render(ticket))
+    atomic_write(path, markdown.render(ticket))
     return path
 
 
 def test_resolve_unique_prefix_case_insensitively(desk: Path) -> None:
-    ticket = actions.new_ticket(Desk.open(desk), title="VPN drops", actor=ACTOR)
+    ticket = tickets.new_ticket(Desk.open(desk), title="VPN drops", actor=ACTOR)
     path = desk / "tickets" / MONTH / f"{ticket.id}.md"
     code = ticket.id.partition("-")[2]
     for typed in (ticket.id, ticket.id.lower(), f"inc-{code[:2].lower()}", code[:3].lower(), f"Inc-{code}"):
@@ -179,7 +182,7 @@ def test_resolve_refuses_an_ambiguous_prefix_and_names_the_candidates(desk: Path
     by_start: dict[str, str] = {}
     pair: tuple[str, str] | None = None
     for n in range(1100):  # pigeonhole: a pair is certain by the 1,025th ticket
-        ticket = actions.new_ticket(Desk.open(desk), title=f"Ticket {n}", actor=ACTOR, commit=False)
+        ticket = tickets.new_ticket(Desk.open(desk), title=f"Ticket {n}", actor=ACTOR, commit=False)
         start = ticket.id.partition("-")[2][:2]
         if start in by_start:
             pair = (by_start[start], ticket.id)
@@ -199,7 +202,7 @@ def test_resolve_refuses_an_ambiguous_prefix_and_names_the_candidates(desk: Path
 
 
 def test_resolve_refuses_an_unknown_code_and_an_unknown_prefix(desk: Path) -> None:
-    ticket = actions.new_ticket(Desk.open(desk), title="Printer jams", actor=ACTOR, commit=False)
+    ticket = tickets.new_ticket(Desk.open(desk), title="Printer jams", actor=ACTOR, commit=False)
     code = ticket.id.partition("-")[2]
     other = next(ch for ch in CROCKFORD if ch != code[0])
     opened = Desk.open(desk)
@@ -214,7 +217,7 @@ def test_resolve_refuses_an_unknown_code_and_an_unknown_prefix(desk: Path) -> No
 
 
 def test_resolve_refuses_the_wrong_kind(desk: Path) -> None:
-    ticket = actions.new_ticket(Desk.open(desk), title="Laptop request", actor=ACTOR, commit=False)
+    ticket = tickets.new_ticket(Desk.open(desk), title="Laptop request", actor=ACTOR, commit=False)
     code = ticket.id.partition("-")[2]
     opened = Desk.open(desk)
     with pytest.raises(UsageError) as info:
@@ -232,7 +235,7 @@ def test_resolve_refuses_the_wrong_kind(desk: Path) -> None:
 
 
 def test_resolve_refuses_path_tricks_before_touching_the_file_system(desk: Path) -> None:
-    actions.new_ticket(Desk.open(desk), title="Something", actor=ACTOR, commit=False)
+    tickets.new_ticket(Desk.open(desk), title="Something", actor=ACTOR, commit=False)
     opened = Desk.open(desk)
     for typed in ("../itsm.yaml", "../../etc/passwd", "tickets/2026-11", "INC-7QK/../../x", "INC-\x00"):
         with pytest.raises(UsageError) as info:
@@ -245,7 +248,7 @@ def _outside_record(tmp_path: Path, ticket_id: str) -> Path:
     outside = tmp_path / "outside"
     outside.mkdir(exist_ok=True)
     target = outside / f"{ticket_id}.md"
-    target.write_text(records.render(Ticket(id=ticket_id, title="SECRET outside", created=NOW)), encoding="utf-8")
+    target.write_text(markdown.render(Ticket(id=ticket_id, title="SECRET outside", created=NOW)), encoding="utf-8")
     return target
 
 
@@ -261,7 +264,7 @@ def test_a_record_file_linked_out_of_the_desk_is_refused(desk: Path, tmp_path: P
             opened.load(ref)
         assert info.value.message == f"tickets/{MONTH}/{ticket_id}.md is a link out of the desk; refusing to follow it"
         assert "SECRET" not in info.value.one_line()
-    with pytest.raises(records.RecordError) as read_info:
+    with pytest.raises(markdown.RecordError) as read_info:
         opened.read(link, "ticket")  # the scan used by list/check refuses it too
     assert read_info.value.path == f"tickets/{MONTH}/{ticket_id}.md"
     assert "SECRET" not in str(read_info.value)

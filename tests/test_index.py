@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from itsm import actions
-from itsm.index import VERSION
+from itsm.operations import tickets
+from itsm.search.index import VERSION
 from tests.conftest import REPO, RunItsm, Templates, git, itsm, itsm_many
 
 MONTH = "2026-11"
@@ -172,7 +172,7 @@ def assert_no_crash(done: subprocess.CompletedProcess[str]) -> None:
 def _build_search_desk(root: Path) -> None:
     """The search desk, built once through `itsm init`, git and `itsm reindex`: the sample
     desk's KB articles and problems plus the tickets and problem above, written by hand."""
-    actions.init(root)
+    tickets.init(root)
     for folder in ("kb", "problems"):
         for path in (REPO / folder).glob("*.md"):
             shutil.copy2(path, root / folder / path.name)
@@ -445,10 +445,10 @@ def test_a_parallel_build_answers_as_the_serial_one(search_desk: Path, monkeypat
     of its own. The statistics a score reads are the whole index's, so every search, and
     every look-alike, scores as in the single-process build (this desk is built in parallel
     by lowering the threshold a real desk crosses at 2,000 records)."""
-    from itsm import index as index_module
-    from itsm import pool
-    from itsm.index import SearchIndex
-    from itsm.store import Desk
+    from itsm.core import parallel
+    from itsm.search import index as index_module
+    from itsm.search.index import SearchIndex
+    from itsm.storage.store import Desk
 
     desk = Desk.discover(search_desk)
     queries = ["vpn", "printer jammed", "outlook password", "wifi drops", "scanner"]
@@ -464,7 +464,7 @@ def test_a_parallel_build_answers_as_the_serial_one(search_desk: Path, monkeypat
     serial = answers(serial_index)
     assert len(serial_index._ix.reader().leaf_readers()) == 1
 
-    monkeypatch.setattr(pool, "SERIAL_BELOW", 1)
+    monkeypatch.setattr(parallel, "SERIAL_BELOW", 1)
     monkeypatch.setattr(index_module, "BUILD_BATCH", 4)
     monkeypatch.setenv("ITSM_JOBS", "2")
     parallel_index = SearchIndex(desk)
@@ -484,7 +484,7 @@ def test_the_intra_word_filter_splits_as_whoosh_s_own() -> None:
     from whoosh.analysis import IntraWordFilter, RegexTokenizer
     from whoosh.support.unicode import digits, lowercase, uppercase
 
-    from itsm.index import _IntraWordFilter
+    from itsm.search.index import _IntraWordFilter
 
     ours = RegexTokenizer(r"\S+") | _IntraWordFilter(mergewords=True, mergenums=True)
     theirs = RegexTokenizer(r"\S+") | IntraWordFilter(mergewords=True, mergenums=True)

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from itsm import records
-from itsm.model import Ticket
+from itsm.core.model import Ticket
+from itsm.records import markdown
 from tests.conftest import git, readme_block, run_cli, run_shell, snapshot
 
 DESK_ADDRESS = "servicedesk@example.org"
@@ -50,7 +50,7 @@ def ingest_alert(desk: Path, payload: Any, fmt: str = "alertmanager", env: dict[
 
 def ticket(desk: Path, ticket_id: str) -> Ticket:
     [path] = list((desk / "tickets").glob(f"*/{ticket_id}.md"))
-    record = records.parse(path.read_text(encoding="utf-8"), "ticket", str(path))
+    record = markdown.parse(path.read_text(encoding="utf-8"), "ticket", str(path))
     assert isinstance(record, Ticket)
     return record
 

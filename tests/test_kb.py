@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from itsm import actions, check
-from itsm.store import Desk
+from itsm.operations import desk_check, tickets
+from itsm.storage.store import Desk
 from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 LATER = "2026-11-27T14:30:00Z"
@@ -86,7 +86,7 @@ def last_subject(desk: Path) -> str:
 
 def assert_clean(desk: Path) -> None:
     """What `itsm check` would say: no fault; and git has everything committed."""
-    assert [str(f) for f in check.check_desk(Desk.discover(desk))] == []
+    assert [str(f) for f in desk_check.check_desk(Desk.discover(desk))] == []
     assert git(desk, "status", "--porcelain") == ""
 
 
@@ -151,7 +151,7 @@ def runner(root: Path) -> RunItsm:
 
 
 def _built(root: Path) -> Built:
-    actions.init(root)
+    tickets.init(root)
     built = build(runner(root))
     assert_clean(root)
     return built

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm import records
+from itsm.records import markdown
 from tests.conftest import RunItsm, git, snapshot
 
 KB_RE = re.compile(r"^KB-[0-9A-Z]{6}$")
@@ -47,11 +47,11 @@ def wiki(tmp_path: Path) -> Path:
     return root
 
 
-def kb_records(desk: Path) -> dict[str, records.Article]:
+def kb_records(desk: Path) -> dict[str, markdown.Article]:
     found = {}
     for path in sorted((desk / "kb").glob("*.md")):
-        article = records.parse(path.read_text(encoding="utf-8"), "kb", str(path))
-        assert isinstance(article, records.Article)
+        article = markdown.parse(path.read_text(encoding="utf-8"), "kb", str(path))
+        assert isinstance(article, markdown.Article)
         if "imported" in article.extra:
             found[article.extra["imported"]["from"]] = article
     return found
@@ -160,7 +160,7 @@ def test_files_that_cannot_be_articles_are_passed_over_with_the_reason(run_itsm:
     write(root / "bad-yaml.md", "---\ntitle: [unclosed\n---\ntext\n")
     write(root / "list-front.md", "---\n- a\n- b\n---\ntext\n")
     write(root / "empty.md", "\n\n")
-    write(root / "huge.md", "# Huge\n\n" + "x" * (records.MAX_FILE_BYTES + 10))
+    write(root / "huge.md", "# Huge\n\n" + "x" * (markdown.MAX_FILE_BYTES + 10))
     write(root / "long-title.md", "# " + "word " * 60 + "\n\ntext\n")
     os.mkfifo(root / "pipe.md")
     done = run_itsm("kb", "import", str(root))

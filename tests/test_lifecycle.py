@@ -1,7 +1,7 @@
 """The ticket lifecycle through the real `itsm` process and real git (docs/lifecycle.md).
 
 Every command in every state: an allowed pair moves the ticket where the table in
-itsm/lifecycle.py says (with docs/lifecycle.md's footnotes), in one commit and one timeline
+itsm/domain/lifecycle.py says (with docs/lifecycle.md's footnotes), in one commit and one timeline
 entry; a refused pair exits 2 with one line naming the states where the action is allowed,
 and changes nothing. Then the parts of the lifecycle with rules of their own: the close
 checklist, closing by the user's silence and `itsm autoclose`, reopen, resolve's links, and
@@ -24,10 +24,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from itsm.check import check_desk
-from itsm.lifecycle import SAID_AS, TRANSITIONS
-from itsm.model import STATUSES
-from itsm.store import Desk
+from itsm.core.model import STATUSES
+from itsm.domain.lifecycle import SAID_AS, TRANSITIONS
+from itsm.operations.desk_check import check_desk
+from itsm.storage.store import Desk
 from tests.conftest import NOW, FromTemplate, RunItsm, git, snapshot
 
 MONTH = "2026-11"
@@ -285,7 +285,7 @@ def states(desk: Path, run_itsm: RunItsm, from_template: FromTemplate) -> States
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # its row in itsm.lifecycle.TRANSITIONS
+    action: str  # its row in itsm.domain.lifecycle.TRANSITIONS
     kind: str  # the kind of the timeline entry it writes, which also names its commit
     args: Callable[[str], tuple[str, ...]]
     editor: bool = False

@@ -1,11 +1,11 @@
-"""docs/lifecycle.md's transition table says exactly what itsm/lifecycle.py allows."""
+"""docs/lifecycle.md's transition table says exactly what itsm/domain/lifecycle.py allows."""
 
 from __future__ import annotations
 
 import re
 
-from itsm.lifecycle import TRANSITIONS
-from itsm.model import STATUSES
+from itsm.core.model import STATUSES
+from itsm.domain.lifecycle import TRANSITIONS
 from tests.conftest import REPO
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm import config
+from itsm.config import loading
 from tests.conftest import NOW, RunItsm, git, snapshot
 
 AGENT = "Olga Berg"  # an agent: neither named in major_incident.declare nor a manager
@@ -157,7 +157,7 @@ def test_stand_down_refusals(desk: Path, run_itsm: RunItsm) -> None:
 
 def test_anyone_may_declare_when_the_list_is_empty(desk: Path, run_itsm: RunItsm) -> None:
     configure(desk, GROUPS)
-    assert config.load(desk).major_declarers == ()
+    assert loading.load(desk).major_declarers == ()
     ticket_id = vpn_ticket(run_itsm)
     ok(run_itsm, "escalate", ticket_id, "--reason", "impact", "--major", actor=AGENT)
     ok(run_itsm, "escalate", ticket_id, "--no-major", "--reason", "calm again", actor=AGENT)
@@ -233,6 +233,6 @@ def test_a_request_is_never_major(desk: Path, run_itsm: RunItsm) -> None:
 
 
 def test_the_setting_is_written_by_init_and_validated() -> None:
-    text = config.render_default()
+    text = loading.render_default()
     assert "\n# Who may declare a major incident" in text
     assert "major_incident:\n  declare: []\n" in text

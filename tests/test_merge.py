@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from itsm import records
-from itsm.model import Problem, Ticket
+from itsm.core.model import Problem, Ticket
+from itsm.records import markdown
 from tests.conftest import git, readme_block, run_cli, run_shell, snapshot
 
 
@@ -64,7 +64,7 @@ def pull(where: Path) -> subprocess.CompletedProcess[str]:
 
 def record(where: Path, ticket: str) -> Ticket:
     path = next((where / "tickets").rglob(f"{ticket}.md"))
-    parsed = records.parse(path.read_text(), "ticket")
+    parsed = markdown.parse(path.read_text(), "ticket")
     assert isinstance(parsed, Ticket)
     return parsed
 
@@ -201,7 +201,7 @@ def test_list_keys_merge_as_sets(team: tuple[Path, Path, Path]) -> None:
     ok(b, "problem", "unlink", problem, fourth, at="2026-11-26T10:02:00Z")
     assert exchange(a, b).returncode == 0
     path = b / "problems" / f"{problem}.md"
-    merged = records.parse(path.read_text(), "problem")
+    merged = markdown.parse(path.read_text(), "problem")
     assert isinstance(merged, Problem)
     assert set(merged.incidents) == {first, second, third}
     assert itsm(b, "check").returncode == 0, itsm(b, "check").stdout
@@ -235,8 +235,8 @@ def test_closed_on_one_side_and_reopened_on_the_other_stops_with_readable_marker
 
 def test_a_description_changed_in_different_lines_merges_and_in_the_same_lines_is_marked(
         tmp_path: Path) -> None:
-    from itsm import gitio, merge
-    from itsm.config import load
+    from itsm.config.loading import load
+    from itsm.storage import gitio, merge
 
     base = _ticket_text("Line one.\nLine two.\nLine three.")
     ours = _ticket_text("Line one, at home.\nLine two.\nLine three.")
@@ -258,14 +258,14 @@ def _ticket_text(description: str) -> str:
 
 
 def test_two_records_minted_with_one_id_are_never_merged_into_one(tmp_path: Path) -> None:
-    from itsm import gitio, merge
-    from itsm.config import load
+    from itsm.config.loading import load
+    from itsm.storage import gitio, merge
 
     ours = _ticket_text("Printer jams.")
     theirs = _ticket_text("Mail is slow.").replace("AAAAAAAA", "BBBBBBBB")
     result = merge.merge(None, ours, theirs, "ticket", load(tmp_path), gitio.merge_file)
     assert result.conflicts and "two different records were made with the same ID" in result.conflicts[0]
-    assert records.conflict_line(result.text) == 1
+    assert markdown.conflict_line(result.text) == 1
 
 
 def test_a_side_that_is_not_a_record_is_merged_line_by_line(team: tuple[Path, Path, Path]) -> None:
@@ -378,16 +378,16 @@ def test_impact_on_one_side_and_urgency_on_the_other_give_the_priority_of_both(t
 
 
 def _article(tags: list[str], body: str, updated: str) -> str:
-    from itsm.model import Article
+    from itsm.core.model import Article
 
-    return records.render(Article(id="KB-7QK3F2", title="VPN drops on home routers", tags=tuple(tags),
+    return markdown.render(Article(id="KB-7QK3F2", title="VPN drops on home routers", tags=tuple(tags),
                                   created="2026-11-20T09:00:00Z", updated=updated, body=body))
 
 
 def test_a_kb_article_merges_tags_as_sets_and_its_body_line_by_line(tmp_path: Path) -> None:
-    from itsm import gitio, merge
-    from itsm.config import load
-    from itsm.model import Article
+    from itsm.config.loading import load
+    from itsm.core.model import Article
+    from itsm.storage import gitio, merge
 
     base = _article(["vpn", "home"], "## Symptoms\nDrops.\n\n## Resolution\nRestart the router.", "2026-11-20T09:00:00Z")
     ours = _article(["vpn", "home", "router"], "## Symptoms\nDrops every few minutes.\n\n## Resolution\n"
@@ -396,7 +396,7 @@ def test_a_kb_article_merges_tags_as_sets_and_its_body_line_by_line(tmp_path: Pa
                       "2026-11-22T09:00:00Z")
     result = merge.merge(base, ours, theirs, "kb", load(tmp_path), gitio.merge_file)
     assert result.conflicts == []
-    merged = records.parse(result.text, "kb")
+    merged = markdown.parse(result.text, "kb")
     assert isinstance(merged, Article)
     assert merged.tags == ("vpn", "mtu", "router")  # home removed on theirs, router and mtu added
     assert merged.body == "## Symptoms\nDrops every few minutes.\n\n## Resolution\nSet the MTU to 1400."
@@ -404,8 +404,8 @@ def test_a_kb_article_merges_tags_as_sets_and_its_body_line_by_line(tmp_path: Pa
 
 
 def test_an_entry_rewritten_differently_on_both_sides_is_never_chosen_silently(tmp_path: Path) -> None:
-    from itsm import gitio, merge
-    from itsm.config import load
+    from itsm.config.loading import load
+    from itsm.storage import gitio, merge
 
     base = _ticket_text("Printer jams.") + "\nRecorded.\n"
     ours = _ticket_text("Printer jams.") + "\nRecorded by phone.\n"
@@ -413,7 +413,7 @@ def test_an_entry_rewritten_differently_on_both_sides_is_never_chosen_silently(t
     result = merge.merge(base, ours, theirs, "ticket", load(tmp_path), gitio.merge_file)
     assert result.conflicts == ["INC-7QK3F2: timeline entry AAAAAAAA (created, 2026-11-26T09:00:00Z) was changed on "
                                 "both sides; entries are never rewritten: keep one"]
-    assert records.conflict_line(result.text) == 1
+    assert markdown.conflict_line(result.text) == 1
     assert "Recorded by phone." in result.text and "Recorded at the counter." in result.text
 
 
@@ -461,7 +461,7 @@ def test_the_same_decision_made_by_two_merges_gives_two_entries(team: tuple[Path
             ok(a, "problem", "unlink", problem, second, third, at="2026-11-26T11:00:00Z")
             ok(a, "sync", at="2026-11-26T11:01:00Z")
             ok(b, "sync", at="2026-11-26T11:01:00Z")
-    merged = records.parse((a / "problems" / f"{problem}.md").read_text(), "problem")
+    merged = markdown.parse((a / "problems" / f"{problem}.md").read_text(), "problem")
     assert isinstance(merged, Problem)
     merges = [e for e in merged.timeline if e.kind == "merge"]
     assert len(merges) == 2 and merges[0].id != merges[1].id
@@ -493,8 +493,8 @@ def test_two_people_resolving_one_ticket_merge_to_the_later_resolution_with_both
 
 def test_a_merge_the_readers_would_refuse_is_never_written_as_a_record(tmp_path: Path) -> None:
     """Two sides each 2.5 MiB of notes, under the 4 MiB limit alone, over it together."""
-    from itsm import gitio, merge
-    from itsm.config import load
+    from itsm.config.loading import load
+    from itsm.storage import gitio, merge
 
     base = _ticket_text("Printer jams.")
     ours = base + "".join(f"\n### 2026-11-26T10:00:00Z · note · Ann <!-- A{n:07d} -->\n\n{'x' * 2600}\n"
@@ -503,7 +503,7 @@ def test_a_merge_the_readers_would_refuse_is_never_written_as_a_record(tmp_path:
                             for n in range(1000))
     result = merge.merge(base, ours, theirs, "ticket", load(tmp_path), gitio.merge_file)
     assert result.conflicts and "over the 4 MiB limit of a record file" in result.conflicts[0]
-    assert records.conflict_line(result.text) == 1
+    assert markdown.conflict_line(result.text) == 1
 
 
 def _mail(message_id: str, subject: str, body: str, reply_to: str = "") -> bytes:

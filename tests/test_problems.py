@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from itsm import actions, check, records
-from itsm.lifecycle import PROBLEM_TRANSITIONS
-from itsm.model import Article, Problem, Ticket
-from itsm.store import Desk
+from itsm.core.model import Article, Problem, Ticket
+from itsm.domain.lifecycle import PROBLEM_TRANSITIONS
+from itsm.operations import desk_check, tickets
+from itsm.records import markdown
+from itsm.storage.store import Desk
 from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 MONTH = "2026-11"
@@ -77,13 +78,13 @@ def ticket_path(desk: Path, ticket_id: str) -> Path:
 
 
 def read_problem(desk: Path, problem_id: str) -> Problem:
-    record = records.parse(problem_path(desk, problem_id).read_text(encoding="utf-8"), "problem")
+    record = markdown.parse(problem_path(desk, problem_id).read_text(encoding="utf-8"), "problem")
     assert isinstance(record, Problem)
     return record
 
 
 def read_ticket(desk: Path, ticket_id: str) -> Ticket:
-    record = records.parse(ticket_path(desk, ticket_id).read_text(encoding="utf-8"), "ticket")
+    record = markdown.parse(ticket_path(desk, ticket_id).read_text(encoding="utf-8"), "ticket")
     assert isinstance(record, Ticket)
     return record
 
@@ -102,7 +103,7 @@ def last_files(desk: Path) -> list[str]:
 
 def assert_clean(desk: Path) -> None:
     """What `itsm check` would say: no fault; and git has everything committed."""
-    assert [str(f) for f in check.check_desk(Desk.discover(desk))] == []
+    assert [str(f) for f in desk_check.check_desk(Desk.discover(desk))] == []
     assert git(desk, "status", "--porcelain") == ""
 
 
@@ -180,7 +181,7 @@ def runner(root: Path) -> RunItsm:
 
 
 def _built(root: Path) -> Built:
-    actions.init(root)
+    tickets.init(root)
     built = build(runner(root))
     for state, problem_id in built.problems.items():
         assert read_problem(root, problem_id).status == state
@@ -676,7 +677,7 @@ def test_itsm_check_is_clean_on_the_built_desk(run_itsm: RunItsm, b: Built) -> N
 
 def disagreement(path: Path, kind: str, key: str, written: str, said: str) -> str:
     """check's message for a key edited by hand: the timeline entry that set it last says otherwise."""
-    record = records.parse(path.read_text(encoding="utf-8"), kind)
+    record = markdown.parse(path.read_text(encoding="utf-8"), kind)
     assert not isinstance(record, Article)
     entry = [e for e in record.timeline if key in dict(e.changes)][-1]
     return (f"{key} is {written} but the timeline says {said} (entry {entry.id} ({entry.kind}, {entry.time})); "

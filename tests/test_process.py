@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from itsm.check import check_desk
-from itsm.store import Desk
+from itsm.operations.desk_check import check_desk
+from itsm.storage.store import Desk
 from tests.conftest import FromTemplate, RunItsm, git
 
 TITLE = "VPN drops every few minutes"

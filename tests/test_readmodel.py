@@ -1,4 +1,4 @@
-"""The read model (itsm/readmodel.py) is a cache, never the truth.
+"""The read model (itsm/readmodel/database.py) is a cache, never the truth.
 
 Each test builds a real desk (`itsm init`, real git), writes records the ways people do —
 through itsm, by hand, with git checkouts, resets, merges and stashes — and holds the read
@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import itsm.cli  # noqa: F401  (registers the after-write hooks, as every command has them)
-from itsm import actions, readmodel, workflow
-from itsm.readmodel import FILE, ReadModel
-from itsm.store import Desk
+from itsm.operations import resolution, tickets
+from itsm.readmodel import database
+from itsm.readmodel.database import FILE, ReadModel
+from itsm.storage.store import Desk
 from tests.conftest import commit_all, git
 
 ACTOR = "Alice Moreau"
@@ -76,7 +77,7 @@ def assert_same(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def new(root: Path, title: str, **kw: object) -> str:
-    return actions.new_ticket(Desk.open(root), title=title, actor=ACTOR, **kw).id  # type: ignore[arg-type]
+    return tickets.new_ticket(Desk.open(root), title=title, actor=ACTOR, **kw).id  # type: ignore[arg-type]
 
 
 def ticket_file(root: Path, ticket_id: str) -> Path:
@@ -101,7 +102,7 @@ def set_meta(root: Path, key: str, value: str) -> None:
 def test_built_on_first_read_and_equal_to_the_files(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = new(desk, "VPN drops every few minutes", category="network/vpn")
     new(desk, "Laptop for Tom", type="request")
-    actions.log(Desk.open(desk), first, "called the user", actor=ACTOR, kind="call")
+    tickets.log(Desk.open(desk), first, "called the user", actor=ACTOR, kind="call")
     (desk / "tickets" / "2026-11").mkdir(exist_ok=True)
     (desk / "tickets" / "2026-11" / "INC-HAND01.md").write_text(HAND_WRITTEN, encoding="utf-8")
     assert not (desk / ".itsm" / FILE).exists()  # writes alone never build it
@@ -139,7 +140,7 @@ def test_it_follows_commits_checkouts_resets_stashes_and_merges(desk: Path, caps
     git(desk, "checkout", "-q", "-b", "side")
     new(desk, "Printer jams on floor 3")
     git(desk, "checkout", "-q", "main")
-    actions.log(Desk.open(desk), two, "asked for a screenshot", actor=ACTOR, kind="email")
+    tickets.log(Desk.open(desk), two, "asked for a screenshot", actor=ACTOR, kind="email")
     git(desk, "merge", "-q", "--no-edit", "side")
     assert_same(desk, capsys)
     os.unlink(ticket_file(desk, two))  # deleted by hand
@@ -150,21 +151,21 @@ def test_a_desk_inside_a_larger_repository_and_outside_git(tmp_path: Path, capsy
     repo = tmp_path / "ops"
     repo.mkdir()
     git(repo, "init", "-q")
-    actions.init(repo / "servicedesk")
+    tickets.init(repo / "servicedesk")
     new(repo / "servicedesk", "Scanner offline")
     assert_same(repo / "servicedesk", capsys)
     new(repo / "servicedesk", "Scanner offline again")
     assert_same(repo / "servicedesk", capsys)
 
     plain = tmp_path / "plain"
-    actions.init(plain, commit=False)
+    tickets.init(plain, commit=False)
     shutil.rmtree(plain / ".git", ignore_errors=True)
     new(plain, "No git here")
     assert_same(plain, capsys)
     path = next((plain / "tickets").glob("*/*.md"))
     path.write_text(path.read_text(encoding="utf-8").replace("No git here", "Still no git"), encoding="utf-8")
     assert_same(plain, capsys)
-    assert [t.title for t in readmodel.tickets(Desk.open(plain))] == ["Still no git"]
+    assert [t.title for t in database.tickets(Desk.open(plain))] == ["Still no git"]
 
 
 def test_ignored_record_files_are_read_as_a_parse_of_the_folders_reads_them(
@@ -191,7 +192,7 @@ def test_a_record_that_does_not_parse_is_warned_about_as_the_files_are(
     assert said == ""
     _, err, _ = modelled(desk, "ticket", capsys)
     assert err.count("\n") == 1 and "skipping tickets/" in err and bad in err
-    assert [t.id for t in readmodel.tickets(Desk.open(desk))] == [good]
+    assert [t.id for t in database.tickets(Desk.open(desk))] == [good]
     status = ticket_file(desk, good)
     status.write_text(status.read_text(encoding="utf-8").replace("status: new", "status: bogus"), encoding="utf-8")
     assert_same(desk, capsys)  # a value readers would misread: kept, and named
@@ -309,7 +310,7 @@ def test_a_read_only_cache_folder_falls_back_to_the_files(desk: Path, run_itsm: 
 def test_a_config_change_derives_the_facts_afresh(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ticket = new(desk, "Server down", impact="high", urgency="high", category="network/vpn")
     the_desk = Desk.open(desk)
-    workflow.resolve(the_desk, ticket, actor=ACTOR, fix="restarted the service")
+    resolution.resolve(the_desk, ticket, actor=ACTOR, fix="restarted the service")
     model = ReadModel.open(Desk.open(desk))
     before = model.facts(ticket)
     model.close()
@@ -366,7 +367,7 @@ STEPS = st.lists(st.sampled_from([
 def test_any_sequence_leaves_the_model_equal_to_a_full_parse(
         tmp_path_factory: pytest.TempPathFactory, steps: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path_factory.mktemp("prop") / "desk"
-    actions.init(root)
+    tickets.init(root)
     made = [new(root, "First ticket")]
     assert_same(root, capsys)
     for n, step in enumerate(steps):
@@ -376,9 +377,9 @@ def test_any_sequence_leaves_the_model_equal_to_a_full_parse(
             if step == "new" and not dirty:
                 made.append(new(root, f"Ticket {n}"))
             elif step == "log" and not dirty and made and _exists(root, made[-1]):
-                actions.log(the_desk, made[-1], f"note {n}", actor=ACTOR)
+                tickets.log(the_desk, made[-1], f"note {n}", actor=ACTOR)
             elif step == "resolve" and not dirty and made and _exists(root, made[0]):
-                workflow.resolve(the_desk, made[0], actor=ACTOR, workaround=f"restarted ({n})")
+                resolution.resolve(the_desk, made[0], actor=ACTOR, workaround=f"restarted ({n})")
             elif step in ("hand-edit", "hand-break", "hand-fix") and made and _exists(root, made[-1]):
                 path = ticket_file(root, made[-1])
                 text = path.read_text(encoding="utf-8")
@@ -403,7 +404,7 @@ def test_any_sequence_leaves_the_model_equal_to_a_full_parse(
                 made.append(new(root, f"On a branch {n}"))
                 git(root, "checkout", "-q", "main")
                 if made[0] and _exists(root, made[0]):
-                    actions.log(Desk.open(root), made[0], f"meanwhile {n}", actor=ACTOR)
+                    tickets.log(Desk.open(root), made[0], f"meanwhile {n}", actor=ACTOR)
                 git(root, "merge", "-q", "--no-edit", f"side{n}")
             elif step == "delete" and made and _exists(root, made[-1]):
                 os.unlink(ticket_file(root, made[-1]))
@@ -412,7 +413,7 @@ def test_any_sequence_leaves_the_model_equal_to_a_full_parse(
                 assert_same(root, capsys)
                 git(root, "stash", "pop", "-q")
         except Exception as exc:  # a refusal of itsm's is a fine outcome of a random step
-            from itsm.errors import UsageError
+            from itsm.core.errors import UsageError
 
             if not isinstance(exc, UsageError):
                 raise
@@ -433,12 +434,12 @@ _JSON_VALUES = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(value=_JSON_VALUES)
 def test_the_fast_json_writer_writes_what_json_dumps_writes(value: object) -> None:
-    """`render.to_json` writes 100,000 rows for `list --json`: with its own indenting (json's
+    """`formats.to_json` writes 100,000 rows for `list --json`: with its own indenting (json's
     indent is its pure-Python encoder), it must still write exactly what json.dumps does."""
-    from itsm import render
+    from itsm.output import formats
 
     want = json.dumps(value, indent=2, ensure_ascii=False)
-    assert render._indented(value, "\n") == want
+    assert formats._indented(value, "\n") == want
 
 
 _CELL = st.text(alphabet=st.sampled_from(list("ab c-é|\u00a0\u3000xyz12.,")), max_size=8)
@@ -450,17 +451,17 @@ _TABLES = st.integers(1, 4).flatmap(lambda n: st.tuples(
 @settings(max_examples=400, deadline=None)
 @given(table=_TABLES, fmt=st.sampled_from(["table", "md"]))
 def test_big_tables_are_written_as_tabulate_writes_them(table: tuple[list[str], list[list[str]]], fmt: str) -> None:
-    """Past `render.TABULATE_ROWS` rows (`chase` on a big desk) itsm writes a table of text
+    """Past `formats.TABULATE_ROWS` rows (`chase` on a big desk) itsm writes a table of text
     columns itself: the same text as tabulate's, which writes every other table."""
     from tabulate import tabulate
 
-    from itsm import render
+    from itsm.output import formats
 
     heads, rows = table
     want = tabulate(rows, headers=heads, tablefmt="github" if fmt == "md" else "simple")
     rows = [list(row) for row in rows]
-    if not any(render._numbers(rows, i) for i in range(len(heads))):  # else tabulate writes it
-        assert render.table_text(rows, list(heads), fmt) == want
+    if not any(formats._numbers(rows, i) for i in range(len(heads))):  # else tabulate writes it
+        assert formats.table_text(rows, list(heads), fmt) == want
 
 
 def test_an_untracked_file_in_a_folder_that_did_not_change_is_still_followed(
@@ -480,7 +481,7 @@ def test_an_untracked_file_in_a_folder_that_did_not_change_is_still_followed(
     hand.write_text(HAND_WRITTEN.replace("prints blank pages", "prints nothing at all"), encoding="utf-8")
     os.utime(month, (past, past))  # as it was: only the file's own stamp tells
     assert_same(desk, capsys)
-    assert "Printer on floor 2 prints nothing at all" in [t.title for t in readmodel.tickets(Desk.open(desk))]
+    assert "Printer on floor 2 prints nothing at all" in [t.title for t in database.tickets(Desk.open(desk))]
     os.unlink(hand)  # a removal changes the folder's time: it is looked at again
     assert_same(desk, capsys)
 
@@ -501,7 +502,7 @@ def test_a_desk_s_own_keys_named_like_another_kind_s_fields(desk: Path, capsys: 
         "Shake the toner.\n", encoding="utf-8")
     commit_all(desk)
     assert_same(desk, capsys)
-    ticket = readmodel.tickets(Desk.open(desk))[0]
+    ticket = database.tickets(Desk.open(desk))[0]
     assert ticket.extra == {"team_notes": "ordered toner", "tags": ["printer", "floor-2"], "author": "Ola",
                             "workaround": "reboot"}
     done = run_itsm("list", "--json")  # type: ignore[operator]

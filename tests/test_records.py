@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm import model, records
-from itsm.model import Article, Entry, Problem, Resolution, Ticket
-from itsm.records import RecordError
-from itsm.store import atomic_write
+from itsm.core import model
+from itsm.core.fileio import atomic_write
+from itsm.core.model import Article, Entry, Problem, Resolution, Ticket
+from itsm.records import markdown
+from itsm.records.markdown import RecordError
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -214,30 +215,30 @@ def full_article() -> Article:
 
 
 def entries_in(text: str) -> int:
-    return sum(1 for line in text.split("\n") if records.ENTRY_RE.match(line))
+    return sum(1 for line in text.split("\n") if markdown.ENTRY_RE.match(line))
 
 
 # -- exact round trips ---------------------------------------------------------------------------
 
 
 def test_documented_ticket_reads_to_the_expected_values_and_writes_back_identically() -> None:
-    assert records.parse(GOLDEN, "ticket") == GOLDEN_TICKET
-    assert records.render(GOLDEN_TICKET) == GOLDEN
+    assert markdown.parse(GOLDEN, "ticket") == GOLDEN_TICKET
+    assert markdown.render(GOLDEN_TICKET) == GOLDEN
 
 
 @pytest.mark.parametrize(("make", "kind"), [(full_ticket, "ticket"), (full_problem, "problem"), (full_article, "kb")])
 def test_render_parse_render_is_byte_identical(make: object, kind: str) -> None:
     assert callable(make)
     record = make()
-    text = records.render(record)
-    parsed = records.parse(text, kind)
+    text = markdown.render(record)
+    parsed = markdown.parse(text, kind)
     assert parsed == record
-    assert records.render(parsed) == text
+    assert markdown.render(parsed) == text
     assert list(parsed.extra) == list(record.extra)  # unknown keys keep their order
 
 
 def test_full_ticket_file_shape() -> None:
-    text = records.render(full_ticket())
+    text = markdown.render(full_ticket())
     lines = text.split("\n")
     assert lines[0] == "---"
     keys = [line.split(":", 1)[0] for line in lines[1 : lines.index("---", 1)] if re.match(r"[a-z_]+:", line)]
@@ -258,34 +259,34 @@ def test_full_ticket_file_shape() -> None:
 
 def test_channel_keys_are_written_last_and_only_when_set() -> None:
     plain = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z")
-    assert "message_ids" not in records.render(plain) and "occurrences" not in records.render(plain)
+    assert "message_ids" not in markdown.render(plain) and "occurrences" not in markdown.render(plain)
     mailed = dataclasses.replace(plain, message_ids=("<a@b>", "<c@d>"), fingerprint="alertmanager:f00", occurrences=3)
-    text = records.render(mailed)
+    text = markdown.render(mailed)
     assert text.split("\n---\n", 1)[0].endswith(
         "reassignments: 0\nmessage_ids:\n- <a@b>\n- <c@d>\nfingerprint: alertmanager:f00\noccurrences: 3")
-    assert records.parse(text, "ticket") == mailed
+    assert markdown.parse(text, "ticket") == mailed
 
 
 def test_minimal_records() -> None:
     ticket = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z")
-    text = records.render(ticket)
+    text = markdown.render(ticket)
     assert text.endswith("approval:\nresolved_by:\nresolutions: 0\nreopens: 0\nreassignments: 0\n---\n\n## Timeline\n")
-    assert records.parse(text, "ticket") == ticket
+    assert markdown.parse(text, "ticket") == ticket
     article = Article(id="KB-H4W8N1", title="t", created="2026-11-26T09:00:00Z")
-    text = records.render(article)
+    text = markdown.render(article)
     assert text.endswith("updated:\n---\n")
-    assert records.parse(text, "kb") == article
+    assert markdown.parse(text, "kb") == article
 
 
 @pytest.mark.parametrize("record", [GOLDEN_TICKET, full_ticket(), full_problem(), full_article()])
 def test_saving_an_unchanged_record_changes_no_byte(record: model.Record, tmp_path: Path) -> None:
     path = tmp_path / "tickets" / "2026-11" / f"{record.id}.md"
-    atomic_write(path, records.render(record))
+    atomic_write(path, markdown.render(record))
     before = path.read_bytes()
-    again = records.parse(path.read_text(encoding="utf-8"), record.kind)
-    atomic_write(path, records.render(again))
+    again = markdown.parse(path.read_text(encoding="utf-8"), record.kind)
+    atomic_write(path, markdown.render(again))
     assert path.read_bytes() == before
-    assert before == records.render(record).encode("utf-8")
+    assert before == markdown.render(record).encode("utf-8")
 
 
 # -- nothing in free text can forge or hide a timeline entry -----------------------------------------
@@ -302,13 +303,13 @@ def test_description_and_entry_texts_cannot_forge_or_hide_entries() -> None:
             Entry("0T55S9QH", "2026-11-26T09:05:00Z", "Carla Diaz", "note", "\n".join(FORGED_LINES)),
         ),
     )
-    text = records.render(ticket)
-    parsed = records.parse(text, "ticket")
+    text = markdown.render(ticket)
+    parsed = markdown.parse(text, "ticket")
     assert parsed == ticket
     assert len(parsed.timeline) == 2
     assert entries_in(text) == 2
     assert [line for line in text.split("\n") if line.rstrip() == "## Timeline"] == ["## Timeline"]
-    assert records.render(parsed) == text
+    assert markdown.render(parsed) == text
 
 
 def test_escaped_lines_gain_one_backslash_in_the_file() -> None:
@@ -321,7 +322,7 @@ def test_escaped_lines_gain_one_backslash_in_the_file() -> None:
         "## Timeline ok",
     ])
     ticket = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z", description=description)
-    body = records.render(ticket).split("---\n", 2)[2]
+    body = markdown.render(ticket).split("---\n", 2)[2]
     assert body == (
         "\n\\## Timeline\n"
         "\\### 2026-11-26T09:00:00Z · note · X <!-- ABCDEFGH -->\n"
@@ -331,7 +332,7 @@ def test_escaped_lines_gain_one_backslash_in_the_file() -> None:
         "## Timeline ok\n"
         "\n## Timeline\n"
     )
-    assert records.parse(records.render(ticket), "ticket").description == description
+    assert markdown.parse(markdown.render(ticket), "ticket").description == description
 
 
 def test_a_hand_written_escape_reads_as_the_text_it_shows() -> None:
@@ -339,15 +340,15 @@ def test_a_hand_written_escape_reads_as_the_text_it_shows() -> None:
         "Since this morning the VPN drops every few minutes when I work from home.",
         "\\## Timeline\n\\\\### 2026-01-01T00:00:00Z · x · y <!-- ABCDEFGH -->",
     )
-    parsed = records.parse(text, "ticket")
+    parsed = markdown.parse(text, "ticket")
     assert parsed.description == "## Timeline\n\\### 2026-01-01T00:00:00Z · x · y <!-- ABCDEFGH -->"
     assert len(parsed.timeline) == 3
-    assert records.render(parsed) == text
+    assert markdown.render(parsed) == text
 
 
 def test_description_with_timeline_heading_and_no_entries() -> None:
     ticket = Ticket(id="INC-7QK3F2", title="t", created="2026-11-26T09:00:00Z", description="## Timeline")
-    parsed = records.parse(records.render(ticket), "ticket")
+    parsed = markdown.parse(markdown.render(ticket), "ticket")
     assert parsed.description == "## Timeline"
     assert parsed.timeline == ()
 
@@ -397,10 +398,10 @@ TICKETS = st.builds(
 @given(TICKETS)
 def test_arbitrary_tickets_round_trip(ticket: Ticket) -> None:
     assert "\n" not in "".join(e.actor for e in ticket.timeline)
-    text = records.render(ticket)
-    parsed = records.parse(text, "ticket")
+    text = markdown.render(ticket)
+    parsed = markdown.parse(text, "ticket")
     assert parsed == ticket
-    assert records.render(parsed) == text
+    assert markdown.render(parsed) == text
     assert entries_in(text) == len(ticket.timeline)
 
 
@@ -411,9 +412,9 @@ def test_arbitrary_tickets_round_trip_as_problems(ticket: Ticket) -> None:
         id="PRB-2M9XD4", title=ticket.title, created=ticket.created,
         description=ticket.description, timeline=ticket.timeline,
     )
-    text = records.render(problem)
-    assert records.parse(text, "problem") == problem
-    assert records.render(records.parse(text, "problem")) == text
+    text = markdown.render(problem)
+    assert markdown.parse(text, "problem") == problem
+    assert markdown.render(markdown.parse(text, "problem")) == text
 
 
 # -- malformed files ------------------------------------------------------------------------------
@@ -457,12 +458,12 @@ def base_with(**lines: str) -> str:
 
 def refused(text: str, kind: str = "ticket") -> RecordError:
     with pytest.raises(RecordError) as info:
-        records.parse(text, kind, "tickets/2026-11/INC-7QK3F2.md")
+        markdown.parse(text, kind, "tickets/2026-11/INC-7QK3F2.md")
     return info.value
 
 
 def test_base_file_is_valid() -> None:
-    ticket = records.parse(base_with(), "ticket")
+    ticket = markdown.parse(base_with(), "ticket")
     assert isinstance(ticket, Ticket)
     assert (ticket.level, ticket.kb, ticket.resolution) == (2, ("KB-H4W8N1",), Resolution("fix", "Rebooted"))
     assert ticket.description == "The VPN drops."
@@ -585,26 +586,26 @@ def test_duplicate_entry_id() -> None:
 
 
 def test_file_over_the_size_cap() -> None:
-    padding = "x" * records.MAX_FILE_BYTES
+    padding = "x" * markdown.MAX_FILE_BYTES
     error = refused(base_with(l15=padding))
-    assert error.message == f"file is larger than {records.MAX_FILE_BYTES // (1024 * 1024)} MiB"
+    assert error.message == f"file is larger than {markdown.MAX_FILE_BYTES // (1024 * 1024)} MiB"
 
 
 def test_size_cap_counts_bytes_not_characters() -> None:
     # 3-byte characters: fewer than MAX_FILE_BYTES characters, but more bytes than that.
-    padding = "€" * (records.MAX_FILE_BYTES // 2)
+    padding = "€" * (markdown.MAX_FILE_BYTES // 2)
     text = base_with(l15=padding)
-    assert len(text) < records.MAX_FILE_BYTES < len(text.encode("utf-8"))
+    assert len(text) < markdown.MAX_FILE_BYTES < len(text.encode("utf-8"))
     error = refused(text)
-    assert error.message == f"file is larger than {records.MAX_FILE_BYTES // (1024 * 1024)} MiB"
+    assert error.message == f"file is larger than {markdown.MAX_FILE_BYTES // (1024 * 1024)} MiB"
 
 
 def test_file_just_under_the_size_cap_is_read() -> None:
     text = base_with(l15="x")
-    padding = "x" * (records.MAX_FILE_BYTES - len(text.encode("utf-8")) + 1)
+    padding = "x" * (markdown.MAX_FILE_BYTES - len(text.encode("utf-8")) + 1)
     text = base_with(l15=padding)
-    assert len(text.encode("utf-8")) == records.MAX_FILE_BYTES
-    assert records.parse(text, "ticket").description == padding
+    assert len(text.encode("utf-8")) == markdown.MAX_FILE_BYTES
+    assert markdown.parse(text, "ticket").description == padding
 
 
 @pytest.mark.parametrize(
@@ -618,9 +619,9 @@ def test_file_just_under_the_size_cap_is_read() -> None:
 )
 def test_crlf_and_bom_are_accepted(transform: object) -> None:
     assert callable(transform)
-    for text, kind in ((GOLDEN, "ticket"), (base_with(), "ticket"), (records.render(full_problem()), "problem")):
-        assert records.parse(transform(text), kind) == records.parse(text, kind)
-    assert records.render(records.parse(transform(GOLDEN), "ticket")) == GOLDEN
+    for text, kind in ((GOLDEN, "ticket"), (base_with(), "ticket"), (markdown.render(full_problem()), "problem")):
+        assert markdown.parse(transform(text), kind) == markdown.parse(text, kind)
+    assert markdown.render(markdown.parse(transform(GOLDEN), "ticket")) == GOLDEN
     error = refused(transform(base_with(l5="title: again")))
     assert error.line == 5
 
@@ -637,7 +638,7 @@ def test_python_frontmatter_reads_what_we_write(title: str) -> None:
         description="Body text.\n## Timeline",
         timeline=(Entry("APX51W3W", "2026-11-26T09:00:00Z", "Alice Moreau", "created", "Made."),),
     )
-    post = frontmatter.loads(records.render(ticket))
+    post = frontmatter.loads(markdown.render(ticket))
     assert post.metadata["id"] == "INC-7QK3F2"
     assert post.metadata["title"] == title
     assert post.content.startswith("Body text.\n\\## Timeline\n\n## Timeline\n\n### 2026-11-26T09:00:00Z · created")
@@ -645,9 +646,9 @@ def test_python_frontmatter_reads_what_we_write(title: str) -> None:
 
 def test_python_frontmatter_reads_full_records() -> None:
     for record in (full_ticket(), full_problem(), full_article(), GOLDEN_TICKET):
-        metadata = frontmatter.loads(records.render(record)).metadata
+        metadata = frontmatter.loads(markdown.render(record)).metadata
         assert (metadata["id"], metadata["title"]) == (record.id, record.title)
-    metadata = frontmatter.loads(records.render(full_ticket())).metadata
+    metadata = frontmatter.loads(markdown.render(full_ticket())).metadata
     assert metadata["kb"] == ["KB-H4W8N1", "KB-0T55S9"]
     assert metadata["major"] is True
     assert metadata["level"] == 3

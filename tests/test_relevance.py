@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from itsm.index import SearchIndex
+from itsm.search.index import SearchIndex
 from tests.conftest import REPO
 from tests.relevance import Scores, evaluate, set1_cases, set1_desk, set2_data, set2_desk
 
@@ -75,7 +75,7 @@ def test_set2_top3_hit_rate_reaches_90_percent(set2: tuple[SearchIndex, list[dic
 
 
 def test_set2_desk_is_valid(set2: tuple[SearchIndex, list[dict[str, Any]]]) -> None:
-    from itsm.check import check_desk
+    from itsm.operations.desk_check import check_desk
 
     index, _ = set2
     assert [str(f) for f in check_desk(index.desk) if f.severity == "error"] == []

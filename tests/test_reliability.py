@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm import records
+from itsm.records import markdown
 from tests.conftest import NOW, RunItsm, commit_all, git, snapshot
 
 pytestmark = pytest.mark.slow
@@ -295,13 +295,13 @@ def test_check_warns_about_uncommitted_records_and_leftover_temp_files(desk: Pat
 
 
 def test_a_description_over_the_file_limit_is_refused_before_anything_is_written(desk: Path, run_itsm: RunItsm) -> None:
-    refused_and_unchanged(desk, run_itsm, "new", "Huge", "-d", "-", input="x" * (records.MAX_FILE_BYTES + 1),
+    refused_and_unchanged(desk, run_itsm, "new", "Huge", "-d", "-", input="x" * (markdown.MAX_FILE_BYTES + 1),
                           message="description on stdin is larger than 4 MiB, the limit of a record file")
 
 
 def test_notes_that_would_grow_a_record_past_the_limit_are_refused(desk: Path, run_itsm: RunItsm) -> None:
     ticket_id = new(run_itsm, "Log dump")
-    note = "y" * (records.MAX_FILE_BYTES * 55 // 100)
+    note = "y" * (markdown.MAX_FILE_BYTES * 55 // 100)
     assert run_itsm("log", ticket_id, "-", input=note).returncode == 0
     refused_and_unchanged(desk, run_itsm, "log", ticket_id, "-", input=note,
                           message=f"{ticket_id} not saved: the record would be 4.4 MiB, over the 4 MiB limit")
@@ -701,7 +701,7 @@ def test_enospc_at_the_write_call_leaves_the_record_and_git_as_they_were(desk: P
     before, state = snapshot(desk), git_state(desk)
     driver = (
         "import errno, os, sys\n"
-        "import itsm.fileio as f\n"
+        "import itsm.core.fileio as f\n"
         "real = os.fsync\n"
         "def full(fd):\n"
         "    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
@@ -820,7 +820,7 @@ def test_a_killed_write_leaves_no_half_record(desk: Path, run_itsm: RunItsm) -> 
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        records.parse(path.read_text(), "ticket")  # whole, whatever the moment
+        markdown.parse(path.read_text(), "ticket")  # whole, whatever the moment
         lock = desk / ".git" / "index.lock"
         if lock.exists():
             lock.unlink()  # killed while holding git's index lock: as after a killed `git commit`
@@ -892,7 +892,7 @@ def test_sigkill_at_random_moments_of_log_and_assign_leaves_the_old_or_the_new_f
             os.killpg(process.pid, signal.SIGKILL)  # itsm and its git
         process.wait()
         now = path.read_bytes()
-        records.parse(now.decode(), "ticket")  # whole, whatever the moment
+        markdown.parse(now.decode(), "ticket")  # whole, whatever the moment
         if now == old:
             tally["old"] += 1
         else:

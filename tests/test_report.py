@@ -39,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from itsm import report
+from itsm.reporting import report
 from tests.conftest import NOW, RunItsm, git, run_cli
 
 SINCE = "2026-11-02"
@@ -353,7 +353,7 @@ def test_a_warm_report_parses_no_record_file(desk: Path, run_itsm: RunItsm, monk
     """Once the read model is built, `itsm report` (every section, a gate, HTML too) reads
     it and parses no record file: the parser is made to fail, in the process that reports."""
     from itsm import cli
-    from itsm.store import Desk
+    from itsm.storage.store import Desk
 
     first = new(run_itsm, "2026-11-20T09:00:00Z", "Printer jams")
     new(run_itsm, "2026-11-21T09:00:00Z", "Printer jams again")

@@ -1,4 +1,4 @@
-"""The HTML report (itsm/report_html.py): one self-contained page that escapes every value
+"""The HTML report (itsm/reporting/html_report.py): one self-contained page that escapes every value
 from the desk, a site of pages per open ticket and problem, and a real browser's view of both.
 
 The report dicts here follow /work/report-schema.md (docs/report.md): `demo_report` mimics a
@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from itsm import report_html
-from itsm.errors import UsageError
-from itsm.model import Entry, Problem, Ticket
+from itsm.core.errors import UsageError
+from itsm.core.model import Entry, Problem, Ticket
+from itsm.reporting import html_report
 from tests import browser
 
 PAYLOADS = {
@@ -194,8 +194,8 @@ def payload_report() -> dict[str, Any]:
 
 
 def test_every_section_has_its_heading_and_the_charts_are_inline_svg() -> None:
-    page = report_html.dashboard(demo_report())
-    for title in report_html.SECTION_TITLES.values():
+    page = html_report.dashboard(demo_report())
+    for title in html_report.SECTION_TITLES.values():
         assert f"<h2>{title}</h2>" in page
     assert page.count("<svg ") == 4
     for chart in ("Backlog trend", "SLA compliance by priority", "Aging of open tickets", "Created per category"):
@@ -205,7 +205,7 @@ def test_every_section_has_its_heading_and_the_charts_are_inline_svg() -> None:
 
 
 def test_the_page_fetches_nothing_and_runs_nothing() -> None:
-    page = report_html.dashboard(demo_report(), pages=True)
+    page = html_report.dashboard(demo_report(), pages=True)
     assert "<script" not in page.lower()
     assert not re.search(r"""(?:href|src)\s*=\s*["']?(?:https?:|//|javascript:)""", page, re.IGNORECASE)
     assert "@import" not in page and "url(" not in page
@@ -213,7 +213,7 @@ def test_the_page_fetches_nothing_and_runs_nothing() -> None:
 
 
 def test_kpi_cards_show_the_numbers() -> None:
-    page = report_html.dashboard(demo_report())
+    page = html_report.dashboard(demo_report())
     cards = {label: re.sub("<[^>]+>", "", value) for label, value in
              re.findall(r'<div class="kpi-label">([^<]+)</div><div class="kpi-value">(.*?)</div>', page)}
     assert cards == {"Open": "23", "Unowned": "2", "SLA breaches": "2", "MTTA median": "34min",
@@ -223,16 +223,16 @@ def test_kpi_cards_show_the_numbers() -> None:
 @pytest.mark.parametrize(("minutes", "shown"), [(0, "0 min"), (59, "59 min"), (60, "1 h"), (61, "1 h 1 min"),
                                                 (1440, "1 d"), (1500, "1 d 1 h"), (None, "\u2014")])
 def test_durations_are_written_for_people(minutes: int | None, shown: str) -> None:
-    assert report_html._minutes(minutes) == shown
+    assert html_report._minutes(minutes) == shown
 
 
 def test_an_empty_window_says_so_and_draws_no_broken_chart() -> None:
-    page = report_html.dashboard(empty_report())
+    page = html_report.dashboard(empty_report())
     assert "Nothing in this window: no ticket created, resolved or open." in page
     assert "Nothing in this window: no SLA clock started or stopped." in page
     assert "No open tickets." in page
     assert "<svg" not in page and "NaN" not in page
-    for title in report_html.SECTION_TITLES.values():
+    for title in html_report.SECTION_TITLES.values():
         assert f"<h2>{title}</h2>" in page
 
 
@@ -241,14 +241,14 @@ def test_weeks_with_no_ticket_at_all_and_missing_numbers_never_divide_by_zero() 
     report["trend"]["weeks"] = []
     report["aging"]["buckets"] = []
     report["backlog"] = {"open": None}
-    page = report_html.dashboard(report)
+    page = html_report.dashboard(report)
     assert "No weeks in this window." in page and "NaN" not in page
 
 
 def test_sections_absent_from_the_report_are_not_shown() -> None:
     full = demo_report()
     report = {"report": {**full["report"], "sections": ["sla"]}, "sla": full["sla"]}
-    page = report_html.dashboard(report)
+    page = html_report.dashboard(report)
     assert re.findall(r"<h2>([^<]+)</h2>", page) == ["SLA compliance"]
     assert page.count("<svg ") == 1 and "SLA compliance by priority</title>" in page
     assert "kpi-label\">SLA breaches" in page and "kpi-label\">Open" not in page
@@ -258,16 +258,16 @@ def test_gates_are_shown_first_when_present() -> None:
     report = demo_report()
     report["gates"] = [{"gate": "breach", "failed": True, "count": 2, "summary": "2 SLA breaches: INC-7QK3F2, INC-5RW1KX"},
                        {"gate": "unowned", "failed": False, "count": 0, "summary": "no unowned ticket"}]
-    page = report_html.dashboard(report)
+    page = html_report.dashboard(report)
     assert page.index('<ul class="gates">') < page.index('<div class="kpis">')
     assert '<li class="failed"><strong>breach</strong> failed: 2 SLA breaches: INC-7QK3F2, INC-5RW1KX</li>' in page
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
 def test_a_payload_is_text_wherever_it_goes(name: str) -> None:
-    page = report_html.dashboard(payload_report(), pages=True)
+    page = html_report.dashboard(payload_report(), pages=True)
     payload = PAYLOADS[name]
-    escaped = report_html.html.escape(payload, quote=True)
+    escaped = html_report.html.escape(payload, quote=True)
     assert escaped in page
     if escaped != payload:  # `javascript:alert(1)` is plain text: what matters is it is no href
         assert payload not in page
@@ -278,29 +278,29 @@ def test_a_payload_is_text_wherever_it_goes(name: str) -> None:
 
 
 def test_the_style_payload_cannot_close_the_style_element() -> None:
-    page = report_html.dashboard(payload_report())
+    page = html_report.dashboard(payload_report())
     assert page.count("</style>") == 1 and page.index("</style>") < page.index("<body>")
 
 
 def test_only_a_valid_id_becomes_a_link() -> None:
-    page = report_html.dashboard(payload_report(), pages=True)
+    page = html_report.dashboard(payload_report(), pages=True)
     hrefs = re.findall(r'href="([^"]*)"', page)
     pages = [h for h in hrefs if not h.startswith("#")]
     assert pages and all(re.fullmatch(r"(tickets|problems)/[A-Z]{1,8}-[0-9A-Z]{4,16}\.html", h) for h in pages)
     assert "problems/PRB-3KX9TQ.html" in pages and "../../etc/passwd" not in " ".join(hrefs)
     assert any("tickets/" in h for h in hrefs)
-    assert "href" not in report_html.dashboard(payload_report()).replace('href="#', "")  # no pages, no links
+    assert "href" not in html_report.dashboard(payload_report()).replace('href="#', "")  # no pages, no links
 
 
 def test_linked_limits_the_links_to_the_pages_written() -> None:
-    page = report_html.dashboard(demo_report(), pages=True, linked={"INC-7QK3F2"})
+    page = html_report.dashboard(demo_report(), pages=True, linked={"INC-7QK3F2"})
     assert set(re.findall(r'href="(tickets/[^"]+|problems/[^"]+)"', page)) == {"tickets/INC-7QK3F2.html"}
 
 
 def test_control_characters_are_shown_as_escapes_not_written() -> None:
     report = demo_report()
     report["backlog"]["unowned"][0]["title"] = "bell\x07 esc\x1b[2J nul\x00 rtl\u202e end\ud800"
-    page = report_html.dashboard(report)
+    page = html_report.dashboard(report)
     assert "bell\\x07 esc\\x1b[2J nul\\x00 rtl\\u202e end\\ud800" in page
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e]", page)
     page.encode("utf-8")  # no lone surrogate left: the page is valid UTF-8
@@ -332,7 +332,7 @@ def site_records() -> tuple[list[Ticket], list[Problem]]:
 def test_write_site_writes_the_index_and_a_page_per_open_ticket_and_problem(tmp_path: Path) -> None:
     out = tmp_path / "site"
     tickets, problems = site_records()
-    written = report_html.write_site(out, payload_report(), tickets, problems)
+    written = html_report.write_site(out, payload_report(), tickets, problems)
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == ["index.html", "problems/PRB-3KX9TQ.html", "problems/PRB-8D2WFM.html",
                      "tickets/INC-7QK3F2.html", "tickets/REQ-4M9T2A.html"]
@@ -355,8 +355,8 @@ def test_write_site_writes_the_index_and_a_page_per_open_ticket_and_problem(tmp_
 def test_write_site_again_replaces_its_own_site_and_drops_pages_of_closed_tickets(tmp_path: Path) -> None:
     out = tmp_path / "site"
     tickets, problems = site_records()
-    report_html.write_site(out, demo_report(), tickets, problems)
-    assert report_html.write_site(out, demo_report(), tickets[1:], problems[1:]) == 3
+    html_report.write_site(out, demo_report(), tickets, problems)
+    assert html_report.write_site(out, demo_report(), tickets[1:], problems[1:]) == 3
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == ["index.html", "problems/PRB-8D2WFM.html", "tickets/REQ-4M9T2A.html"]
 
@@ -383,7 +383,7 @@ def test_write_site_refuses_a_folder_it_did_not_write_and_writes_nothing(tmp_pat
         out.mkdir()
         (out / "index.html").write_text("<!DOCTYPE html><title>my site</title>\n")
     else:
-        report_html.write_site(out, demo_report(), tickets, problems)
+        html_report.write_site(out, demo_report(), tickets, problems)
         if case == "foreign-page":
             (out / "tickets" / "notes.html").write_text("mine\n")
         elif case == "page-symlink":
@@ -395,7 +395,7 @@ def test_write_site_refuses_a_folder_it_did_not_write_and_writes_nothing(tmp_pat
             (out / "problems").write_text("x\n")
     before = _tree(tmp_path)
     with pytest.raises(UsageError) as refused:
-        report_html.write_site(out, payload_report(), tickets, problems)
+        html_report.write_site(out, payload_report(), tickets, problems)
     assert "\n" not in refused.value.one_line() and refused.value.exit_code == 2
     assert str(out) in refused.value.message
     assert _tree(tmp_path) == before
@@ -403,9 +403,9 @@ def test_write_site_refuses_a_folder_it_did_not_write_and_writes_nothing(tmp_pat
 
 def test_write_site_makes_a_missing_folder_and_accepts_an_empty_one(tmp_path: Path) -> None:
     tickets, problems = site_records()
-    assert report_html.write_site(tmp_path / "a" / "b", demo_report(), tickets, problems) == 5
+    assert html_report.write_site(tmp_path / "a" / "b", demo_report(), tickets, problems) == 5
     (tmp_path / "empty").mkdir()
-    assert report_html.write_site(tmp_path / "empty", demo_report(), [], []) == 1
+    assert html_report.write_site(tmp_path / "empty", demo_report(), [], []) == 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ def test_write_site_makes_a_missing_folder_and_accepts_an_empty_one(tmp_path: Pa
 
 
 def assert_dashboard_in_browser(index: Path, payloads: bool, tmp_path: Path,
-                                sections: tuple[str, ...] = report_html.SECTION_ORDER) -> browser.Dom:
+                                sections: tuple[str, ...] = html_report.SECTION_ORDER) -> browser.Dom:
     """Open the page in headless Chromium: the charts and headings are in the DOM it built,
     nothing came from a payload, and screenshots at desktop and phone sizes are real."""
     dom = browser.parse_dom(browser.dump_dom(index))
@@ -424,7 +424,7 @@ def assert_dashboard_in_browser(index: Path, payloads: bool, tmp_path: Path,
     assert all(dict(s.attrs).get("role") == "img" and dict(s.attrs).get("aria-labelledby") for s in svgs)
     assert {"Backlog trend", "SLA compliance by priority", "Aging of open tickets", "Created per category"} <= titles
     headings = {" ".join(e.text).strip() for e in dom.tags("h2")}
-    assert {report_html.SECTION_TITLES[s] for s in sections} <= headings
+    assert {html_report.SECTION_TITLES[s] for s in sections} <= headings
     if payloads:
         for payload in PAYLOADS.values():
             assert payload in dom.text, f"{payload!r} is not shown as text"
@@ -446,13 +446,13 @@ def _hex(colour: str) -> tuple[int, int, int]:
 def test_the_dashboard_renders_in_a_real_browser_with_payloads_inert(tmp_path: Path) -> None:
     index = tmp_path / "site" / "index.html"
     tickets, problems = site_records()
-    report_html.write_site(index.parent, payload_report(), tickets, problems)
+    html_report.write_site(index.parent, payload_report(), tickets, problems)
     dom = assert_dashboard_in_browser(index, payloads=True, tmp_path=tmp_path)
     hrefs = [v for t, n, v in dom.attributes() if n == "href" and v and not v.startswith("#")]
     assert hrefs and all((index.parent / h).is_file() for h in hrefs)
     # The charts were drawn, not just parsed: their colours are on the desktop screenshot.
     seen = browser.colours(tmp_path / "desktop.png", 1200)
-    for colour in (report_html.CREATED_COLOUR, report_html.RESPONSE_COLOUR, report_html.PRIORITY_COLOURS["P3"]):
+    for colour in (html_report.CREATED_COLOUR, html_report.RESPONSE_COLOUR, html_report.PRIORITY_COLOURS["P3"]):
         assert _hex(colour) in seen, f"no {colour} on the screenshot"
     page = browser.parse_dom(browser.dump_dom(index.parent / "tickets" / "INC-7QK3F2.html"))
     browser.assert_inert(page)
@@ -462,12 +462,12 @@ def test_the_dashboard_renders_in_a_real_browser_with_payloads_inert(tmp_path: P
 @pytest.mark.slow
 def test_an_empty_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     index = tmp_path / "empty.html"
-    index.write_text(report_html.dashboard(empty_report()), encoding="utf-8")
+    index.write_text(html_report.dashboard(empty_report()), encoding="utf-8")
     dom = browser.parse_dom(browser.dump_dom(index))
     browser.assert_inert(dom)
     assert not dom.tags("svg")
     assert "Nothing in this window: no ticket created, resolved or open." in dom.text
-    assert set(report_html.SECTION_TITLES.values()) <= {" ".join(e.text).strip() for e in dom.tags("h2")}
+    assert set(html_report.SECTION_TITLES.values()) <= {" ".join(e.text).strip() for e in dom.tags("h2")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -475,7 +475,7 @@ def test_an_empty_report_renders_in_a_real_browser(tmp_path: Path) -> None:
 
 
 def e2e_sections() -> list[str]:
-    from itsm import report
+    from itsm.reporting import report
 
     return list(report.SECTIONS)
 
@@ -532,7 +532,7 @@ def test_the_dashboard_prints_one_section_a_page_with_its_charts(tmp_path: Path)
     """Printed (Chromium's own print to PDF, A4 by default): more than one page — each section
     starts one — and the charts are drawn as vectors, not dropped."""
     index = tmp_path / "index.html"
-    index.write_text(report_html.dashboard(demo_report()), encoding="utf-8")
+    index.write_text(html_report.dashboard(demo_report()), encoding="utf-8")
     pdf = tmp_path / "report.pdf"
     browser.run_chromium(index, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
     data = pdf.read_bytes()
@@ -545,8 +545,8 @@ def test_the_dashboard_prints_one_section_a_page_with_its_charts(tmp_path: Path)
 def test_a_long_list_shows_its_first_rows_and_says_how_many_more() -> None:
     report = demo_report()
     breach = report["sla"]["breaches"][0]
-    report["sla"]["breaches"] = [{**breach, "id": f"INC-{n:06d}"} for n in range(report_html.SHOWN_ROWS + 7)]
-    page = report_html.dashboard(report)
+    report["sla"]["breaches"] = [{**breach, "id": f"INC-{n:06d}"} for n in range(html_report.SHOWN_ROWS + 7)]
+    page = html_report.dashboard(report)
     assert "INC-000199" in page and "INC-000200" not in page
     assert "and 7 more: itsm report --format csv or --json lists them all." in page
-    assert f"Breaches ({report_html.SHOWN_ROWS + 7})" in page
+    assert f"Breaches ({html_report.SHOWN_ROWS + 7})" in page

@@ -19,10 +19,12 @@ from typing import Any
 
 import pytest
 
-from itsm import actions, requests, rules, timeutil
-from itsm import config as config_mod
-from itsm.lifecycle import TRANSITIONS
-from itsm.model import Resolution, Ticket
+from itsm.config import loading as config_mod
+from itsm.core import timeutil
+from itsm.core.model import Resolution, Ticket
+from itsm.domain import record_rules, service_requests
+from itsm.domain.lifecycle import TRANSITIONS
+from itsm.operations import tickets
 from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 MONDAY_0900 = "2026-11-02T09:00:00Z"  # around the clock: UTC
@@ -298,7 +300,7 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
 
 def build_request_desk(root: Path) -> dict[str, str]:
     """A desk (24x7 config) with a request of every kind the refusals need, built once."""
-    actions.init(root)
+    tickets.init(root)
     (root / "itsm.yaml").write_text(CONFIGS["24x7"])
     git(root, "commit", "-q", "-am", "itsm.yaml: 24x7")
 
@@ -451,7 +453,7 @@ def test_approval_waits_are_cut_out_of_the_clock_runs() -> None:
     at_ = timeutil.parse
     runs = [(at_("2026-11-02T08:00:00Z"), at_("2026-11-03T08:00:00Z")), (at_("2026-11-04T08:00:00Z"), at_("2026-11-06T08:00:00Z"))]
     waits = [(at_("2026-11-02T10:00:00Z"), at_("2026-11-05T08:00:00Z"))]
-    assert requests.outside(runs, waits) == [(at_("2026-11-02T08:00:00Z"), at_("2026-11-02T10:00:00Z")),
+    assert service_requests.outside(runs, waits) == [(at_("2026-11-02T08:00:00Z"), at_("2026-11-02T10:00:00Z")),
                                              (at_("2026-11-05T08:00:00Z"), at_("2026-11-06T08:00:00Z"))]
 
 
@@ -475,4 +477,4 @@ def test_check_reports_a_request_off_its_path() -> None:
                              ("approval", "approval 'maybe' must be one of requested, approved, rejected")),
     }
     for name, (ticket, fault) in cases.items():
-        assert fault in rules.record_faults(ticket, config), name
+        assert fault in record_rules.record_faults(ticket, config), name

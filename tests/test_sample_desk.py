@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from itsm import records
-from itsm.model import Article, Problem, Ticket
-from itsm.store import Desk
+from itsm.core.model import Article, Problem, Ticket
+from itsm.records import markdown
+from itsm.storage.store import Desk
 from tests.conftest import REPO, run_cli
 
 SAMPLE = Desk.open(REPO)
@@ -20,9 +20,9 @@ FILES = [(kind, path) for kind in ("ticket", "problem", "kb") for path in SAMPLE
 @pytest.mark.parametrize(("kind", "path"), FILES, ids=[p.stem for _, p in FILES])
 def test_every_sample_record_round_trips_byte_for_byte(kind: str, path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    record = records.parse(text, kind, str(path))
-    assert records.render(record) == text
-    assert records.render(records.parse(records.render(record), kind)) == text
+    record = markdown.parse(text, kind, str(path))
+    assert markdown.render(record) == text
+    assert markdown.render(markdown.parse(markdown.render(record), kind)) == text
 
 
 def test_itsm_check_is_clean_on_the_sample_desk() -> None:

@@ -447,7 +447,7 @@ def test_a_stop_signal_lets_the_request_in_flight_finish_and_exits_0(desk: Path,
     assert "Traceback" not in server.logged()
 
 
-# -- posting (through itsm/ingest.py) ---------------------------------------------------------
+# -- posting (through itsm/operations/ingest.py) ---------------------------------------------------------
 
 
 def test_an_alertmanager_post_opens_an_incident_in_one_commit(desk: Path, served: Served, run_itsm: RunItsm) -> None:

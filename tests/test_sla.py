@@ -1,4 +1,4 @@
-"""SLA arithmetic (itsm.sla) as tables of hand-computed cases, plus properties.
+"""SLA arithmetic (itsm.domain.sla) as tables of hand-computed cases, plus properties.
 
 Pure functions only: tickets are built as values, configs are loaded from an itsm.yaml
 written into tmp_path. docs/lifecycle.md "SLA clocks" is the contract. Default targets:
@@ -18,11 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm import config as config_mod
-from itsm import sla, timeutil
-from itsm.config import Config
-from itsm.model import Entry, Ticket
-from itsm.sla import BusinessCalendar, Clock
+from itsm.config import loading as config_mod
+from itsm.config.loading import Config
+from itsm.core import timeutil
+from itsm.core.model import Entry, Ticket
+from itsm.domain import sla
+from itsm.domain.sla import BusinessCalendar, Clock
 
 REPORTER = "Rita User"
 AGENT = "Alice Moreau"

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm import sla, timeutil
-from itsm.model import Entry, Ticket
+from itsm.core import timeutil
+from itsm.core.model import Entry, Ticket
+from itsm.domain import sla
 from tests.conftest import commit_all, git, snapshot
 from tests.test_sla import at, load_config
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm import yamlio
-from itsm.yamlio import YamlError
+from itsm.records import yamlio
+from itsm.records.yamlio import YamlError
 
 # -- the reader types only what a record needs -----------------------------------------------
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from itsm import __version__, store
+from itsm import __version__
 from itsm.cli import desk, diagnose, ingest, kb, problem, report, serve, sync, tickets, workflow
-from itsm.render import for_terminal
+from itsm.output.formats import for_terminal
+from itsm.storage import store
 
 _APP_SETTINGS: dict[str, Any] = dict(
     name="itsm",
@@ -41,9 +42,9 @@ def _root(
 def _refresh_read_model(the_desk: store.Desk) -> None:
     """After a write: catch the read model up, if the desk has one (never an error: the
     record is written and committed, and the next reader catches up anyway)."""
-    from itsm import readmodel  # SQLite loads only for commands that use it
+    from itsm.readmodel import database  # SQLite loads only for commands that use it
 
-    readmodel.update_after_write(the_desk)
+    database.update_after_write(the_desk)
 
 
 desk.register(app)

@@ -15,11 +15,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from itsm import config as config_mod
-from itsm import fileio, records
-from itsm.errors import UsageError
-from itsm.render import FORMATS, for_terminal
-from itsm.store import Desk, warn
+from itsm.config import loading as config_mod
+from itsm.core import fileio
+from itsm.core.errors import UsageError
+from itsm.output.formats import FORMATS, for_terminal
+from itsm.records import markdown
+from itsm.storage.store import Desk, warn
 
 DeskOpt = Annotated[
     Path | None,
@@ -154,7 +155,7 @@ def read_text_arg(value: str | None, what: str, template: str = "") -> str | Non
 def read_stdin(what: str) -> str:
     """Standard input as UTF-8 text, read only up to the size of a record file: what could
     never be saved is refused before it is all in memory."""
-    limit = records.MAX_FILE_BYTES
+    limit = markdown.MAX_FILE_BYTES
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         raise UsageError(f"{what} on stdin is larger than {limit // (1024 * 1024)} MiB, the limit of a record file",
@@ -192,7 +193,7 @@ def edit_in_editor(text: str, suffix: str) -> str:
         if done.returncode != 0:
             raise UsageError(f"the editor exited with status {done.returncode}; nothing was saved")
         try:
-            data = fileio.read_regular(path, records.MAX_FILE_BYTES)
+            data = fileio.read_regular(path, markdown.MAX_FILE_BYTES)
         except fileio.FileProblem as exc:
             raise UsageError(f"the edited file cannot be read: {exc.message}; nothing was saved") from None
         return _utf8(data, "the edited file")

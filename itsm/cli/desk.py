@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, render
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out, progress_bar
-from itsm.errors import EXIT_FINDINGS, UsageError
+from itsm.core.errors import EXIT_FINDINGS, UsageError
+from itsm.operations import tickets
+from itsm.output import formats
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +31,7 @@ def init(
 
     Example: itsm init ~/servicedesk
     """
-    for line in actions.init(path, actor=actor, commit=not no_commit):
+    for line in tickets.init(path, actor=actor, commit=not no_commit):
         out(line)
 
 
@@ -59,7 +60,7 @@ def check_cmd(
 
     Example: itsm check --json
     """
-    from itsm import check  # only this command needs the desk-wide rules
+    from itsm.operations import desk_check  # only this command needs the desk-wide rules
 
     the_desk = open_desk(desk, config="report")
     if ref is not None and not changed:
@@ -69,23 +70,23 @@ def check_cmd(
         raise UsageError("--fix works on the whole desk, --changed on a part of it",
                          hint="run `itsm check --fix`, then `itsm check --changed`")
     if fix:
-        for path in check.fix(the_desk):
+        for path in desk_check.fix(the_desk):
             err(f"itsm check: removed {the_desk.relative(path)}")
         if not the_desk.config.findings:  # with a wrong itsm.yaml the clocks cannot be trusted
-            commit = actions.should_commit(the_desk, no_commit)
-            for ticket_id in check.rederive(the_desk, actions.resolve_actor(the_desk, actor), commit):
+            commit = tickets.should_commit(the_desk, no_commit)
+            for ticket_id in desk_check.rederive(the_desk, tickets.resolve_actor(the_desk, actor), commit):
                 err(f"itsm check: {ticket_id}: responded and SLA deadlines derived afresh")
     scope = None
     if changed:
-        findings, scope = check.check_changed(the_desk, ref, progress_bar("itsm check"))
+        findings, scope = desk_check.check_changed(the_desk, ref, progress_bar("itsm check"))
         if scope.everything:
             err(f"itsm check: itsm.yaml changed since {scope.ref}, and with it the rules of every record: "
                 "checking them all")
     else:
-        findings = check.check_desk(the_desk, progress_bar("itsm check"))
+        findings = desk_check.check_desk(the_desk, progress_bar("itsm check"))
     faults = [f for f in findings if f.severity == "error"]
     if as_json:
-        out(render.to_json([f.to_json() for f in findings]))
+        out(formats.to_json([f.to_json() for f in findings]))
     else:
         for finding in findings:
             out(str(finding))

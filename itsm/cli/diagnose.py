@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm import render
 from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
 from itsm.cli.tickets import IdArg
-from itsm.errors import UsageError
-from itsm.model import Ticket
-from itsm.render import for_terminal
-from itsm.store import Desk, warn
+from itsm.core.errors import UsageError
+from itsm.core.model import Ticket
+from itsm.output import formats
+from itsm.output.formats import for_terminal
+from itsm.storage.store import Desk, warn
 
 if TYPE_CHECKING:
-    from itsm.index import Hit, SearchIndex
+    from itsm.search.index import Hit, SearchIndex
 
 KINDS = ("ticket", "problem", "kb")
 
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 
 def fresh_index(desk: Desk) -> SearchIndex:
-    from itsm.index import SearchIndex  # whoosh loads only for commands that search
+    from itsm.search.index import SearchIndex  # whoosh loads only for commands that search
 
     return SearchIndex(desk).open_fresh(progress_bar("indexing"))
 
@@ -43,7 +43,7 @@ def refresh_after_write(desk: Desk) -> None:
         cache = desk.cache_dir(create=False)
         if cache is None or not (cache / "index").exists():
             return
-        from itsm.index import update_after_write
+        from itsm.search.index import update_after_write
 
         update_after_write(desk)
     except UsageError as exc:
@@ -71,7 +71,7 @@ def search(
             raise UsageError(f"unknown kind '{value}'", hint="use ticket, problem or kb")
     hits = fresh_index(open_desk(desk, config="warn")).search(" ".join(query), kinds=tuple(kind or ()), limit=limit)
     if as_json:
-        out(render.to_json([hit.to_json() for hit in hits]))
+        out(formats.to_json([hit.to_json() for hit in hits]))
         return
     if not hits:
         out("no matches")
@@ -100,7 +100,7 @@ def diagnose(
     """
     the_desk = open_desk(desk, config="warn")
     ticket, _ = the_desk.load_ticket(id)
-    from itsm.index import diagnosis
+    from itsm.search.index import diagnosis
 
     known, duplicates = diagnosis(similar_to(the_desk, ticket, limit * 3), limit)
     if as_json:
@@ -108,7 +108,7 @@ def diagnose(
                 for hit in known]
         data += [{**hit.to_json(), "possible_duplicate": True} for hit in duplicates]
         data.sort(key=lambda d: -d["score"])
-        out(render.to_json(data))
+        out(formats.to_json(data))
         return
     out(f"{ticket.id}  {ticket.title}  [{ticket.status}, {ticket.category or 'uncategorised'}]")
     if not known:
@@ -139,7 +139,7 @@ def what_to_do(hit: Hit, ticket: Ticket) -> str:
 def print_suggestions(desk: Desk, ticket: Ticket) -> None:
     """After `itsm new`: the top matches, on stderr so `ID=$(itsm new ...)` stays clean.
     The ticket is recorded already; a search that fails only costs the suggestions."""
-    from itsm.index import diagnosis
+    from itsm.search.index import diagnosis
 
     try:
         hits = similar_to(desk, ticket, 10)
@@ -164,7 +164,7 @@ def reindex(desk: DeskOpt = None) -> None:
 
     Example: itsm reindex
     """
-    from itsm.index import SearchIndex
+    from itsm.search.index import SearchIndex
 
     the_desk = open_desk(desk, config="warn")
     started = time.perf_counter()

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm import actions, fileio, render
+from itsm.channels.mail_in import ALERT_FORMATS, IntakeError, TooLarge, describe_size
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out, progress_bar
-from itsm.errors import UsageError
-from itsm.intake import ALERT_FORMATS, IntakeError, TooLarge, describe_size
+from itsm.core import fileio
+from itsm.core.errors import UsageError
+from itsm.operations import tickets
+from itsm.output import formats
 
 if TYPE_CHECKING:
-    from itsm.ingest import Taken
+    from itsm.operations.ingest import Taken
 
 app = typer.Typer(help="Take in what arrives by e-mail or from monitoring.", no_args_is_help=True)
 
@@ -59,10 +61,10 @@ def email(
 
     Example: itsm ingest email message.eml   (or, from a mail server: | itsm ingest email -)
     """
-    from itsm import ingest
+    from itsm.operations import ingest
 
     the_desk = open_desk(desk)
-    commit = actions.should_commit(the_desk, no_commit)
+    commit = tickets.should_commit(the_desk, no_commit)
     limit = the_desk.config.email.max_message
     if mbox is not None or maildir is not None:
         if source is not None or (mbox is not None and maildir is not None):
@@ -122,19 +124,19 @@ def alert(
 
     Example: itsm ingest alert payload.json --format alertmanager
     """
-    from itsm import ingest
+    from itsm.operations import ingest
 
     the_desk = open_desk(desk)
-    commit = actions.should_commit(the_desk, no_commit)
+    commit = tickets.should_commit(the_desk, no_commit)
     limit = the_desk.config.serve.max_body
     raw = _read_one(source, limit)
-    who = actions.person(actor, "actor") if actor else None
+    who = tickets.person(actor, "actor") if actor else None
     _print(ingest.take_alerts(the_desk, raw, fmt, actor=who, commit=commit, max_bytes=limit), as_json)
 
 
 def _print(items: Sequence[Taken], as_json: bool) -> None:
     if as_json:
-        out(render.to_json([t.to_json() for t in items]))
+        out(formats.to_json([t.to_json() for t in items]))
         return
     for item in items:
         out(f"itsm ingest: {item.action}: {item.text}")

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, gitio, problems, render
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -20,9 +19,12 @@ from itsm.cli.common import (
     read_text_arg,
 )
 from itsm.cli.tickets import CONFIRMATION_LIMIT, format_record
-from itsm.errors import UsageError
-from itsm.model import PROBLEM_STATUSES, Problem, to_json
-from itsm.store import Desk, warn
+from itsm.core.errors import UsageError
+from itsm.core.model import PROBLEM_STATUSES, Problem, to_json
+from itsm.operations import problems, tickets
+from itsm.output import formats
+from itsm.storage import gitio
+from itsm.storage.store import Desk, warn
 
 app = typer.Typer(help="Problem records: the root causes behind incidents.", no_args_is_help=True)
 PrbArg = Annotated[str, typer.Argument(metavar="PRB", help="A problem ID, or any unique start of it (prb-2m9).")]
@@ -38,7 +40,7 @@ def register(root: typer.Typer) -> None:
 
 def _report(problem: Problem, as_json: bool) -> None:
     if as_json:
-        out(render.to_json(to_json(problem)))
+        out(formats.to_json(to_json(problem)))
     else:
         entry = problem.timeline[-1]
         out(f"{problem.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{problem.status}]")
@@ -61,11 +63,11 @@ def new(
     """
     the_desk = open_desk(desk)
     problem = problems.new_problem(
-        the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), category=category,
+        the_desk, title=title, actor=tickets.resolve_actor(the_desk, actor), category=category,
         description=read_text_arg(description, "description", "# What is known about the fault?\n") or "",
-        incidents=incident, owner=owner, commit=actions.should_commit(the_desk, no_commit),
+        incidents=incident, owner=owner, commit=tickets.should_commit(the_desk, no_commit),
     )
-    out(render.to_json(to_json(problem)) if as_json else problem.id)
+    out(formats.to_json(to_json(problem)) if as_json else problem.id)
 
 
 def link(
@@ -81,8 +83,8 @@ def link(
     Example: itsm problem link prb-2m9 inc-7qk inc-q5s
     """
     the_desk = open_desk(desk)
-    _report(problems.link(the_desk, problem, incidents, actor=actions.resolve_actor(the_desk, actor),
-                          commit=actions.should_commit(the_desk, no_commit)), as_json)
+    _report(problems.link(the_desk, problem, incidents, actor=tickets.resolve_actor(the_desk, actor),
+                          commit=tickets.should_commit(the_desk, no_commit)), as_json)
 
 
 def unlink(
@@ -98,8 +100,8 @@ def unlink(
     Example: itsm problem unlink prb-2m9 inc-q5s
     """
     the_desk = open_desk(desk)
-    _report(problems.unlink(the_desk, problem, incidents, actor=actions.resolve_actor(the_desk, actor),
-                            commit=actions.should_commit(the_desk, no_commit)), as_json)
+    _report(problems.unlink(the_desk, problem, incidents, actor=tickets.resolve_actor(the_desk, actor),
+                            commit=tickets.should_commit(the_desk, no_commit)), as_json)
 
 
 def workaround(
@@ -116,8 +118,8 @@ def workaround(
     """
     the_desk = open_desk(desk)
     body = read_text_arg(text, "workaround") or ""
-    _report(problems.workaround(the_desk, problem, body, actor=actions.resolve_actor(the_desk, actor),
-                                commit=actions.should_commit(the_desk, no_commit)), as_json)
+    _report(problems.workaround(the_desk, problem, body, actor=tickets.resolve_actor(the_desk, actor),
+                                commit=tickets.should_commit(the_desk, no_commit)), as_json)
 
 
 def resolve(
@@ -135,12 +137,12 @@ def resolve(
     """
     the_desk = open_desk(desk)
     done, still_open = problems.resolve(the_desk, problem, fix=fix, root_cause=root_cause,
-                                        actor=actions.resolve_actor(the_desk, actor),
-                                        commit=actions.should_commit(the_desk, no_commit))
+                                        actor=tickets.resolve_actor(the_desk, actor),
+                                        commit=tickets.should_commit(the_desk, no_commit))
     if as_json:
         data = to_json(done)
         data["open_incidents"] = [{"id": t.id, "status": t.status, "title": t.title} for t in still_open]
-        out(render.to_json(data))
+        out(formats.to_json(data))
         return
     _report(done, False)
     for ticket in still_open:
@@ -164,8 +166,8 @@ def reopen(
     Example: itsm problem reopen prb-2m9 --reason "drops again since the router update"
     """
     the_desk = open_desk(desk)
-    _report(problems.reopen(the_desk, problem, reason=reason, actor=actions.resolve_actor(the_desk, actor),
-                            commit=actions.should_commit(the_desk, no_commit)), as_json)
+    _report(problems.reopen(the_desk, problem, reason=reason, actor=tickets.resolve_actor(the_desk, actor),
+                            commit=tickets.should_commit(the_desk, no_commit)), as_json)
 
 
 def close(
@@ -181,8 +183,8 @@ def close(
     Example: itsm problem close prb-2m9
     """
     the_desk = open_desk(desk)
-    _report(problems.close(the_desk, problem, actor=actions.resolve_actor(the_desk, actor), force=force,
-                           commit=actions.should_commit(the_desk, no_commit)), as_json)
+    _report(problems.close(the_desk, problem, actor=tickets.resolve_actor(the_desk, actor), force=force,
+                           commit=tickets.should_commit(the_desk, no_commit)), as_json)
 
 
 PROBLEM_COLUMNS = ("id", "status", "category", "incidents", "owner", "title")
@@ -211,11 +213,11 @@ def list_problems(
     rows.sort(key=lambda p: (-len(p.incidents), p.created, p.id))
     data = [to_json(p) for p in rows]
     if chosen == "json":
-        out(render.to_json(data))
+        out(formats.to_json(data))
         return
     for row in data:
         row["incidents"] = len(row["incidents"])
-    out(render.rows(data, PROBLEM_COLUMNS, chosen))
+    out(formats.rows(data, PROBLEM_COLUMNS, chosen))
 
 
 def show(problem: PrbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
@@ -231,7 +233,7 @@ def show(problem: PrbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> Non
         data = to_json(record)
         data["path"] = the_desk.relative(path)
         data["kb_used_by_incidents"] = used
-        out(render.to_json(data))
+        out(formats.to_json(data))
     else:
         out(format_record(record, used))
 

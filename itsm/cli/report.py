@@ -11,11 +11,13 @@ from typing import Annotated, Any
 
 import typer
 
-from itsm import report, rules, timeutil
 from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
-from itsm.errors import EXIT_FINDINGS, UsageError
-from itsm.model import Article, Problem, Ticket
-from itsm.store import Desk
+from itsm.core import timeutil
+from itsm.core.errors import EXIT_FINDINGS, UsageError
+from itsm.core.model import Article, Problem, Ticket
+from itsm.domain import record_rules
+from itsm.reporting import report
+from itsm.storage.store import Desk
 
 REPORT_FORMATS = ("table", "md", "csv", "json", "html")
 # A table for a person shows this many rows (the breaches of a big desk run to thousands);
@@ -79,21 +81,21 @@ def report_cmd(
         raise UsageError(f"the window is empty: --since {timeutil.format(window.since)} is not before "
                          f"--until {timeutil.format(window.until)}")
     if output is not None:
-        from itsm import report_html
+        from itsm.reporting import html_report
 
         _outside_records(the_desk, output)
-        report_html.check_output(output)
+        html_report.check_output(output)
     data, site = _build(the_desk, now, window, moment, sections, gates, want_site=output is not None)
     if chosen == "json":
         out(_json(data))
     elif chosen == "html":
-        from itsm import report_html
+        from itsm.reporting import html_report
 
         if output is None:
-            print(report_html.dashboard(data))
+            print(html_report.dashboard(data))
         else:
             tickets, problems = site
-            written = report_html.write_site(output, data, tickets, problems)
+            written = html_report.write_site(output, data, tickets, problems)
             err(f"itsm report: wrote {written} pages to {output} (open {output / 'index.html'})")
     else:
         out(_text(data, chosen))
@@ -107,12 +109,12 @@ def report_cmd(
 def dashboard(desk: Desk) -> str:
     """The HTML dashboard of the desk now (every section, the default window): what
     `itsm report -f html` prints, and what `itsm serve` answers at GET /."""
-    from itsm import report_html
+    from itsm.reporting import html_report
 
     now = timeutil.now()
     window = report.default_window(now, None, None)
     data, _ = _build(desk, now, window, None, list(report.SECTIONS), [], want_site=False, quiet=True)
-    return report_html.dashboard(data)
+    return html_report.dashboard(data)
 
 
 def _outside_records(desk: Desk, output: Path) -> None:
@@ -145,14 +147,15 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
            gates: list[str], want_site: bool, quiet: bool = False) -> tuple[dict[str, Any], tuple[list[Ticket], list[Problem]]]:
     """The report's data (and, with `want_site`, the records of its pages); `quiet`: no
     progress bar, for a server whose stderr is its log."""
-    from itsm import chase, readmodel
+    from itsm.domain import chase
+    from itsm.readmodel import database
 
     as_of: dict[str, Any] | None = None
     config = desk.config
     if moment is None:
-        model = readmodel.ReadModel.open(desk, None if quiet else progress_bar("reading the desk"))
+        model = database.ReadModel.open(desk, None if quiet else progress_bar("reading the desk"))
     else:
-        from itsm import asof
+        from itsm.readmodel import asof
 
         model, info = asof.as_of(desk, moment, progress_bar("reading the desk's history"))
         config = model.desk.config  # the itsm.yaml of that commit: its targets, its calendar
@@ -164,7 +167,7 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
         rows = [report.Row(ticket_id, kind, status, priority, owner, group, category, created, bool(major), facts)
                 for ticket_id, kind, status, priority, owner, group, category, created, major, facts
                 in model.ticket_facts(timeutil.format(window.since))]
-        open_sql, open_params = readmodel.open_statuses_sql()
+        open_sql, open_params = database.open_statuses_sql()
         open_tickets = [t for t in model.records("ticket", open_sql, open_params) if isinstance(t, Ticket)]
         problems = [p for p in model.records("problem") if isinstance(p, Problem)]
         articles = [a for a in model.records("kb") if isinstance(a, Article)]
@@ -172,7 +175,7 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
         linked += model.ticket_states([i for p in problems for i in p.incidents if isinstance(i, str)])
 
         def slipping(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
-            readable = [t for t in tickets if rules.clocks_readable(t)]
+            readable = [t for t in tickets if record_rules.clocks_readable(t)]
             found: dict[str, list[str]] = {"unowned": [], "stale": []}
             for row in chase.slipping(readable, config, now):
                 ranks = {issue.rank for issue in row.issues}
@@ -194,7 +197,7 @@ def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | 
 
 def _grouper(desk: Desk, history: bool) -> Any:
     def group(incidents: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
-        from itsm import candidates
+        from itsm.search import candidates
 
         return [g.to_json() for g in candidates.groups(desk, incidents, history=history)]
 
@@ -202,15 +205,15 @@ def _grouper(desk: Desk, history: bool) -> Any:
 
 
 def _json(data: dict[str, Any]) -> str:
-    from itsm import render
+    from itsm.output import formats
 
-    return render.to_json(data)
+    return formats.to_json(data)
 
 
 def _text(data: dict[str, Any], fmt: str) -> str:
     """Every table of the report: headed and rendered (table, md), or as rows of one CSV
     whose columns say which table and row a value belongs to."""
-    from itsm import render
+    from itsm.output import formats
 
     if fmt == "csv":
         import csv
@@ -225,13 +228,13 @@ def _text(data: dict[str, Any], fmt: str) -> str:
                 for header, value in zip(table.headers, row, strict=True):
                     if isinstance(value, report.Figure):  # a script gets the number, not its text
                         value = value.value
-                    writer.writerow([render.csv_cell(v) for v in (table.section, table.title, key, header, value)])
+                    writer.writerow([formats.csv_cell(v) for v in (table.section, table.title, key, header, value)])
         return buffer.getvalue().rstrip("\n")
     parts = [_heading(data, fmt)]
     for table in report.tables(data):
         title = f"## {table.title}" if fmt == "md" else f"{table.title}\n{'=' * len(table.title)}"
         shown = table.rows[:SHOWN_ROWS]
-        body = (render.rows([dict(zip(table.headers, row, strict=True)) for row in shown], list(table.headers), fmt)
+        body = (formats.rows([dict(zip(table.headers, row, strict=True)) for row in shown], list(table.headers), fmt)
                 if shown else f"({table.empty})")
         if len(table.rows) > len(shown):
             body += f"\n({len(table.rows) - len(shown)} more: --format csv or json lists them all)"

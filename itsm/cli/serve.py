@@ -1,4 +1,4 @@
-"""`itsm serve`: the HTTP receiver for alerts and mail, and the dashboard (itsm/serve.py)."""
+"""`itsm serve`: the HTTP receiver for alerts and mail, and the dashboard (itsm/web/server.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from itsm.cli.common import DeskOpt, boundary, open_desk
-from itsm.store import warn
+from itsm.storage.store import warn
 
 
 def register(app: typer.Typer) -> None:
@@ -37,21 +37,21 @@ def serve_cmd(
 
     Example: ITSM_SERVE_TOKEN=$(openssl rand -hex 32) itsm serve --port 8025
     """
-    from itsm import serve
     from itsm.cli import report
+    from itsm.web import server
 
     the_desk = open_desk(desk)
-    token, read_token = serve.tokens_from(os.environ)
-    settings = serve.Settings(root=the_desk.root, token=token, read_token=read_token,
+    token, read_token = server.tokens_from(os.environ)
+    settings = server.Settings(root=the_desk.root, token=token, read_token=read_token,
                               max_body=the_desk.config.serve.max_body, dashboard=report.dashboard,
                               request_seconds=timeout)
     chosen_host = host if host is not None else the_desk.config.serve.host
     chosen_port = port if port is not None else the_desk.config.serve.port
-    if chosen_host not in serve.LOCAL_HOSTS:
+    if chosen_host not in server.LOCAL_HOSTS:
         warn(f"listening on {chosen_host}: the dashboard and the posts are reachable from the network; "
              "put a TLS proxy in front of it (docs/serve.md)")
 
     def listening(url: str) -> None:
         print(f"itsm serve: listening on {url}", flush=True)
 
-    serve.run(chosen_host, chosen_port, settings, listening)
+    server.run(chosen_host, chosen_port, settings, listening)

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, gitio, render
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out
+from itsm.operations import tickets
+from itsm.output import formats
+from itsm.storage import gitio
 
 
 def register(app: typer.Typer) -> None:
@@ -27,10 +29,10 @@ def setup(desk: DeskOpt = None, actor: ActorOpt = None, no_commit: NoCommitOpt =
     Example: git clone git@example.org:it/desk.git && cd desk && itsm setup
     """
     the_desk = open_desk(desk, config="report")
-    who = actions.resolve_actor(the_desk, actor)
-    from itsm import sync as sync_mod
+    who = tickets.resolve_actor(the_desk, actor)
+    from itsm.storage import sync as sync_mod
 
-    for line in sync_mod.setup(the_desk, who, commit=actions.should_commit(the_desk, no_commit)):
+    for line in sync_mod.setup(the_desk, who, commit=tickets.should_commit(the_desk, no_commit)):
         out(f"itsm setup: {line}")
 
 
@@ -43,10 +45,10 @@ def sync(desk: DeskOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False)
 
     Example: itsm sync
     """
-    from itsm import sync as sync_mod
+    from itsm.storage import sync as sync_mod
 
     the_desk = open_desk(desk)
-    who = actions.resolve_actor(the_desk, actor)
+    who = tickets.resolve_actor(the_desk, actor)
     repo = gitio.find_repo(the_desk.root)
     name, email = gitio.identity(repo) if repo else (None, None)
     identity = None if name and email is not None else (who, "")
@@ -57,7 +59,7 @@ def sync(desk: DeskOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False)
             err(line)
         raise
     if as_json:
-        out(render.to_json({"remote": result.remote, "branch": result.branch, "received": result.received,
+        out(formats.to_json({"remote": result.remote, "branch": result.branch, "received": result.received,
                             "sent": result.sent, "merged": result.merged, "notes": result.notes}))
         return
     for note in result.notes:  # the driver's own lines already say who speaks
@@ -88,7 +90,7 @@ def merge_driver(
 
     Example: git config merge.itsm.driver "itsm merge-driver %O %A %B %P"
     """
-    from itsm import sync as sync_mod
+    from itsm.storage import sync as sync_mod
 
     result = sync_mod.run_driver(base, ours, theirs, path or str(ours))
     for line in result.messages:

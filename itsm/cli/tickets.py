@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from itsm import actions, facts, gitio, history, render, rules, sla, timeutil
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -24,8 +23,9 @@ from itsm.cli.common import (
     progress_bar,
     read_text_arg,
 )
-from itsm.errors import UsageError
-from itsm.model import (
+from itsm.core import timeutil
+from itsm.core.errors import UsageError
+from itsm.core.model import (
     CONTACT_CHANNELS,
     INTERACTION_KINDS,
     LEVELS,
@@ -42,7 +42,12 @@ from itsm.model import (
     front_matter,
     to_json,
 )
-from itsm.store import Desk
+from itsm.domain import record_rules, resolutions, sla
+from itsm.operations import tickets
+from itsm.output import formats
+from itsm.reporting import history
+from itsm.storage import gitio
+from itsm.storage.store import Desk
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="A record ID, or any unique start of it (inc-7qk).")]
 
@@ -89,13 +94,13 @@ def new(
     """
     the_desk = open_desk(desk)
     text = read_text_arg(description, "description", "# Describe the problem in the user's words.\n") or ""
-    ticket = actions.new_ticket(
-        the_desk, title=title, actor=actions.resolve_actor(the_desk, actor), type=type,
+    ticket = tickets.new_ticket(
+        the_desk, title=title, actor=tickets.resolve_actor(the_desk, actor), type=type,
         category=category, impact=impact, urgency=urgency, reporter=reporter, channel=channel,
         description=text, owner=owner, group=group, related=related, due=due,
-        commit=actions.should_commit(the_desk, no_commit),
+        commit=tickets.should_commit(the_desk, no_commit),
     )
-    out(render.to_json(to_json(ticket)) if as_json else ticket.id)
+    out(formats.to_json(to_json(ticket)) if as_json else ticket.id)
     if not (quiet or as_json):
         from itsm.cli.diagnose import print_suggestions
 
@@ -115,13 +120,13 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
         data = to_json(record)
         data["path"] = the_desk.relative(path)
         if isinstance(record, Ticket):
-            data["resolution_history"] = [past.to_json() for past in facts.resolution_history(record)]
+            data["resolution_history"] = [past.to_json() for past in resolutions.resolution_history(record)]
         if standings is not None:
             data["sla"] = {s.clock: s.to_json() for s in standings}
         if isinstance(record, Ticket) and standings is not None:
             # Time spent pending, by what it waited on: a supplier's waits are the supplier's.
             data["waited_minutes"] = {on: int(span.total_seconds() // 60) for on, span in sla.waits(record, now).items()}
-        out(render.to_json(data))
+        out(formats.to_json(data))
     else:
         waited = sla.waits(record, now) if isinstance(record, Ticket) and standings is not None else {}
         out(format_record(record, sla_line="; ".join(s.words(now) for s in standings) if standings else None,
@@ -130,7 +135,7 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
 
 def sla_of(desk: Desk, ticket: Ticket, now: datetime) -> list[sla.Standing] | None:
     """Where the ticket stands against its SLA, or None when its times cannot be read."""
-    return sla.standing(ticket, desk.config, now) if rules.clocks_readable(ticket) else None
+    return sla.standing(ticket, desk.config, now) if record_rules.clocks_readable(ticket) else None
 
 
 def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None = None,
@@ -200,7 +205,7 @@ def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None =
 
 def _earlier_resolutions(ticket: Ticket) -> list[str]:
     """The resolutions a reopen undid, from the timeline (the front-matter keeps the last)."""
-    undone = [past for past in facts.resolution_history(ticket) if past.reopened is not None]
+    undone = [past for past in resolutions.resolution_history(ticket) if past.reopened is not None]
     lines = [f"  earlier resolutions ({len(undone)}):"] if undone else []
     for past in undone:
         how = f"a {past.kind}" if past.kind else "resolution"
@@ -285,20 +290,20 @@ def list_tickets(
     for value in priority or []:
         if value not in PRIORITIES:
             raise UsageError(f"unknown priority '{value}'", hint=f"use one of: {', '.join(PRIORITIES)}")
-    from itsm import readmodel  # SQLite loads only for the commands that read the whole desk
+    from itsm.readmodel import database  # SQLite loads only for the commands that read the whole desk
 
     the_desk = open_desk(desk, config="warn")
-    where, params = readmodel.ticket_filter(status, type, owner, group, category, priority, open_only, unowned, major)
-    order = readmodel.sort_sql(sort, reverse)
+    where, params = database.ticket_filter(status, type, owner, group, category, priority, open_only, unowned, major)
+    order = database.sort_sql(sort, reverse)
     if columns is not None and chosen != "json" and not set(columns.split(",")) <= {"", *ALL_COLUMNS}:
         # A column that is no key itsm knows may be one of the desk's own, or a typo: asked of
         # a model made in memory when there is none yet, so a refusal leaves no cache behind.
-        probe = readmodel.ReadModel.open(the_desk, create=False)
+        probe = database.ReadModel.open(the_desk, create=False)
         try:
             chosen_columns(columns, chosen, probe.extras("ticket"))
         finally:
             probe.close()
-    model = readmodel.ReadModel.open(the_desk, progress_bar("reading the desk"))
+    model = database.ReadModel.open(the_desk, progress_bar("reading the desk"))
     try:
         model.warn_faults("ticket")
         shown = chosen_columns(columns, chosen, model.extras("ticket"))  # the same header whatever the filters
@@ -322,13 +327,13 @@ def list_tickets(
         first = sla.pressing(standings) if standings else None
         row["sla"] = first.short(now) if first is not None else ""
         rows.append(row)
-    out(render.rows(rows, shown, chosen))
+    out(formats.rows(rows, shown, chosen))
 
 
 def _print_json_rows(desk: Desk, listed: Iterator[Any]) -> None:
     """`list --json`, written as it is read: each row's JSON is kept ready in the read model
-    (escaped as `render.to_json` escapes, so safe on a terminal), and only an open ticket's
-    SLA is computed and added here. The same text as `render.to_json(rows)`, without holding
+    (escaped as `formats.to_json` escapes, so safe on a terminal), and only an open ticket's
+    SLA is computed and added here. The same text as `formats.to_json(rows)`, without holding
     100,000 rows in memory."""
     now = timeutil.now()
     write = sys.stdout.write
@@ -340,7 +345,7 @@ def _print_json_rows(desk: Desk, listed: Iterator[Any]) -> None:
             standings = sla_of(desk, item.record, now)
         clocks = None if standings is None else {s.clock: s.to_json() for s in standings}
         write(("[\n" if first else ",\n") + item.json[:-4] + ',\n    "sla": '
-              + render.to_json(clocks).replace("\n", "\n    ") + "\n  }")
+              + formats.to_json(clocks).replace("\n", "\n    ") + "\n  }")
         first = False
     write("[]\n" if first else "\n]\n")
 
@@ -370,9 +375,9 @@ def log(
     """
     the_desk = open_desk(desk)
     body = read_text_arg(text, "text", "# What was said or done?\n") or ""
-    ticket = actions.log(
-        the_desk, id, body, actor=actions.resolve_actor(the_desk, actor), kind=kind, from_user=from_user,
-        commit=actions.should_commit(the_desk, no_commit), no_send=no_send,
+    ticket = tickets.log(
+        the_desk, id, body, actor=tickets.resolve_actor(the_desk, actor), kind=kind, from_user=from_user,
+        commit=tickets.should_commit(the_desk, no_commit), no_send=no_send,
     )
     report(ticket, as_json)
 
@@ -391,9 +396,9 @@ def assign(
     Example: itsm assign inc-7qk --owner "Carla Diaz" --group network
     """
     the_desk = open_desk(desk)
-    ticket = actions.assign(
-        the_desk, id, owner=owner, group=group, actor=actions.resolve_actor(the_desk, actor),
-        commit=actions.should_commit(the_desk, no_commit),
+    ticket = tickets.assign(
+        the_desk, id, owner=owner, group=group, actor=tickets.resolve_actor(the_desk, actor),
+        commit=tickets.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -414,9 +419,9 @@ def categorise(
     Example: itsm categorise inc-7qk --category network/vpn --impact high
     """
     the_desk = open_desk(desk)
-    ticket = actions.categorise(
+    ticket = tickets.categorise(
         the_desk, id, category=category, impact=impact, urgency=urgency, type=type,
-        actor=actions.resolve_actor(the_desk, actor), commit=actions.should_commit(the_desk, no_commit),
+        actor=tickets.resolve_actor(the_desk, actor), commit=tickets.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -436,11 +441,11 @@ def edit(
     """
     the_desk = open_desk(desk)
     _, path = the_desk.load_ticket(id, faulty="accept")
-    who, commit = actions.resolve_actor(the_desk, actor), actions.should_commit(the_desk, no_commit)
+    who, commit = tickets.resolve_actor(the_desk, actor), tickets.should_commit(the_desk, no_commit)
     the_desk.check_before_change(path, who, commit)  # before the person spends time in the editor
     original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
-    ticket = actions.edit(the_desk, id, edited, actor=who, commit=commit, original_text=original)
+    ticket = tickets.edit(the_desk, id, edited, actor=who, commit=commit, original_text=original)
     out(f"{path.stem}: no changes" if ticket is None else f"{ticket.id} edit: {ticket.timeline[-1].text}")
 
 
@@ -460,7 +465,7 @@ def history_cmd(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> No
         raise UsageError(f"git log failed: {exc}") from None
     steps = history.steps(versions, kind)
     if as_json:
-        out(render.to_json([s.to_json() for s in steps]))
+        out(formats.to_json([s.to_json() for s in steps]))
         return
     if not steps:
         out(f"{path.stem} has no commits yet")
@@ -477,7 +482,7 @@ CONFIRMATION_LIMIT = 300
 
 def report(ticket: Ticket, as_json: bool) -> None:
     if as_json:
-        out(render.to_json(to_json(ticket)))
+        out(formats.to_json(to_json(ticket)))
     else:
         entry = ticket.timeline[-1]
         out(f"{ticket.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{ticket.status}]")

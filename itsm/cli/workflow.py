@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from itsm import actions, chase, render, rules, timeutil, workflow
 from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
@@ -22,8 +21,12 @@ from itsm.cli.common import (
     progress_bar,
 )
 from itsm.cli.tickets import IdArg, _choices, report
-from itsm.errors import UsageError
-from itsm.model import WAITS, Ticket
+from itsm.core import timeutil
+from itsm.core.errors import UsageError
+from itsm.core.model import WAITS, Ticket
+from itsm.domain import chase, record_rules
+from itsm.operations import resolution, tickets
+from itsm.output import formats
 
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the timeline.", show_default=False)]
 
@@ -46,8 +49,8 @@ def _with_note(action: Callable[..., Ticket], doc: str) -> Callable[..., None]:
         as_json: JsonOpt = False,
     ) -> None:
         the_desk = open_desk(desk)
-        ticket = action(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                        commit=actions.should_commit(the_desk, no_commit))
+        ticket = action(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
+                        commit=tickets.should_commit(the_desk, no_commit))
         report(ticket, as_json)
 
     command.__doc__ = doc
@@ -55,7 +58,7 @@ def _with_note(action: Callable[..., Ticket], doc: str) -> Callable[..., None]:
     return command
 
 
-resume = _with_note(workflow.resume, """Take a pending ticket back into work; SLA clocks run again.
+resume = _with_note(resolution.resume, """Take a pending ticket back into work; SLA clocks run again.
 
     Example: itsm resume inc-7qk --note "user replied: still drops"
     """)
@@ -83,12 +86,12 @@ def notify(
     Example: itsm notify inc-7qk --no-send --note "told Maria on the phone"
     """
     the_desk = open_desk(desk)
-    ticket = workflow.notify(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                             commit=actions.should_commit(the_desk, no_commit), no_send=no_send)
+    ticket = resolution.notify(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
+                             commit=tickets.should_commit(the_desk, no_commit), no_send=no_send)
     report(ticket, as_json)
 
 
-confirm = _with_note(workflow.confirm, """Record that the user agrees the ticket is done.
+confirm = _with_note(resolution.confirm, """Record that the user agrees the ticket is done.
 
     Example: itsm confirm inc-7qk --note "Maria: works all morning"
     """)
@@ -133,22 +136,22 @@ def escalate(
         raise UsageError(f"--to does not go with {'--no-major' if no_major else '--propose-major'}",
                          hint="a proposal is chased to the group's manager; a stand-down tells the timeline")
     the_desk = open_desk(desk)
-    who = actions.resolve_actor(the_desk, actor)
-    commit = actions.should_commit(the_desk, no_commit)
+    who = tickets.resolve_actor(the_desk, actor)
+    commit = tickets.should_commit(the_desk, no_commit)
     if hierarchical:
         if reason is None:
             hint = '--reason "why, in a few words"' if decision else "--reason impact, no-fix or slow"
             raise UsageError("say why you escalate", hint=hint)
         if decision:
-            step = workflow.stand_down if no_major else workflow.propose_major
+            step = resolution.stand_down if no_major else resolution.propose_major
             ticket = step(the_desk, id, actor=who, reason=reason, note=note, commit=commit)
         else:
-            ticket = workflow.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major,
+            ticket = resolution.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major,
                                           commit=commit)
     else:
         if level is None:
             raise UsageError("say where to", hint="--level N [--group G] (functional) or --to PERSON --reason R (hierarchical)")
-        ticket = workflow.escalate(the_desk, id, actor=who, level=level, group=group, owner=owner, note=note,
+        ticket = resolution.escalate(the_desk, id, actor=who, level=level, group=group, owner=owner, note=note,
                                    commit=commit)
     report(ticket, as_json)
 
@@ -169,8 +172,8 @@ def pend(
     Example: itsm pend inc-7qk --on supplier --reason "Dell is sending a new disk"
     """
     the_desk = open_desk(desk)
-    ticket = workflow.pend(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason, on=on,
-                           commit=actions.should_commit(the_desk, no_commit))
+    ticket = resolution.pend(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), reason=reason, on=on,
+                           commit=tickets.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -184,7 +187,7 @@ def resolve(
     fulfilled: Annotated[bool, typer.Option(
         "--fulfilled", help="A service request: delivered. TEXT (optional) says what.")] = False,
     text: Annotated[str | None, typer.Argument(
-        metavar="[TEXT]", help=f"With --fulfilled: what was delivered (default '{workflow.FULFILLED}').",
+        metavar="[TEXT]", help=f"With --fulfilled: what was delivered (default '{resolution.FULFILLED}').",
         show_default=False)] = None,
     desk: DeskOpt = None,
     actor: ActorOpt = None,
@@ -202,10 +205,10 @@ def resolve(
         raise UsageError(f"unexpected text '{text[:40]}'", hint="only --fulfilled takes its text after the ID; "
                          "give --fix TEXT or --workaround TEXT")
     the_desk = open_desk(desk)
-    ticket = workflow.resolve(
-        the_desk, id, actor=actions.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
+    ticket = resolution.resolve(
+        the_desk, id, actor=tickets.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
         problem=problem, kb=kb, code=code, fulfilled=(text or "") if fulfilled else None,
-        commit=actions.should_commit(the_desk, no_commit),
+        commit=tickets.should_commit(the_desk, no_commit),
     )
     report(ticket, as_json)
 
@@ -226,8 +229,8 @@ def approve(
     Example: itsm approve req-4mh --note "approved by Maria's line manager by mail"
     """
     the_desk = open_desk(desk)
-    ticket = workflow.approve(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                              commit=actions.should_commit(the_desk, no_commit))
+    ticket = resolution.approve(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
+                              commit=tickets.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -246,8 +249,8 @@ def reject(
     Example: itsm reject req-4mh --reason "no budget for a second monitor this year"
     """
     the_desk = open_desk(desk)
-    ticket = workflow.reject(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason, code=code,
-                             commit=actions.should_commit(the_desk, no_commit))
+    ticket = resolution.reject(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), reason=reason, code=code,
+                             commit=tickets.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -267,8 +270,8 @@ def close(
     Example: itsm close inc-7qk
     """
     the_desk = open_desk(desk)
-    ticket = workflow.close(the_desk, id, actor=actions.resolve_actor(the_desk, actor), note=note,
-                            commit=actions.should_commit(the_desk, no_commit))
+    ticket = resolution.close(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
+                            commit=tickets.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -285,8 +288,8 @@ def reopen(
     Example: itsm reopen inc-7qk --reason "dropped again at 14:10"
     """
     the_desk = open_desk(desk)
-    ticket = workflow.reopen(the_desk, id, actor=actions.resolve_actor(the_desk, actor), reason=reason,
-                             commit=actions.should_commit(the_desk, no_commit))
+    ticket = resolution.reopen(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), reason=reason,
+                             commit=tickets.should_commit(the_desk, no_commit))
     report(ticket, as_json)
 
 
@@ -305,11 +308,11 @@ def autoclose(
     Example: itsm autoclose --dry-run
     """
     the_desk = open_desk(desk)
-    results = workflow.autoclose(the_desk, actor=actions.resolve_actor(the_desk, actor), dry_run=dry_run,
-                                 commit=actions.should_commit(the_desk, no_commit))
+    results = resolution.autoclose(the_desk, actor=tickets.resolve_actor(the_desk, actor), dry_run=dry_run,
+                                 commit=tickets.should_commit(the_desk, no_commit))
     if as_json:
         # With --dry-run, "closed" says what the real run would do.
-        out(render.to_json([{"id": r.ticket_id, "closed": r.closed, "reason": r.reason} for r in results]))
+        out(formats.to_json([{"id": r.ticket_id, "closed": r.closed, "reason": r.reason} for r in results]))
         return
     verb = "would close" if dry_run else "closed"
     for r in results:
@@ -339,20 +342,20 @@ def chase_cmd(
     chosen = choose_format(fmt, as_json)
     the_desk = open_desk(desk)
     if group is not None:
-        actions.group_name(the_desk, group)
-    from itsm import readmodel  # SQLite loads only for the commands that read the whole desk
+        tickets.group_name(the_desk, group)
+    from itsm.readmodel import database  # SQLite loads only for the commands that read the whole desk
 
     # Every ticket not closed (a resolved one may be slipping too), from the read model.
-    tickets = [t for t in readmodel.tickets(the_desk, "status != 'closed'", progress=progress_bar("reading the desk"))
-               if rules.clocks_readable(t)]
-    rows = chase.slipping(tickets, the_desk.config, timeutil.now(), group=group, owner=owner)
+    readable = [t for t in database.tickets(the_desk, "status != 'closed'", progress=progress_bar("reading the desk"))
+                if record_rules.clocks_readable(t)]
+    rows = chase.slipping(readable, the_desk.config, timeutil.now(), group=group, owner=owner)
     data = [row.to_json() for row in rows]
     for row in data:
         row["priority"] = ("MAJOR " if row["major"] else "") + (row["priority"] or "")
         row["title"] = row["title"] if len(row["title"]) <= 50 else row["title"][:47] + "..."
     if chosen == "json":
-        out(render.to_json([r.to_json() for r in rows]))
+        out(formats.to_json([r.to_json() for r in rows]))
     elif not rows:
         out("nothing is slipping")
     else:
-        out(render.rows(data, CHASE_COLUMNS, chosen))
+        out(formats.rows(data, CHASE_COLUMNS, chosen))
