@@ -40,11 +40,11 @@ from tabulate import tabulate
 
 import itsm
 from itsm.config import loading as config_mod
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import ids, timeutil
 from itsm.core.model import CHANNELS, Article, Entry, Resolution, Ticket, priority_for
 from itsm.domain import sla
-from itsm.operations import tickets
+from itsm.operations import desk_init, tickets
 from itsm.records import markdown
 from itsm.storage.store import Desk
 
@@ -616,7 +616,7 @@ def build_desk(root: Path, size: int, seed: int, kb_count: int = 0) -> DeskFacts
     `kb_count`, that many KB articles too, and 40 % of resolved tickets of a category with an
     article link one (drawn from a random generator of its own: the tickets stay the same)."""
     start = time.perf_counter()
-    tickets.init(root, actor=ACTOR)
+    desk_init.init(root, actor=ACTOR)
     config = config_mod.load(root)
     rng = Random(f"{seed}:{size}")
     now = timeutil.parse(NOW)
@@ -801,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    os.environ.update(pinned_env())  # tickets.init commits in this process
+    os.environ.update(pinned_env())  # desk_init.init commits in this process
     pyc_holder = None
     if args.no_pyc_cache:
         env = pinned_env()

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from itsm.operations import tickets
+from itsm.operations import desk_init
 
 WEEK = "{mon: '08:00-18:00', tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-18:00'}"
 HOURS = f"business_hours:\n  timezone: Europe/Berlin\n  days: {WEEK}\n"
@@ -98,7 +98,7 @@ def main() -> None:
         else:
             scratch = stack.enter_context(tempfile.TemporaryDirectory())
         root = Path(scratch) / "desk"
-        tickets.init(root)
+        desk_init.init(root)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env.update(PYTHONPYCACHEPREFIX=str(Path(scratch) / "pyc"), ITSM_NOW="2026-04-02T09:00:00Z",
                    ITSM_ACTOR="Bench Agent", GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.org",

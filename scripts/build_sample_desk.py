@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import sample_desk_data as data  # noqa: E402
 
-from itsm.config import loading as config_mod  # noqa: E402
+from itsm.config import defaults, settings  # noqa: E402
 from itsm.core import timeutil  # noqa: E402
 from itsm.core.fileio import atomic_write  # noqa: E402
 from itsm.core.ids import ALPHABET  # noqa: E402
@@ -69,9 +69,9 @@ def code(length: int) -> str:
 def main() -> None:
     groups = {
         name: {**spec, "manager": MANAGERS[name], **ESCALATES_TO.get(name, {})}
-        for name, spec in config_mod.DEFAULTS["groups"].items()
+        for name, spec in defaults.DEFAULTS["groups"].items()
     }
-    atomic_write(ROOT / "itsm.yaml", config_mod.render_default({"groups": groups, "business_hours": HOURS}))
+    atomic_write(ROOT / "itsm.yaml", defaults.render_default({"groups": groups, "business_hours": HOURS}))
     for folder in ("tickets", "problems", "kb"):
         shutil.rmtree(ROOT / folder, ignore_errors=True)
     desk = Desk.open(ROOT)
@@ -138,7 +138,7 @@ def entry(time: str, actor: str, kind: str, text: str) -> Entry:
 
 
 def ticket(
-    item: dict[str, Any], cfg: config_mod.Config, ticket_ids: dict[str, str],
+    item: dict[str, Any], cfg: settings.Config, ticket_ids: dict[str, str],
     problem_ids: dict[str, str], kb_ids: dict[str, str],
 ) -> Ticket:
     priority = priority_for(cfg.matrix, item["impact"], item["urgency"])

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from itsm.operations import tickets
+from itsm.operations import desk_init
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-26T09:00:00Z"
@@ -248,7 +248,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
 
 
 def _fresh_desk(root: Path) -> None:
-    tickets.init(root)
+    desk_init.init(root)
 
 
 @pytest.fixture

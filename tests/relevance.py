@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from itsm.operations import kb, problems, resolution, tickets
+from itsm.operations import desk_init, kb, problems, resolution, tickets
 from itsm.search.index import SearchIndex, diagnosis
 from itsm.storage.store import Desk
 
@@ -92,7 +92,7 @@ def set2_desk(root: Path) -> tuple[Desk, list[dict[str, Any]]]:
     """A fresh desk holding set 2's articles, problems and resolved past tickets; and its
     queries with their answers turned into the desk's IDs."""
     data = set2_data()
-    tickets.init(root, actor=ACTOR, commit=False)
+    desk_init.init(root, actor=ACTOR, commit=False)
     desk = Desk.open(root.resolve())
     ids: dict[str, str] = {}
     for item in data["kb"]:

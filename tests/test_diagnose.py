@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from itsm.operations import tickets
+from itsm.operations import desk_init
 from tests.conftest import REPO, Templates, git, itsm, itsm_many
 
 MONTH = "2026-11"
@@ -65,7 +65,7 @@ def front_matter(path: Path) -> dict[str, Any]:
 
 
 def _build_small_desk(root: Path) -> None:
-    tickets.init(root)
+    desk_init.init(root)
     for folder in ("kb", "problems"):
         for path in (REPO / folder).glob("*.md"):
             shutil.copy2(path, root / folder / path.name)

@@ -48,8 +48,8 @@ import pytest
 
 from itsm.core import model
 from itsm.core.model import Article, Entry, Problem, Record, Ticket
-from itsm.operations import tickets
-from itsm.output.formats import for_terminal
+from itsm.core.terminal import for_terminal
+from itsm.operations import desk_init
 from itsm.records import markdown, yamlio
 from tests.conftest import NOW, commit_all
 
@@ -989,7 +989,7 @@ def pinned_environment(home: Path) -> dict[str, str]:
 
 
 def build_desk(root: Path, outside: Path, files: list[Hostile]) -> None:
-    tickets.init(root)
+    desk_init.init(root)
     outside.mkdir()
     os.mkfifo(outside / "fifo")
     for item in files:

@@ -24,9 +24,10 @@ from pathlib import Path
 import holidays
 import pytest
 
+from itsm.config import defaults
 from itsm.config import loading as config_mod
 from itsm.config.holiday_calendar import Holidays, package_version
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import timeutil
 from itsm.core.model import Entry, Ticket
 from itsm.domain import sla
@@ -428,7 +429,7 @@ def test_without_the_package_the_fix_is_named(tmp_path: Path, desk: Path, run_it
 
 def test_the_generated_config_shows_the_country_form(tmp_path: Path) -> None:
     """What `itsm init` writes explains the region form; uncommented, it is a valid config."""
-    text = config_mod.render_default()
+    text = defaults.render_default()
     block = text.split("# When SLA clocks run.")[1].split("\nbusiness_hours:")[0]
     assert "#     country: DE" in block and "#     subdivision: BE" in block
     example = "\n".join(line[2:] for line in block.splitlines()[1:]

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from itsm.operations import tickets
+from itsm.operations import desk_init
 from itsm.search.index import VERSION
 from tests.conftest import REPO, RunItsm, Templates, git, itsm, itsm_many
 
@@ -172,7 +172,7 @@ def assert_no_crash(done: subprocess.CompletedProcess[str]) -> None:
 def _build_search_desk(root: Path) -> None:
     """The search desk, built once through `itsm init`, git and `itsm reindex`: the sample
     desk's KB articles and problems plus the tickets and problem above, written by hand."""
-    tickets.init(root)
+    desk_init.init(root)
     for folder in ("kb", "problems"):
         for path in (REPO / folder).glob("*.md"):
             shutil.copy2(path, root / folder / path.name)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm.operations import desk_check, tickets
+from itsm.operations import desk_check, desk_init
 from itsm.storage.store import Desk
 from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
@@ -151,7 +151,7 @@ def runner(root: Path) -> RunItsm:
 
 
 def _built(root: Path) -> Built:
-    tickets.init(root)
+    desk_init.init(root)
     built = build(runner(root))
     assert_clean(root)
     return built

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from itsm.config import loading
+from itsm.config import defaults, loading
 from tests.conftest import NOW, RunItsm, git, snapshot
 
 AGENT = "Olga Berg"  # an agent: neither named in major_incident.declare nor a manager
@@ -233,6 +233,6 @@ def test_a_request_is_never_major(desk: Path, run_itsm: RunItsm) -> None:
 
 
 def test_the_setting_is_written_by_init_and_validated() -> None:
-    text = loading.render_default()
+    text = defaults.render_default()
     assert "\n# Who may declare a major incident" in text
     assert "major_incident:\n  declare: []\n" in text

@@ -20,7 +20,7 @@ import pytest
 
 from itsm.core.model import Article, Problem, Ticket
 from itsm.domain.lifecycle import PROBLEM_TRANSITIONS
-from itsm.operations import desk_check, tickets
+from itsm.operations import desk_check, desk_init
 from itsm.records import markdown
 from itsm.storage.store import Desk
 from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
@@ -181,7 +181,7 @@ def runner(root: Path) -> RunItsm:
 
 
 def _built(root: Path) -> Built:
-    tickets.init(root)
+    desk_init.init(root)
     built = build(runner(root))
     for state, problem_id in built.problems.items():
         assert read_problem(root, problem_id).status == state

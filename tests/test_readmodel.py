@@ -15,16 +15,18 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import itsm.cli  # noqa: F401  (registers the after-write hooks, as every command has them)
-from itsm.operations import resolution, tickets
+from itsm import cli
+from itsm.operations import desk_init, resolution, tickets
 from itsm.readmodel import database
 from itsm.readmodel.database import FILE, ReadModel
+from itsm.storage import store
 from itsm.storage.store import Desk
 from tests.conftest import commit_all, git
 
@@ -43,6 +45,14 @@ team_notes: ordered toner
 Since this morning every page comes out blank.
 """
 
+
+
+@pytest.fixture(autouse=True)
+def command_hooks() -> Iterator[None]:
+    """The library calls here run with the after-write hooks every command has (the read model
+    and the index catch up after a write), as `itsm` itself runs them."""
+    with store.after_writes(*cli.AFTER_WRITE):
+        yield
 
 def parsed(root: Path, kind: str, capsys: pytest.CaptureFixture[str]) -> tuple[list[object], str]:
     """A full parse of the files: the records and the warnings it printed."""
@@ -151,14 +161,14 @@ def test_a_desk_inside_a_larger_repository_and_outside_git(tmp_path: Path, capsy
     repo = tmp_path / "ops"
     repo.mkdir()
     git(repo, "init", "-q")
-    tickets.init(repo / "servicedesk")
+    desk_init.init(repo / "servicedesk")
     new(repo / "servicedesk", "Scanner offline")
     assert_same(repo / "servicedesk", capsys)
     new(repo / "servicedesk", "Scanner offline again")
     assert_same(repo / "servicedesk", capsys)
 
     plain = tmp_path / "plain"
-    tickets.init(plain, commit=False)
+    desk_init.init(plain, commit=False)
     shutil.rmtree(plain / ".git", ignore_errors=True)
     new(plain, "No git here")
     assert_same(plain, capsys)
@@ -367,7 +377,7 @@ STEPS = st.lists(st.sampled_from([
 def test_any_sequence_leaves_the_model_equal_to_a_full_parse(
         tmp_path_factory: pytest.TempPathFactory, steps: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path_factory.mktemp("prop") / "desk"
-    tickets.init(root)
+    desk_init.init(root)
     made = [new(root, "First ticket")]
     assert_same(root, capsys)
     for n, step in enumerate(steps):
@@ -434,7 +444,7 @@ _JSON_VALUES = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(value=_JSON_VALUES)
 def test_the_fast_json_writer_writes_what_json_dumps_writes(value: object) -> None:
-    """`formats.to_json` writes 100,000 rows for `list --json`: with its own indenting (json's
+    """`formats.json_text` writes 100,000 rows for `list --json`: with its own indenting (json's
     indent is its pure-Python encoder), it must still write exactly what json.dumps does."""
     from itsm.output import formats
 

@@ -657,7 +657,7 @@ def test_python_frontmatter_reads_full_records() -> None:
 
 
 def test_to_json_gives_the_timeline_as_a_list_of_entries() -> None:
-    data = model.to_json(GOLDEN_TICKET)
+    data = GOLDEN_TICKET.to_json()
     assert data["timeline"] == [
         {
             "id": "APX51W3W",
@@ -697,7 +697,7 @@ def test_to_json_gives_the_timeline_as_a_list_of_entries() -> None:
 
 
 def test_to_json_of_a_full_ticket() -> None:
-    data = model.to_json(full_ticket())
+    data = full_ticket().to_json()
     assert data["resolution"] == {"kind": "workaround", "summary": "Moved logs to /data.\nRotation: daily.\n  - keep 7"}
     assert data["kb"] == ["KB-H4W8N1", "KB-0T55S9"]
     assert data["major"] is True

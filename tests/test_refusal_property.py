@@ -42,7 +42,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from itsm.operations import tickets
+from itsm.operations import desk_init
 from tests.conftest import Templates, run_cli
 
 # A property over 18 repository states: a few hundred commands.
@@ -180,7 +180,7 @@ def build_base(root: Path) -> dict[str, str]:
     """A desk with a ticket in every lifecycle state, one from last month, a problem and a KB
     article, a README.txt, and the search index in `.itsm/` — all through `itsm` and git."""
     desk = root / "desk"
-    tickets.init(desk)
+    desk_init.init(desk)
     (desk / "README.txt").write_text("The service desk of a small company.\n")
     wiki = root / "wiki"  # a knowledge base to import, beside the desk
     wiki.mkdir()

@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 
+from itsm.config import defaults, settings
 from itsm.config import loading as config_mod
 from itsm.core import timeutil
 from itsm.core.model import Resolution, Ticket
 from itsm.domain import record_rules, service_requests
 from itsm.domain.lifecycle import TRANSITIONS
-from itsm.operations import tickets
+from itsm.operations import desk_init
 from tests.conftest import NOW, RunItsm, Templates, git, run_cli, snapshot
 
 MONDAY_0900 = "2026-11-02T09:00:00Z"  # around the clock: UTC
@@ -300,7 +301,7 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
 
 def build_request_desk(root: Path) -> dict[str, str]:
     """A desk (24x7 config) with a request of every kind the refusals need, built once."""
-    tickets.init(root)
+    desk_init.init(root)
     (root / "itsm.yaml").write_text(CONFIGS["24x7"])
     git(root, "commit", "-q", "-am", "itsm.yaml: 24x7")
 
@@ -426,7 +427,7 @@ def test_wrong_requests_settings_are_named_with_file_and_line(desk: Path, run_it
 
 
 def test_the_generated_itsm_yaml_documents_and_exemplifies_requests() -> None:
-    text = config_mod.render_default()
+    text = defaults.render_default()
     assert "# Service requests (itsm new --type request), which are not incidents." in text
     assert "requests:\n  targets:\n    onboarding/new-starter: 10d\n" in text
     default = config_mod.default_config().requests
@@ -437,15 +438,15 @@ def test_the_generated_itsm_yaml_documents_and_exemplifies_requests() -> None:
 
 
 def test_most_exact_request_target_wins() -> None:
-    settings = config_mod.RequestSettings(
-        {"software": config_mod.RequestTarget(timeutil.parse_duration("3d"), 3),
-         "software/license": config_mod.RequestTarget(timeutil.parse_duration("2d"), 2),
-         "default": config_mod.RequestTarget(timeutil.parse_duration("5d"), 5)},
+    request_settings = settings.RequestSettings(
+        {"software": settings.RequestTarget(timeutil.parse_duration("3d"), 3),
+         "software/license": settings.RequestTarget(timeutil.parse_duration("2d"), 2),
+         "default": settings.RequestTarget(timeutil.parse_duration("5d"), 5)},
         ("onboarding",), (),
     )
-    assert [settings.target_for(c).days for c in ("software/license", "software/install", "hardware/laptop", None)
+    assert [request_settings.target_for(c).days for c in ("software/license", "software/install", "hardware/laptop", None)
             ] == [2, 3, 5, 5]  # type: ignore[union-attr]
-    assert [settings.needs_approval(c) for c in ("onboarding/new-starter", "onboarding", "onboardingx", None)] == [
+    assert [request_settings.needs_approval(c) for c in ("onboarding/new-starter", "onboarding", "onboardingx", None)] == [
         True, True, False, False]
 
 

@@ -19,11 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itsm.config import loading as config_mod
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import timeutil
 from itsm.core.model import Entry, Ticket
 from itsm.domain import sla
-from itsm.domain.sla import BusinessCalendar, Clock
+from itsm.domain.sla import Clock
+from itsm.domain.working_time import BusinessCalendar
 
 REPORTER = "Rita User"
 AGENT = "Alice Moreau"

@@ -21,11 +21,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
-from itsm.config.loading import Config, SmtpSettings
+from itsm.config.settings import Config, SmtpSettings
 from itsm.core import timeutil
 from itsm.core.errors import UsageError
 from itsm.core.model import Ticket
-from itsm.storage.store import warn
+from itsm.core.terminal import warn
 
 if TYPE_CHECKING:
     import ssl

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from itsm import __version__
-from itsm.cli import desk, diagnose, ingest, kb, problem, report, serve, sync, tickets, workflow
-from itsm.output.formats import for_terminal
+from itsm.cli import desk, diagnose, ingest, kb, lifecycle, problem, report, serve, sync, tickets
+from itsm.core.errors import UsageError
+from itsm.core.terminal import for_terminal, warn
 from itsm.storage import store
 
 _APP_SETTINGS: dict[str, Any] = dict(
@@ -47,9 +48,30 @@ def _refresh_read_model(the_desk: store.Desk) -> None:
     database.update_after_write(the_desk)
 
 
+def _refresh_index(the_desk: store.Desk) -> None:
+    """After a write: update the search index, if the desk has one. The record is already
+    written and committed here, so no failure of the cache may turn the command into an
+    error: the next search rebuilds or catches up anyway."""
+    try:
+        cache = the_desk.cache_dir(create=False)
+        if cache is None or not (cache / "index").exists():
+            return
+        from itsm.search.index import update_after_write  # whoosh loads only when there is an index
+
+        update_after_write(the_desk)
+    except UsageError as exc:
+        warn(f"the search index was not updated: {exc.one_line()}")
+    except Exception as exc:  # a cache problem, never a reason to fail a done write
+        warn(f"the search index was not updated ({type(exc).__name__}); the next search catches up")
+
+
+# What follows every write of records a command makes (`store.after_writes`).
+AFTER_WRITE = (_refresh_read_model, _refresh_index)
+
+
 desk.register(app)
 tickets.register(app)
-workflow.register(app)
+lifecycle.register(app)
 problem.register(app)
 kb.register(app)
 diagnose.register(app)
@@ -57,8 +79,6 @@ report.register(app)
 sync.register(app)
 ingest.register(app)
 serve.register(app)
-store.after_write(_refresh_read_model)
-store.after_write(diagnose.refresh_after_write)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                   "or convert the text first)", file=sys.stderr)
             return 2
     try:
-        result = _app_for(sys.argv[1:] if argv is None else argv)(args=argv, prog_name="itsm", standalone_mode=False)
+        with store.after_writes(*AFTER_WRITE):
+            result = _app_for(sys.argv[1:] if argv is None else argv)(args=argv, prog_name="itsm",
+                                                                      standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

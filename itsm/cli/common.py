@@ -11,16 +11,24 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from itsm.config import loading as config_mod
 from itsm.core import fileio
 from itsm.core.errors import UsageError
-from itsm.output.formats import FORMATS, for_terminal
+from itsm.core.model import Problem, Ticket
+from itsm.core.terminal import for_terminal, warn
+from itsm.operations import inputs
+from itsm.output import formats
+from itsm.output.formats import FORMATS
 from itsm.records import markdown
-from itsm.storage.store import Desk, warn
+from itsm.storage import gitio
+from itsm.storage.store import Desk
+
+if TYPE_CHECKING:
+    from itsm.search.index import Hit, SearchIndex
 
 DeskOpt = Annotated[
     Path | None,
@@ -44,7 +52,14 @@ FormatOpt = Annotated[
                  autocompletion=lambda: list(FORMATS)),
 ]
 
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="A record ID, or any unique start of it (inc-7qk).")]
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def choices(values: tuple[str, ...]) -> Callable[[], list[str]]:
+    """Shell completion for an option that takes one of `values`."""
+    return lambda: list(values)
 
 
 def boundary(func: F) -> F:
@@ -197,3 +212,66 @@ def edit_in_editor(text: str, suffix: str) -> str:
         except fileio.FileProblem as exc:
             raise UsageError(f"the edited file cannot be read: {exc.message}; nothing was saved") from None
         return _utf8(data, "the edited file")
+
+
+# -- what a change prints -------------------------------------------------------------------------
+
+# The one-line confirmation of a change quotes its entry, up to this many characters.
+CONFIRMATION_LIMIT = 300
+
+
+def change(action: Callable[..., Ticket | Problem], desk: Path | None, actor: str | None, no_commit: bool,
+           as_json: bool, *args: Any, **kwargs: Any) -> None:
+    """The body of a command that changes one ticket or problem: open the desk (a faulty
+    itsm.yaml refuses), say who acts and whether to commit, make the change, print it."""
+    the_desk = open_desk(desk)
+    record = action(the_desk, *args, actor=inputs.resolve_actor(the_desk, actor), **kwargs,
+                    commit=inputs.should_commit(the_desk, no_commit))
+    print_change(record, as_json)
+
+
+def print_change(record: Ticket | Problem, as_json: bool) -> None:
+    """What a command that changed a ticket or problem prints: the record as JSON, or one line
+    quoting its new timeline entry and saying the status it is in now."""
+    if as_json:
+        out(formats.json_text(record.to_json()))
+    else:
+        entry = record.timeline[-1]
+        out(f"{record.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{record.status}]")
+
+
+# -- what the search index knows ------------------------------------------------------------------
+
+
+def fresh_index(desk: Desk) -> SearchIndex:
+    from itsm.search.index import SearchIndex  # whoosh loads only for commands that search
+
+    return SearchIndex(desk).open_fresh(progress_bar("indexing"))
+
+
+def similar_to(desk: Desk, ticket: Ticket, limit: int) -> list[Hit]:
+    return fresh_index(desk).similar(ticket.title, ticket.description, ticket.category, exclude=ticket.id,
+                                     limit=limit)
+
+
+def print_suggestions(desk: Desk, ticket: Ticket) -> None:
+    """After `itsm new`: the top matches, on stderr so `ID=$(itsm new ...)` stays clean.
+    The ticket is recorded already; a search that fails only costs the suggestions."""
+    from itsm.search.index import diagnosis, what_to_do
+
+    try:
+        hits = similar_to(desk, ticket, 10)
+    except UsageError:
+        return
+    except Exception as exc:
+        warn(f"no look-alikes shown ({type(exc).__name__}); try itsm diagnose {ticket.id}")
+        return
+    known, duplicates = diagnosis(hits, 3)
+    shown = known + duplicates[:2]
+    if not shown:
+        return
+    err("looks like:")
+    for hit in shown:
+        what = "possible duplicate" if not hit.actionable else (what_to_do(hit, ticket).splitlines() or [""])[0]
+        err(f"  {hit.id}  {hit.title}  -- {for_terminal(what[:100], one_line=True)}")
+    err(f"  (itsm diagnose {ticket.id} for more)")

@@ -9,7 +9,7 @@ import typer
 
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out, progress_bar
 from itsm.core.errors import EXIT_FINDINGS, UsageError
-from itsm.operations import tickets
+from itsm.operations import desk_init, inputs
 from itsm.output import formats
 
 
@@ -31,7 +31,7 @@ def init(
 
     Example: itsm init ~/servicedesk
     """
-    for line in tickets.init(path, actor=actor, commit=not no_commit):
+    for line in desk_init.init(path, actor=actor, commit=not no_commit):
         out(line)
 
 
@@ -73,8 +73,8 @@ def check_cmd(
         for path in desk_check.fix(the_desk):
             err(f"itsm check: removed {the_desk.relative(path)}")
         if not the_desk.config.findings:  # with a wrong itsm.yaml the clocks cannot be trusted
-            commit = tickets.should_commit(the_desk, no_commit)
-            for ticket_id in desk_check.rederive(the_desk, tickets.resolve_actor(the_desk, actor), commit):
+            commit = inputs.should_commit(the_desk, no_commit)
+            for ticket_id in desk_check.rederive(the_desk, inputs.resolve_actor(the_desk, actor), commit):
                 err(f"itsm check: {ticket_id}: responded and SLA deadlines derived afresh")
     scope = None
     if changed:
@@ -86,7 +86,7 @@ def check_cmd(
         findings = desk_check.check_desk(the_desk, progress_bar("itsm check"))
     faults = [f for f in findings if f.severity == "error"]
     if as_json:
-        out(formats.to_json([f.to_json() for f in findings]))
+        out(formats.json_text([f.to_json() for f in findings]))
     else:
         for finding in findings:
             out(str(finding))

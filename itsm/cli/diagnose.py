@@ -1,23 +1,16 @@
-"""Diagnosis: `search`, `diagnose` and `reindex`. The only CLI module that loads the index
-(and so whoosh); other commands stay fast to start."""
+"""Diagnosis: `search`, `diagnose` and `reindex`. The index (and so whoosh) loads inside these
+commands, and after `itsm new` for its look-alikes; other commands stay fast to start."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
-from itsm.cli.tickets import IdArg
+from itsm.cli.common import DeskOpt, IdArg, JsonOpt, boundary, fresh_index, open_desk, out, progress_bar, similar_to
 from itsm.core.errors import UsageError
-from itsm.core.model import Ticket
 from itsm.output import formats
-from itsm.output.formats import for_terminal
-from itsm.storage.store import Desk, warn
-
-if TYPE_CHECKING:
-    from itsm.search.index import Hit, SearchIndex
 
 KINDS = ("ticket", "problem", "kb")
 
@@ -26,30 +19,6 @@ def register(app: typer.Typer) -> None:
     app.command("search")(boundary(search))
     app.command("diagnose")(boundary(diagnose))
     app.command("reindex")(boundary(reindex))
-
-
-def fresh_index(desk: Desk) -> SearchIndex:
-    from itsm.search.index import SearchIndex  # whoosh loads only for commands that search
-
-    return SearchIndex(desk).open_fresh(progress_bar("indexing"))
-
-
-def refresh_after_write(desk: Desk) -> None:
-    """Registered as the store's after-write hook: update an index that exists.
-
-    The record is already written and committed here, so no failure of the cache may turn
-    the command into an error: the next search rebuilds or catches up anyway."""
-    try:
-        cache = desk.cache_dir(create=False)
-        if cache is None or not (cache / "index").exists():
-            return
-        from itsm.search.index import update_after_write
-
-        update_after_write(desk)
-    except UsageError as exc:
-        warn(f"the search index was not updated: {exc.one_line()}")
-    except Exception as exc:  # a cache problem, never a reason to fail a done write
-        warn(f"the search index was not updated ({type(exc).__name__}); the next search catches up")
 
 
 def search(
@@ -71,7 +40,7 @@ def search(
             raise UsageError(f"unknown kind '{value}'", hint="use ticket, problem or kb")
     hits = fresh_index(open_desk(desk, config="warn")).search(" ".join(query), kinds=tuple(kind or ()), limit=limit)
     if as_json:
-        out(formats.to_json([hit.to_json() for hit in hits]))
+        out(formats.json_text([hit.to_json() for hit in hits]))
         return
     if not hits:
         out("no matches")
@@ -79,11 +48,6 @@ def search(
         out(f"{hit.id:<11} {hit.kind:<7} {hit.status:<11} {hit.score:6.2f}  {hit.title}")
         if hit.snippet:
             out(f"            {hit.snippet}")
-
-
-def similar_to(desk: Desk, ticket: Ticket, limit: int) -> list[Hit]:
-    return fresh_index(desk).similar(ticket.title, ticket.description, ticket.category, exclude=ticket.id,
-                                     limit=limit)
 
 
 def diagnose(
@@ -100,7 +64,7 @@ def diagnose(
     """
     the_desk = open_desk(desk, config="warn")
     ticket, _ = the_desk.load_ticket(id)
-    from itsm.search.index import diagnosis
+    from itsm.search.index import diagnosis, what_to_do
 
     known, duplicates = diagnosis(similar_to(the_desk, ticket, limit * 3), limit)
     if as_json:
@@ -108,7 +72,7 @@ def diagnose(
                 for hit in known]
         data += [{**hit.to_json(), "possible_duplicate": True} for hit in duplicates]
         data.sort(key=lambda d: -d["score"])
-        out(formats.to_json(data))
+        out(formats.json_text(data))
         return
     out(f"{ticket.id}  {ticket.title}  [{ticket.status}, {ticket.category or 'uncategorised'}]")
     if not known:
@@ -124,39 +88,6 @@ def diagnose(
         out("\nPossible duplicates (open):")
         for hit in duplicates:
             out(f"    {hit.id}  {hit.title}  [{hit.status}]")
-
-
-def what_to_do(hit: Hit, ticket: Ticket) -> str:
-    """The hit's workaround, fix or resolution; for a problem still under investigation, to
-    link the incident to it (so the fix, when it comes, finds this ticket)."""
-    if hit.under_investigation and ticket.problem == hit.id:
-        return "under investigation, no workaround yet; this incident is linked to it"
-    if hit.under_investigation:
-        return f"under investigation, no workaround yet: link this incident (itsm problem link {hit.id} {ticket.id})"
-    return hit.answer
-
-
-def print_suggestions(desk: Desk, ticket: Ticket) -> None:
-    """After `itsm new`: the top matches, on stderr so `ID=$(itsm new ...)` stays clean.
-    The ticket is recorded already; a search that fails only costs the suggestions."""
-    from itsm.search.index import diagnosis
-
-    try:
-        hits = similar_to(desk, ticket, 10)
-    except UsageError:
-        return
-    except Exception as exc:
-        warn(f"no look-alikes shown ({type(exc).__name__}); try itsm diagnose {ticket.id}")
-        return
-    known, duplicates = diagnosis(hits, 3)
-    shown = known + duplicates[:2]
-    if not shown:
-        return
-    err("looks like:")
-    for hit in shown:
-        what = "possible duplicate" if not hit.actionable else (what_to_do(hit, ticket).splitlines() or [""])[0]
-        err(f"  {hit.id}  {hit.title}  -- {for_terminal(what[:100], one_line=True)}")
-    err(f"  (itsm diagnose {ticket.id} for more)")
 
 
 def reindex(desk: DeskOpt = None) -> None:

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itsm.channels.mail_in import ALERT_FORMATS, IntakeError, TooLarge, describe_size
+from itsm.channels.alerts_in import ALERT_FORMATS
+from itsm.channels.untrusted import IntakeError, TooLarge, describe_size
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out, progress_bar
 from itsm.core import fileio
 from itsm.core.errors import UsageError
-from itsm.operations import tickets
+from itsm.operations import inputs
 from itsm.output import formats
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def email(
     from itsm.operations import ingest
 
     the_desk = open_desk(desk)
-    commit = tickets.should_commit(the_desk, no_commit)
+    commit = inputs.should_commit(the_desk, no_commit)
     limit = the_desk.config.email.max_message
     if mbox is not None or maildir is not None:
         if source is not None or (mbox is not None and maildir is not None):
@@ -127,16 +128,16 @@ def alert(
     from itsm.operations import ingest
 
     the_desk = open_desk(desk)
-    commit = tickets.should_commit(the_desk, no_commit)
+    commit = inputs.should_commit(the_desk, no_commit)
     limit = the_desk.config.serve.max_body
     raw = _read_one(source, limit)
-    who = tickets.person(actor, "actor") if actor else None
+    who = inputs.person(actor, "actor") if actor else None
     _print(ingest.take_alerts(the_desk, raw, fmt, actor=who, commit=commit, max_bytes=limit), as_json)
 
 
 def _print(items: Sequence[Taken], as_json: bool) -> None:
     if as_json:
-        out(formats.to_json([t.to_json() for t in items]))
+        out(formats.json_text([t.to_json() for t in items]))
         return
     for item in items:
         out(f"itsm ingest: {item.action}: {item.text}")

@@ -22,10 +22,11 @@ from itsm.cli.common import (
     progress_bar,
     read_text_arg,
 )
-from itsm.core.model import Article, to_json
-from itsm.operations import kb, tickets
+from itsm.core import terminal
+from itsm.core.model import Article
+from itsm.core.terminal import warn
+from itsm.operations import inputs, kb, kb_import
 from itsm.output import formats
-from itsm.storage.store import warn
 
 app = typer.Typer(help="The knowledge base: symptoms, cause, resolution, scripts.", no_args_is_help=True)
 KbArg = Annotated[str, typer.Argument(metavar="KB", help="A KB article ID, or any unique start of it (kb-h4w).")]
@@ -61,10 +62,10 @@ def new(
     elif text == "-":
         text = read_text_arg("-", "body")
     article = kb.new_article(
-        the_desk, title=title, actor=tickets.resolve_actor(the_desk, actor), category=category, tags=tag,
-        links=link, body=text or "", commit=tickets.should_commit(the_desk, no_commit),
+        the_desk, title=title, actor=inputs.resolve_actor(the_desk, actor), category=category, tags=tag,
+        links=link, body=text or "", commit=inputs.should_commit(the_desk, no_commit),
     )
-    out(formats.to_json(to_json(article)) if as_json else article.id)
+    out(formats.json_text(article.to_json()) if as_json else article.id)
 
 
 KB_COLUMNS = ("id", "category", "tags", "title")
@@ -88,8 +89,8 @@ def list_articles(
         and (tag is None or tag.lower() in a.tags)
     ]
     articles.sort(key=lambda a: (a.category or "", a.title))
-    data = [to_json(a) for a in articles]
-    out(formats.to_json(data) if chosen == "json" else formats.rows(data, KB_COLUMNS, chosen))
+    data = [a.to_json() for a in articles]
+    out(formats.json_text(data) if chosen == "json" else formats.rows(data, KB_COLUMNS, chosen))
 
 
 def show(article: KbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
@@ -101,9 +102,9 @@ def show(article: KbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None
     record, path = the_desk.load(article, ("kb",))
     assert isinstance(record, Article)
     if as_json:
-        data = to_json(record)
+        data = record.to_json()
         data["path"] = the_desk.relative(path)
-        out(formats.to_json(data))
+        out(formats.json_text(data))
     else:
         out(kb.render_article(record))
 
@@ -115,7 +116,7 @@ def edit(article: KbArg, desk: DeskOpt = None, actor: ActorOpt = None, no_commit
     """
     the_desk = open_desk(desk)
     _, path = the_desk.load(article, ("kb",), faulty="accept")
-    who, commit = tickets.resolve_actor(the_desk, actor), tickets.should_commit(the_desk, no_commit)
+    who, commit = inputs.resolve_actor(the_desk, actor), inputs.should_commit(the_desk, no_commit)
     the_desk.check_before_change(path, who, commit)  # before the person spends time in the editor
     original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
@@ -144,16 +145,16 @@ def import_files(
     Example: itsm kb import ~/wiki-export/IT --tag wiki
     """
     the_desk = open_desk(desk)
-    result, warnings = kb.import_articles(
-        the_desk, paths, actor=tickets.resolve_actor(the_desk, actor), category=category, tags=tag,
-        commit=tickets.should_commit(the_desk, no_commit), dry_run=dry_run, progress=progress_bar("reading"),
+    result, warnings = kb_import.import_articles(
+        the_desk, paths, actor=inputs.resolve_actor(the_desk, actor), category=category, tags=tag,
+        commit=inputs.should_commit(the_desk, no_commit), dry_run=dry_run, progress=progress_bar("reading"),
     )
     for line in warnings:
         warn(line)
     for source, why in result.skipped:
         warn(f"{source} passed over: {why}")
     if as_json:
-        out(formats.to_json({
+        out(formats.json_text({
             "dry_run": dry_run,
             # A dry run mints no ID: the real import will.
             "created": [{"id": None if dry_run else a.id, "title": a.title, "from": source}
@@ -166,8 +167,8 @@ def import_files(
         for verb, done in (("new", result.created), ("updated", result.updated)):
             for source, article in done:
                 shown = "(new)" if dry_run and verb == "new" else article.id
-                out(f"{shown:<9}  {verb:<7}  {formats.for_terminal(source, one_line=True)}  "
-                    f"{formats.for_terminal(article.title, one_line=True)}")
+                out(f"{shown:<9}  {verb:<7}  {terminal.for_terminal(source, one_line=True)}  "
+                    f"{terminal.for_terminal(article.title, one_line=True)}")
         count = len(result.created) + len(result.updated)
         head = "would import" if dry_run else "imported"
         out(f"{head} {count} article{'' if count == 1 else 's'} ({len(result.created)} new, "

@@ -13,18 +13,20 @@ from itsm.cli.common import (
     JsonOpt,
     NoCommitOpt,
     boundary,
+    change,
     choose_format,
     open_desk,
     out,
+    print_change,
     read_text_arg,
 )
-from itsm.cli.tickets import CONFIRMATION_LIMIT, format_record
 from itsm.core.errors import UsageError
-from itsm.core.model import PROBLEM_STATUSES, Problem, to_json
-from itsm.operations import problems, tickets
+from itsm.core.model import PROBLEM_STATUSES, Problem
+from itsm.core.terminal import warn
+from itsm.operations import inputs, problems
 from itsm.output import formats
-from itsm.storage import gitio
-from itsm.storage.store import Desk, warn
+from itsm.output.record_text import format_record
+from itsm.storage.store import Desk
 
 app = typer.Typer(help="Problem records: the root causes behind incidents.", no_args_is_help=True)
 PrbArg = Annotated[str, typer.Argument(metavar="PRB", help="A problem ID, or any unique start of it (prb-2m9).")]
@@ -36,14 +38,6 @@ def register(root: typer.Typer) -> None:
                        (show, "show")):
         app.command(name)(boundary(func))
     root.add_typer(app, name="problem")
-
-
-def _report(problem: Problem, as_json: bool) -> None:
-    if as_json:
-        out(formats.to_json(to_json(problem)))
-    else:
-        entry = problem.timeline[-1]
-        out(f"{problem.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{problem.status}]")
 
 
 def new(
@@ -63,11 +57,11 @@ def new(
     """
     the_desk = open_desk(desk)
     problem = problems.new_problem(
-        the_desk, title=title, actor=tickets.resolve_actor(the_desk, actor), category=category,
+        the_desk, title=title, actor=inputs.resolve_actor(the_desk, actor), category=category,
         description=read_text_arg(description, "description", "# What is known about the fault?\n") or "",
-        incidents=incident, owner=owner, commit=tickets.should_commit(the_desk, no_commit),
+        incidents=incident, owner=owner, commit=inputs.should_commit(the_desk, no_commit),
     )
-    out(formats.to_json(to_json(problem)) if as_json else problem.id)
+    out(formats.json_text(problem.to_json()) if as_json else problem.id)
 
 
 def link(
@@ -82,9 +76,7 @@ def link(
 
     Example: itsm problem link prb-2m9 inc-7qk inc-q5s
     """
-    the_desk = open_desk(desk)
-    _report(problems.link(the_desk, problem, incidents, actor=tickets.resolve_actor(the_desk, actor),
-                          commit=tickets.should_commit(the_desk, no_commit)), as_json)
+    change(problems.link, desk, actor, no_commit, as_json, problem, incidents)
 
 
 def unlink(
@@ -99,9 +91,7 @@ def unlink(
 
     Example: itsm problem unlink prb-2m9 inc-q5s
     """
-    the_desk = open_desk(desk)
-    _report(problems.unlink(the_desk, problem, incidents, actor=tickets.resolve_actor(the_desk, actor),
-                            commit=tickets.should_commit(the_desk, no_commit)), as_json)
+    change(problems.unlink, desk, actor, no_commit, as_json, problem, incidents)
 
 
 def workaround(
@@ -118,8 +108,8 @@ def workaround(
     """
     the_desk = open_desk(desk)
     body = read_text_arg(text, "workaround") or ""
-    _report(problems.workaround(the_desk, problem, body, actor=tickets.resolve_actor(the_desk, actor),
-                                commit=tickets.should_commit(the_desk, no_commit)), as_json)
+    print_change(problems.workaround(the_desk, problem, body, actor=inputs.resolve_actor(the_desk, actor),
+                                commit=inputs.should_commit(the_desk, no_commit)), as_json)
 
 
 def resolve(
@@ -137,14 +127,14 @@ def resolve(
     """
     the_desk = open_desk(desk)
     done, still_open = problems.resolve(the_desk, problem, fix=fix, root_cause=root_cause,
-                                        actor=tickets.resolve_actor(the_desk, actor),
-                                        commit=tickets.should_commit(the_desk, no_commit))
+                                        actor=inputs.resolve_actor(the_desk, actor),
+                                        commit=inputs.should_commit(the_desk, no_commit))
     if as_json:
-        data = to_json(done)
+        data = done.to_json()
         data["open_incidents"] = [{"id": t.id, "status": t.status, "title": t.title} for t in still_open]
-        out(formats.to_json(data))
+        out(formats.json_text(data))
         return
-    _report(done, False)
+    print_change(done, False)
     for ticket in still_open:
         out(f"  still open: {ticket.id} [{ticket.status}] {ticket.title} (itsm resolve {ticket.id} --fix ...)")
     if not done.root_cause:
@@ -165,9 +155,7 @@ def reopen(
 
     Example: itsm problem reopen prb-2m9 --reason "drops again since the router update"
     """
-    the_desk = open_desk(desk)
-    _report(problems.reopen(the_desk, problem, reason=reason, actor=tickets.resolve_actor(the_desk, actor),
-                            commit=tickets.should_commit(the_desk, no_commit)), as_json)
+    change(problems.reopen, desk, actor, no_commit, as_json, problem, reason=reason)
 
 
 def close(
@@ -182,9 +170,7 @@ def close(
 
     Example: itsm problem close prb-2m9
     """
-    the_desk = open_desk(desk)
-    _report(problems.close(the_desk, problem, actor=tickets.resolve_actor(the_desk, actor), force=force,
-                           commit=tickets.should_commit(the_desk, no_commit)), as_json)
+    change(problems.close, desk, actor, no_commit, as_json, problem, force=force)
 
 
 PROBLEM_COLUMNS = ("id", "status", "category", "incidents", "owner", "title")
@@ -211,9 +197,9 @@ def list_problems(
         and (category is None or (p.category or "") == category or (p.category or "").startswith(category + "/"))
     ]
     rows.sort(key=lambda p: (-len(p.incidents), p.created, p.id))
-    data = [to_json(p) for p in rows]
+    data = [p.to_json() for p in rows]
     if chosen == "json":
-        out(formats.to_json(data))
+        out(formats.json_text(data))
         return
     for row in data:
         row["incidents"] = len(row["incidents"])
@@ -230,10 +216,10 @@ def show(problem: PrbArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> Non
     assert isinstance(record, Problem)
     used = kb_of_incidents(the_desk, record)
     if as_json:
-        data = to_json(record)
+        data = record.to_json()
         data["path"] = the_desk.relative(path)
         data["kb_used_by_incidents"] = used
-        out(formats.to_json(data))
+        out(formats.json_text(data))
     else:
         out(format_record(record, used))
 

@@ -14,9 +14,7 @@ import typer
 from itsm.cli.common import DeskOpt, JsonOpt, boundary, err, open_desk, out, progress_bar
 from itsm.core import timeutil
 from itsm.core.errors import EXIT_FINDINGS, UsageError
-from itsm.core.model import Article, Problem, Ticket
-from itsm.domain import record_rules
-from itsm.reporting import report
+from itsm.reporting import desk_report, report
 from itsm.storage.store import Desk
 
 REPORT_FORMATS = ("table", "md", "csv", "json", "html")
@@ -85,7 +83,8 @@ def report_cmd(
 
         _outside_records(the_desk, output)
         html_report.check_output(output)
-    data, site = _build(the_desk, now, window, moment, sections, gates, want_site=output is not None)
+    data, site = desk_report.build(the_desk, now, window, moment, sections, gates, want_site=output is not None,
+                                   progress=progress_bar, tell=lambda line: err(f"itsm report: {line}"))
     if chosen == "json":
         out(_json(data))
     elif chosen == "html":
@@ -104,17 +103,6 @@ def report_cmd(
         err(f"itsm report: --fail-on {gate['gate']}: {gate['summary']}")
     if failed:
         raise typer.Exit(EXIT_FINDINGS)
-
-
-def dashboard(desk: Desk) -> str:
-    """The HTML dashboard of the desk now (every section, the default window): what
-    `itsm report -f html` prints, and what `itsm serve` answers at GET /."""
-    from itsm.reporting import html_report
-
-    now = timeutil.now()
-    window = report.default_window(now, None, None)
-    data, _ = _build(desk, now, window, None, list(report.SECTIONS), [], want_site=False, quiet=True)
-    return html_report.dashboard(data)
 
 
 def _outside_records(desk: Desk, output: Path) -> None:
@@ -143,71 +131,10 @@ def _when(text: str | None, option: str) -> datetime | None:
         raise UsageError(f"{option} '{text}' is not a date or time", hint="use e.g. 2026-11-01 or 2026-11-01T09:00:00Z") from None
 
 
-def _build(desk: Desk, now: datetime, window: report.Window, moment: datetime | None, sections: list[str],
-           gates: list[str], want_site: bool, quiet: bool = False) -> tuple[dict[str, Any], tuple[list[Ticket], list[Problem]]]:
-    """The report's data (and, with `want_site`, the records of its pages); `quiet`: no
-    progress bar, for a server whose stderr is its log."""
-    from itsm.domain import chase
-    from itsm.readmodel import database
-
-    as_of: dict[str, Any] | None = None
-    config = desk.config
-    if moment is None:
-        model = database.ReadModel.open(desk, None if quiet else progress_bar("reading the desk"))
-    else:
-        from itsm.readmodel import asof
-
-        model, info = asof.as_of(desk, moment, progress_bar("reading the desk's history"))
-        config = model.desk.config  # the itsm.yaml of that commit: its targets, its calendar
-        as_of = info.to_json()
-        err(f"itsm report: {info.line()}")
-    try:
-        for kind in ("ticket", "problem", "kb"):
-            model.warn_faults(kind)
-        rows = [report.Row(ticket_id, kind, status, priority, owner, group, category, created, bool(major), facts)
-                for ticket_id, kind, status, priority, owner, group, category, created, major, facts
-                in model.ticket_facts(timeutil.format(window.since))]
-        open_sql, open_params = database.open_statuses_sql()
-        open_tickets = [t for t in model.records("ticket", open_sql, open_params) if isinstance(t, Ticket)]
-        problems = [p for p in model.records("problem") if isinstance(p, Problem)]
-        articles = [a for a in model.records("kb") if isinstance(a, Article)]
-        linked = list(model.problem_links())
-        linked += model.ticket_states([i for p in problems for i in p.incidents if isinstance(i, str)])
-
-        def slipping(tickets: Sequence[Ticket]) -> dict[str, list[str]]:
-            readable = [t for t in tickets if record_rules.clocks_readable(t)]
-            found: dict[str, list[str]] = {"unowned": [], "stale": []}
-            for row in chase.slipping(readable, config, now):
-                ranks = {issue.rank for issue in row.issues}
-                if chase.UNOWNED in ranks:
-                    found["unowned"].append(row.ticket.id)
-                if chase.STALE in ranks:
-                    found["stale"].append(row.ticket.id)
-            return found
-
-        source = report.Desk(
-            rows=rows, open_tickets=open_tickets, problems=problems, articles=articles, linked=linked,
-            config=config, now=now,
-            name=desk.root.name, candidates=_grouper(desk, moment is not None), texts=model.texts, slipping=slipping, as_of=as_of)
-        data = report.build(source, window, sections, gates)
-        return data, (open_tickets, problems) if want_site else ([], [])
-    finally:
-        model.close()
-
-
-def _grouper(desk: Desk, history: bool) -> Any:
-    def group(incidents: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
-        from itsm.search import candidates
-
-        return [g.to_json() for g in candidates.groups(desk, incidents, history=history)]
-
-    return group
-
-
 def _json(data: dict[str, Any]) -> str:
     from itsm.output import formats
 
-    return formats.to_json(data)
+    return formats.json_text(data)
 
 
 def _text(data: dict[str, Any], fmt: str) -> str:

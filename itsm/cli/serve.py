@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from itsm.cli.common import DeskOpt, boundary, open_desk
-from itsm.storage.store import warn
+from itsm.core.terminal import warn
 
 
 def register(app: typer.Typer) -> None:
@@ -37,13 +37,13 @@ def serve_cmd(
 
     Example: ITSM_SERVE_TOKEN=$(openssl rand -hex 32) itsm serve --port 8025
     """
-    from itsm.cli import report
+    from itsm.reporting import desk_report
     from itsm.web import server
 
     the_desk = open_desk(desk)
     token, read_token = server.tokens_from(os.environ)
     settings = server.Settings(root=the_desk.root, token=token, read_token=read_token,
-                              max_body=the_desk.config.serve.max_body, dashboard=report.dashboard,
+                              max_body=the_desk.config.serve.max_body, dashboard=desk_report.dashboard,
                               request_seconds=timeout)
     chosen_host = host if host is not None else the_desk.config.serve.host
     chosen_port = port if port is not None else the_desk.config.serve.port

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from itsm.cli.common import ActorOpt, DeskOpt, JsonOpt, NoCommitOpt, boundary, err, open_desk, out
-from itsm.operations import tickets
+from itsm.operations import inputs
 from itsm.output import formats
 from itsm.storage import gitio
 
@@ -29,10 +29,10 @@ def setup(desk: DeskOpt = None, actor: ActorOpt = None, no_commit: NoCommitOpt =
     Example: git clone git@example.org:it/desk.git && cd desk && itsm setup
     """
     the_desk = open_desk(desk, config="report")
-    who = tickets.resolve_actor(the_desk, actor)
+    who = inputs.resolve_actor(the_desk, actor)
     from itsm.storage import sync as sync_mod
 
-    for line in sync_mod.setup(the_desk, who, commit=tickets.should_commit(the_desk, no_commit)):
+    for line in sync_mod.setup(the_desk, who, commit=inputs.should_commit(the_desk, no_commit)):
         out(f"itsm setup: {line}")
 
 
@@ -48,7 +48,7 @@ def sync(desk: DeskOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False)
     from itsm.storage import sync as sync_mod
 
     the_desk = open_desk(desk)
-    who = tickets.resolve_actor(the_desk, actor)
+    who = inputs.resolve_actor(the_desk, actor)
     repo = gitio.find_repo(the_desk.root)
     name, email = gitio.identity(repo) if repo else (None, None)
     identity = None if name and email is not None else (who, "")
@@ -59,7 +59,7 @@ def sync(desk: DeskOpt = None, actor: ActorOpt = None, as_json: JsonOpt = False)
             err(line)
         raise
     if as_json:
-        out(formats.to_json({"remote": result.remote, "branch": result.branch, "received": result.received,
+        out(formats.json_text({"remote": result.remote, "branch": result.branch, "received": result.received,
                             "sent": result.sent, "merged": result.merged, "notes": result.notes}))
         return
     for note in result.notes:  # the driver's own lines already say who speaks

@@ -13,13 +13,18 @@ from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
     FormatOpt,
+    IdArg,
     JsonOpt,
     NoCommitOpt,
     boundary,
+    change,
+    choices,
     choose_format,
     edit_in_editor,
     open_desk,
     out,
+    print_change,
+    print_suggestions,
     progress_bar,
     read_text_arg,
 )
@@ -31,29 +36,20 @@ from itsm.core.model import (
     LEVELS,
     OPEN_STATUSES,
     PRIORITIES,
-    REQUEST_RESOLUTION_KINDS,
     STATUSES,
     TICKET_FIELDS,
     TICKET_TYPES,
-    Article,
-    Problem,
-    Record,
     Ticket,
     front_matter,
-    to_json,
 )
-from itsm.domain import record_rules, resolutions, sla
-from itsm.operations import tickets
+from itsm.domain import resolutions, sla
+from itsm.operations import inputs, tickets
 from itsm.output import formats
+from itsm.output.record_text import format_record
+from itsm.records import shape
 from itsm.reporting import history
 from itsm.storage import gitio
 from itsm.storage.store import Desk
-
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="A record ID, or any unique start of it (inc-7qk).")]
-
-
-def _choices(values: tuple[str, ...]) -> Any:
-    return lambda: list(values)
 
 
 def register(app: typer.Typer) -> None:
@@ -64,12 +60,12 @@ def register(app: typer.Typer) -> None:
 
 def new(
     title: Annotated[str, typer.Argument(help="One line saying what is wrong or needed.")],
-    type: Annotated[str, typer.Option("--type", "-t", help="incident or request.", autocompletion=_choices(TICKET_TYPES))] = "incident",
+    type: Annotated[str, typer.Option("--type", "-t", help="incident or request.", autocompletion=choices(TICKET_TYPES))] = "incident",
     category: Annotated[str | None, typer.Option("--category", "-c", help="From the taxonomy in itsm.yaml, e.g. network/vpn.", show_default=False)] = None,
-    impact: Annotated[str, typer.Option("--impact", help="high, medium or low.", autocompletion=_choices(LEVELS))] = "medium",
-    urgency: Annotated[str, typer.Option("--urgency", help="high, medium or low.", autocompletion=_choices(LEVELS))] = "medium",
+    impact: Annotated[str, typer.Option("--impact", help="high, medium or low.", autocompletion=choices(LEVELS))] = "medium",
+    urgency: Annotated[str, typer.Option("--urgency", help="high, medium or low.", autocompletion=choices(LEVELS))] = "medium",
     reporter: Annotated[str | None, typer.Option("--reporter", "-r", help="Who asked. Default: the actor.", show_default=False)] = None,
-    channel: Annotated[str | None, typer.Option("--channel", help=f"How the user reached the desk: {', '.join(CONTACT_CHANNELS)}. Default: default_channel in itsm.yaml (phone).", autocompletion=_choices(CONTACT_CHANNELS), show_default=False)] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help=f"How the user reached the desk: {', '.join(CONTACT_CHANNELS)}. Default: default_channel in itsm.yaml (phone).", autocompletion=choices(CONTACT_CHANNELS), show_default=False)] = None,
     description: Annotated[str | None, typer.Option("--description", "-d", help="The user's own words; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Who owns it from the start.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", help="Route to this group instead of the category's.", show_default=False)] = None,
@@ -95,15 +91,13 @@ def new(
     the_desk = open_desk(desk)
     text = read_text_arg(description, "description", "# Describe the problem in the user's words.\n") or ""
     ticket = tickets.new_ticket(
-        the_desk, title=title, actor=tickets.resolve_actor(the_desk, actor), type=type,
+        the_desk, title=title, actor=inputs.resolve_actor(the_desk, actor), type=type,
         category=category, impact=impact, urgency=urgency, reporter=reporter, channel=channel,
         description=text, owner=owner, group=group, related=related, due=due,
-        commit=tickets.should_commit(the_desk, no_commit),
+        commit=inputs.should_commit(the_desk, no_commit),
     )
-    out(formats.to_json(to_json(ticket)) if as_json else ticket.id)
+    out(formats.json_text(ticket.to_json()) if as_json else ticket.id)
     if not (quiet or as_json):
-        from itsm.cli.diagnose import print_suggestions
-
         print_suggestions(the_desk, ticket)
 
 
@@ -117,7 +111,7 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
     now = timeutil.now()
     standings = sla_of(the_desk, record, now) if isinstance(record, Ticket) else None
     if as_json:
-        data = to_json(record)
+        data = record.to_json()
         data["path"] = the_desk.relative(path)
         if isinstance(record, Ticket):
             data["resolution_history"] = [past.to_json() for past in resolutions.resolution_history(record)]
@@ -126,7 +120,7 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
         if isinstance(record, Ticket) and standings is not None:
             # Time spent pending, by what it waited on: a supplier's waits are the supplier's.
             data["waited_minutes"] = {on: int(span.total_seconds() // 60) for on, span in sla.waits(record, now).items()}
-        out(formats.to_json(data))
+        out(formats.json_text(data))
     else:
         waited = sla.waits(record, now) if isinstance(record, Ticket) and standings is not None else {}
         out(format_record(record, sla_line="; ".join(s.words(now) for s in standings) if standings else None,
@@ -135,84 +129,7 @@ def show(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> None:
 
 def sla_of(desk: Desk, ticket: Ticket, now: datetime) -> list[sla.Standing] | None:
     """Where the ticket stands against its SLA, or None when its times cannot be read."""
-    return sla.standing(ticket, desk.config, now) if record_rules.clocks_readable(ticket) else None
-
-
-def format_record(record: Record, kb_of_incidents: dict[str, list[str]] | None = None,
-                  sla_line: str | None = None, waited_line: str = "") -> str:
-    lines = [f"{record.id}  {record.title}"]
-    if isinstance(record, Ticket):
-        t = record
-        lines.append(f"  {t.type}, {t.status}, {t.priority or 'no priority'} (impact {t.impact or '-'}, urgency {t.urgency or '-'})" + ("  MAJOR INCIDENT" if t.major else ""))
-        lines.append(f"  category {t.category or '(none)'}; group {t.group or '(none)'} (level {t.level or '-'}); owner {t.owner or '(nobody)'}")
-        lines.append(f"  reported by {t.reporter or '(unknown)'} via {t.channel or '(unknown)'}; created {t.created}, updated {t.updated or '-'}")
-        if sla_line:
-            lines.append(f"  SLA: {sla_line}")
-        if waited_line:
-            lines.append(f"  waited: {waited_line}")
-        if t.problem or t.kb:
-            lines.append(f"  problem {t.problem or '(none)'}; KB {', '.join(t.kb) or '(none)'}")
-        if t.related:
-            lines.append(f"  related to {', '.join(t.related)}")
-        if t.fingerprint:
-            times = t.occurrences if isinstance(t.occurrences, int) else 0
-            lines.append(f"  monitoring alert {t.fingerprint}, fired {times} time{'s' if times != 1 else ''}")
-        if t.message_ids:
-            count = len(t.message_ids)
-            lines.append(f"  e-mail thread of {count} message{'s' if count != 1 else ''} (reply with [{t.id}] in the subject)")
-        if t.needed_by or t.approval:
-            approval = {"requested": "waiting for approval", "approved": "approved", "rejected": "rejected"}
-            parts = ([f"needed by {t.needed_by}"] if t.needed_by else []) + (
-                [approval.get(t.approval, f"approval {t.approval}")] if t.approval else [])
-            lines.append(f"  request: {'; '.join(parts)}")
-        if t.resolution:
-            by = f" by {t.resolved_by}" if t.resolved_by else ""
-            code = f" [{t.resolution.code}]" if t.resolution.code else ""
-            how = (f"as {t.resolution.kind}" if t.resolution.kind in REQUEST_RESOLUTION_KINDS
-                   else f"with a {t.resolution.kind}")
-            lines.append(f"  resolved {t.resolved}{by} {how}: {t.resolution.summary}{code}")
-        lines += _earlier_resolutions(t)
-        counted = [f"{label} {n} time{'s' if n != 1 else ''}" for label, n in
-                   (("resolved", t.resolutions), ("reopened", t.reopens), ("reassigned", t.reassignments)) if n]
-        if counted:
-            lines.append(f"  {', '.join(counted)}")
-        for key, label in (("notified", "user told"), ("confirmed", "user agreed"), ("closed", "closed")):
-            if getattr(t, key):
-                lines.append(f"  {label} {getattr(t, key)}")
-    elif isinstance(record, Problem):
-        p = record
-        lines.append(f"  problem, {p.status}; category {p.category or '(none)'}; owner {p.owner or '(nobody)'}")
-        lines.append(f"  incidents: {', '.join(p.incidents) or '(none)'}; KB {', '.join(p.kb) or '(none)'}")
-        for kb_id, tickets in (kb_of_incidents or {}).items():
-            lines.append(f"  {kb_id} used on {', '.join(tickets)}")
-        for key in ("workaround", "root_cause", "fix"):
-            if getattr(p, key):
-                lines.append(f"  {key.replace('_', ' ')}: {getattr(p, key)}")
-    elif isinstance(record, Article):
-        a = record
-        lines.append(f"  KB article; category {a.category or '(none)'}; tags {', '.join(a.tags) or '(none)'}")
-        for link in a.links:
-            lines.append(f"  see {link}")
-        return "\n".join(lines) + "\n\n" + a.body
-    if record.description:
-        lines += ["", record.description]
-    lines += ["", "Timeline:"]
-    for entry in record.timeline:
-        lines.append(f"  {entry.time}  {entry.kind:<10} {entry.actor}")
-        lines += [f"      {line}" if line else "" for line in entry.text.split("\n")] if entry.text else []
-    return "\n".join(lines)
-
-
-def _earlier_resolutions(ticket: Ticket) -> list[str]:
-    """The resolutions a reopen undid, from the timeline (the front-matter keeps the last)."""
-    undone = [past for past in resolutions.resolution_history(ticket) if past.reopened is not None]
-    lines = [f"  earlier resolutions ({len(undone)}):"] if undone else []
-    for past in undone:
-        how = f"a {past.kind}" if past.kind else "resolution"
-        code = f" [{past.code}]" if past.code else ""
-        lines.append(f"    {past.time} by {past.by}, {how}: {past.summary}{code}; "
-                     f"reopened {past.reopened}: {past.reopen_reason}")
-    return lines
+    return sla.standing(ticket, desk.config, now) if shape.clocks_readable(ticket) else None
 
 
 LIST_COLUMNS = ("id", "priority", "status", "sla", "type", "category", "group", "owner", "created", "title")
@@ -257,16 +174,16 @@ def chosen_columns(columns: str | None, fmt: str, extras: tuple[str, ...]) -> tu
 
 
 def list_tickets(
-    status: Annotated[list[str] | None, typer.Option("--status", "-s", help="Only these statuses (repeatable).", autocompletion=_choices(STATUSES), show_default=False)] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", "-s", help="Only these statuses (repeatable).", autocompletion=choices(STATUSES), show_default=False)] = None,
     type: Annotated[str | None, typer.Option("--type", "-t", help="incident or request.", show_default=False)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Owned by this person.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option("--group", help="Routed to this group.", show_default=False)] = None,
     category: Annotated[str | None, typer.Option("--category", "-c", help="This category or below it (network matches network/vpn).", show_default=False)] = None,
-    priority: Annotated[list[str] | None, typer.Option("--priority", "-p", help="Only these priorities (repeatable).", autocompletion=_choices(PRIORITIES), show_default=False)] = None,
+    priority: Annotated[list[str] | None, typer.Option("--priority", "-p", help="Only these priorities (repeatable).", autocompletion=choices(PRIORITIES), show_default=False)] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only tickets not yet resolved.")] = False,
     unowned: Annotated[bool, typer.Option("--unowned", help="Only open tickets nobody owns.")] = False,
     major: Annotated[bool, typer.Option("--major", help="Only major incidents.")] = False,
-    sort: Annotated[str, typer.Option("--sort", help=f"Order by {', '.join(SORT_KEYS)}.", autocompletion=_choices(SORT_KEYS))] = "priority",
+    sort: Annotated[str, typer.Option("--sort", help=f"Order by {', '.join(SORT_KEYS)}.", autocompletion=choices(SORT_KEYS))] = "priority",
     columns: Annotated[str | None, typer.Option("--columns", metavar="A,B,...", help="Only these columns, in this order (table, md, csv). Default: csv every front-matter key and sla; table and md the ten shown.", show_default=False)] = None,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most this many rows.", show_default=False)] = None,
@@ -332,8 +249,8 @@ def list_tickets(
 
 def _print_json_rows(desk: Desk, listed: Iterator[Any]) -> None:
     """`list --json`, written as it is read: each row's JSON is kept ready in the read model
-    (escaped as `formats.to_json` escapes, so safe on a terminal), and only an open ticket's
-    SLA is computed and added here. The same text as `formats.to_json(rows)`, without holding
+    (escaped as `formats.json_text` escapes, so safe on a terminal), and only an open ticket's
+    SLA is computed and added here. The same text as `formats.json_text(rows)`, without holding
     100,000 rows in memory."""
     now = timeutil.now()
     write = sys.stdout.write
@@ -345,7 +262,7 @@ def _print_json_rows(desk: Desk, listed: Iterator[Any]) -> None:
             standings = sla_of(desk, item.record, now)
         clocks = None if standings is None else {s.clock: s.to_json() for s in standings}
         write(("[\n" if first else ",\n") + item.json[:-4] + ',\n    "sla": '
-              + formats.to_json(clocks).replace("\n", "\n    ") + "\n  }")
+              + formats.json_text(clocks).replace("\n", "\n    ") + "\n  }")
         first = False
     write("[]\n" if first else "\n]\n")
 
@@ -353,7 +270,7 @@ def _print_json_rows(desk: Desk, listed: Iterator[Any]) -> None:
 def log(
     id: IdArg,
     text: Annotated[str | None, typer.Argument(help="What was said or done; '-' reads stdin. On a terminal, $EDITOR opens when omitted.", show_default=False)] = None,
-    kind: Annotated[str, typer.Option("--kind", "-k", help="note (internal), or a call, email or chat with the user.", autocompletion=_choices(INTERACTION_KINDS))] = "note",
+    kind: Annotated[str, typer.Option("--kind", "-k", help="note (internal), or a call, email or chat with the user.", autocompletion=choices(INTERACTION_KINDS))] = "note",
     from_user: Annotated[bool, typer.Option("--from-user", help="The user reached us (a call, email or chat that came in).")] = False,
     no_send: Annotated[bool, typer.Option("--no-send", help="With --kind email: record only; send nothing even when itsm.yaml configures email.smtp.")] = False,
     desk: DeskOpt = None,
@@ -376,10 +293,10 @@ def log(
     the_desk = open_desk(desk)
     body = read_text_arg(text, "text", "# What was said or done?\n") or ""
     ticket = tickets.log(
-        the_desk, id, body, actor=tickets.resolve_actor(the_desk, actor), kind=kind, from_user=from_user,
-        commit=tickets.should_commit(the_desk, no_commit), no_send=no_send,
+        the_desk, id, body, actor=inputs.resolve_actor(the_desk, actor), kind=kind, from_user=from_user,
+        commit=inputs.should_commit(the_desk, no_commit), no_send=no_send,
     )
-    report(ticket, as_json)
+    print_change(ticket, as_json)
 
 
 def assign(
@@ -395,12 +312,7 @@ def assign(
 
     Example: itsm assign inc-7qk --owner "Carla Diaz" --group network
     """
-    the_desk = open_desk(desk)
-    ticket = tickets.assign(
-        the_desk, id, owner=owner, group=group, actor=tickets.resolve_actor(the_desk, actor),
-        commit=tickets.should_commit(the_desk, no_commit),
-    )
-    report(ticket, as_json)
+    change(tickets.assign, desk, actor, no_commit, as_json, id, owner=owner, group=group)
 
 
 def categorise(
@@ -418,12 +330,8 @@ def categorise(
 
     Example: itsm categorise inc-7qk --category network/vpn --impact high
     """
-    the_desk = open_desk(desk)
-    ticket = tickets.categorise(
-        the_desk, id, category=category, impact=impact, urgency=urgency, type=type,
-        actor=tickets.resolve_actor(the_desk, actor), commit=tickets.should_commit(the_desk, no_commit),
-    )
-    report(ticket, as_json)
+    change(tickets.categorise, desk, actor, no_commit, as_json, id, category=category, impact=impact, urgency=urgency,
+           type=type)
 
 
 def edit(
@@ -441,7 +349,7 @@ def edit(
     """
     the_desk = open_desk(desk)
     _, path = the_desk.load_ticket(id, faulty="accept")
-    who, commit = tickets.resolve_actor(the_desk, actor), tickets.should_commit(the_desk, no_commit)
+    who, commit = inputs.resolve_actor(the_desk, actor), inputs.should_commit(the_desk, no_commit)
     the_desk.check_before_change(path, who, commit)  # before the person spends time in the editor
     original = the_desk.read_text(path)
     edited = edit_in_editor(original, ".md")
@@ -465,24 +373,12 @@ def history_cmd(id: IdArg, desk: DeskOpt = None, as_json: JsonOpt = False) -> No
         raise UsageError(f"git log failed: {exc}") from None
     steps = history.steps(versions, kind)
     if as_json:
-        out(formats.to_json([s.to_json() for s in steps]))
+        out(formats.json_text([s.to_json() for s in steps]))
         return
     if not steps:
         out(f"{path.stem} has no commits yet")
     for step in steps:
         out(f"{step.date}  {step.commit[:10]}  {step.author}: {step.subject}")
-        for change in step.changes:
-            if change[0] not in ("updated",):
-                out(f"    {history.describe(change)}")
-
-
-# The one-line confirmation of a change quotes its entry, up to this many characters.
-CONFIRMATION_LIMIT = 300
-
-
-def report(ticket: Ticket, as_json: bool) -> None:
-    if as_json:
-        out(formats.to_json(to_json(ticket)))
-    else:
-        entry = ticket.timeline[-1]
-        out(f"{ticket.id} {entry.kind}: {gitio.subject_of(entry.text, CONFIRMATION_LIMIT)} [{ticket.status}]")
+        for changed in step.changes:
+            if changed[0] not in ("updated",):
+                out(f"    {history.describe(changed)}")

@@ -1,7 +1,8 @@
-"""The desk's configuration, `itsm.yaml`: every key has a built-in default.
+"""Reading itsm.yaml: every key has a built-in default (itsm/config/defaults.py).
 
 Sections a desk writes replace the defaults whole (`categories`, `groups`, `priority_matrix`)
-or key by key (`ids`, `sla`, `git`). Every wrong key or value is reported with file and line.
+or key by key (`ids`, `sla`, `git`). Every wrong key or value is a finding with file and line:
+commands refuse, `itsm check` lists them all.
 """
 
 from __future__ import annotations
@@ -9,13 +10,38 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from itsm.config.defaults import DEFAULTS, MERGED_KEYWISE
 from itsm.config.holiday_calendar import Holidays
+from itsm.config.settings import (
+    CATEGORY_RE,
+    CONFIG_FILE,
+    NAME_RE,
+    PRIORITY_CHANGE_RULES,
+    REPLY_TO_RESOLVED,
+    RESPONSE_STOPS,
+    SMTP_SECURITY,
+    AlertRule,
+    AlertSettings,
+    BusinessHours,
+    ChaseSettings,
+    CodeRule,
+    Config,
+    EmailSettings,
+    Group,
+    RequestSettings,
+    RequestTarget,
+    ServeSettings,
+    SlaRules,
+    SlaTarget,
+    SmtpSettings,
+    covers,
+)
 from itsm.core import fileio
 from itsm.core.errors import Finding, UsageError
 from itsm.core.ids import PREFIX_RE
@@ -23,409 +49,8 @@ from itsm.core.model import CONTACT_CHANNELS, LEVELS, PRIORITIES, RESOLUTION_KIN
 from itsm.core.timeutil import duration_days, parse_duration
 from itsm.records import yamlio
 
-CONFIG_FILE = "itsm.yaml"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\Z")
-CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*\Z")
-
-DEFAULTS: dict[str, Any] = {
-    "ids": {"incident": "INC", "request": "REQ", "problem": "PRB", "kb": "KB", "length": 6},
-    "default_group": "service-desk",
-    # `itsm new` is typed by a desk agent, most often with the user on the line: a fresh
-    # desk records a call, not the tool (`cli` is not a contact channel).
-    "default_channel": "phone",
-    "groups": {
-        "service-desk": {"level": 1, "manager": None},
-        "identity": {"level": 2, "manager": None},
-        "network": {"level": 2, "manager": None},
-        "desktop-support": {"level": 2, "manager": None},
-        "messaging": {"level": 2, "manager": None},
-        "applications": {"level": 2, "manager": None},
-        "infrastructure": {"level": 3, "manager": None},
-        "suppliers": {"level": 3, "manager": None},
-    },
-    "categories": {
-        **{f"access/{c}": {"group": "identity"} for c in ("password", "account", "mfa")},
-        **{f"network/{c}": {"group": "network"} for c in ("vpn", "wifi", "dns")},
-        **{f"hardware/{c}": {"group": "desktop-support"} for c in ("laptop", "printer", "monitor", "phone")},
-        **{f"software/{c}": {"group": "desktop-support"} for c in ("install", "license")},
-        **{f"email/{c}": {"group": "messaging"} for c in ("mailbox", "calendar", "spam")},
-        "collaboration/teams": {"group": "messaging"},
-        **{f"apps/{c}": {"group": "applications"} for c in ("erp", "crm")},
-        **{f"infra/{c}": {"group": "infrastructure"} for c in ("storage", "server", "backup")},
-        **{f"onboarding/{c}": {"group": "service-desk"} for c in ("new-starter", "leaver")},
-        "other": {"group": "service-desk"},
-    },
-    # ITIL's 3 x 3 matrix: rows are impact, columns urgency.
-    "priority_matrix": {
-        "high": {"high": "P1", "medium": "P2", "low": "P3"},
-        "medium": {"high": "P2", "medium": "P3", "low": "P4"},
-        "low": {"high": "P3", "medium": "P4", "low": "P5"},
-    },
-    "sla": {
-        "P1": {"response": "15m", "resolution": "4h"},
-        "P2": {"response": "30m", "resolution": "8h"},
-        "P3": {"response": "4h", "resolution": "3d"},
-        "P4": {"response": "8h", "resolution": "5d"},
-        "P5": {"response": "1d", "resolution": "10d"},
-        "on_priority_change": "from_change",
-        "response_stops_on": ["owner", "contact"],
-        "pause_on": ["user"],
-    },
-    "business_hours": None,
-    "autoclose_days": 5,
-    "chase": {
-        "at_risk": 75,
-        "unowned_after": "1h",
-        "stale_after": "3d",
-        "pending_after": "5d",
-        "resolved_after": "2d",
-    },
-    # code -> where it fits: `types` (incident, request) and `kinds` (of resolution); a
-    # code without them fits any. A plain list of codes restricts none (docs/lifecycle.md).
-    "resolution_codes": {
-        "fixed": {"kinds": ["fix"]},
-        "workaround-applied": {"kinds": ["workaround"]},
-        "configuration-changed": {},
-        "hardware-replaced": {},
-        "software-updated": {},
-        "user-guided": {},
-        "request-fulfilled": {"types": ["request"]},
-        "supplier-fixed": {"kinds": ["fix"]},
-        "no-fault-found": {"types": ["incident"]},
-        "duplicate": {},
-    },
-    "git": {"commit": True},
-    # Service requests: empty targets and approval keep a request on its priority's targets.
-    "requests": {"targets": {}, "approval": [], "approvers": []},
-    "major_incident": {"declare": []},
-    # Mail in (`itsm ingest email`) and out (`itsm notify`, `itsm log --kind email`): docs/channels.md.
-    "email": {
-        "address": None,
-        "reply_to_resolved": "reopen",
-        "max_message": "10MB",
-        "max_attachment": "5MB",
-        "max_parts": 100,
-        "smtp": {"host": None, "port": 587, "security": "starttls", "timeout": 30},
-    },
-    # Monitoring alerts in (`itsm ingest alert`): labels -> impact, urgency, category, group.
-    "alerts": {
-        "resolve_on_recovery": False,
-        "severity": {
-            "critical": {"impact": "high", "urgency": "high"},
-            "warning": {"impact": "medium", "urgency": "medium"},
-            "info": {"impact": "low", "urgency": "low"},
-        },
-        "rules": [],
-    },
-    # The HTTP receiver (`itsm serve`); its tokens come from the environment, never from here.
-    "serve": {"host": "127.0.0.1", "port": 8025, "max_body": "10MB"},
-}
-_MERGED_KEYWISE = ("ids", "sla", "git", "chase", "requests", "major_incident", "email", "alerts", "serve")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)\Z")
-
-_COMMENTS = {
-    "ids": "ID prefixes per record kind, and how many code characters a new ID gets (docs/ids.md).",
-    "default_group": "Where a ticket goes when its category names no group.",
-    "default_channel": (
-        "How the user reached the desk when `itsm new` is given no --channel: phone, email, chat,\n"
-        "# web, walk-in or monitoring (not cli: that names the tool, not how the user got in touch)."
-    ),
-    "groups": (
-        "Support groups: their level (1-3); manager: the person told on a hierarchical escalation\n"
-        "# (itsm escalate ID --reason impact); escalates_to: the group `itsm escalate ID --level N` sends\n"
-        "# a ticket to next. `itsm init` writes '... Example' names: put your team's people there."
-    ),
-    "categories": "The category taxonomy; each category's default group routes new tickets.",
-    "priority_matrix": "Impact (rows) x urgency (columns) -> priority. Priority is never typed by hand.",
-    "sla": (
-        "Per-priority targets: time to first response and to resolution (m, h, d). With\n"
-        "# business_hours, m and h count working time and d counts working days: 3d from Monday\n"
-        "# 09:00 is Thursday 09:00, across weekends and holidays. Around the clock, d is 24 hours.\n"
-        "# on_priority_change: when the priority changes, the new targets count from the change\n"
-        "#   (from_change) or from the ticket's creation (from_creation); a breach already recorded\n"
-        "#   stays a breach either way.\n"
-        "# response_stops_on: what counts as the first response: owner (a person takes the ticket)\n"
-        "#   and/or contact (a call, e-mail or chat to the user); notes, routing, categorising do not.\n"
-        "# pause_on: which waits (itsm pend --on user|supplier|change|other) stop the clocks."
-    ),
-    "business_hours": (
-        "When SLA clocks run. Empty: around the clock. Example:\n"
-        "# business_hours:\n"
-        "#   timezone: Europe/Berlin\n"
-        "#   days: {mon: '08:00-18:00', tue: '08:00-18:00', wed: '08:00-18:00', thu: '08:00-18:00', fri: '08:00-17:00'}\n"
-        "#   holidays:          # the public holidays of a region, from the `holidays` package, and your own\n"
-        "#     country: DE      # 2-letter ISO 3166 code\n"
-        "#     subdivision: BE  # optional: a state or province, as the package names it (Berlin)\n"
-        "#     extra: ['2026-12-24', '2026-12-31']      # the desk's own closed days\n"
-        "#     closures: ['2026-12-28..2026-12-30']     # closed from..to, both days included\n"
-        "#   # or only your own dates: holidays: ['2026-12-24', '2026-12-25', '2026-12-26']\n"
-        "#   always_on: [P1]   # priorities whose clocks run around the clock anyway"
-    ),
-    "autoclose_days": "Days after the user was told a ticket is resolved before it closes if they stay silent.",
-    "chase": (
-        "What `itsm chase` calls slipping: at_risk is the percent of an SLA target used; the rest are\n"
-        "# how long a ticket may stay unowned, without update, pending, or resolved but not closed (the\n"
-        "# user told and silent: until autoclose_days have passed). With business_hours they count\n"
-        "# working time, and d counts working days, as for sla targets."
-    ),
-    "resolution_codes": (
-        "Codes `itsm resolve --code` accepts, for reporting what fixed things. Each may say where it\n"
-        "# fits: types (incident, request) and kinds (fix, workaround); a code fits any when it says\n"
-        "# nothing. A code that does not fit is refused, and `itsm check` names one recorded.\n"
-        "# A plain list of codes (- fixed) restricts none."
-    ),
-    "git": "Commit every change (set commit: false to commit by hand).",
-    "requests": (
-        "Service requests (itsm new --type request), which are not incidents. targets: time to fulfil\n"
-        "# a request per category (m, h, d as in sla; 'onboarding' covers onboarding/*, the most exact\n"
-        "# key wins, 'default' covers the rest); a request's --due date overrides it, and without\n"
-        "# either the priority's sla target counts. approval: categories whose requests wait for\n"
-        "# `itsm approve` / `itsm reject` first; the clocks do not run while they wait. approvers:\n"
-        "# who may approve or reject (also the request's group manager); empty: anyone. Example:\n"
-        "# requests:\n"
-        "#   targets: {onboarding/new-starter: 10d, software: 3d, default: 5d}\n"
-        "#   approval: [onboarding/new-starter, software/license]\n"
-        "#   approvers: []"
-    ),
-    "major_incident": (
-        "Who may declare a major incident (itsm escalate ID --reason impact --major), stand one down\n"
-        "# (--no-major) or reject a proposal. Empty: anyone. When declare names people, only they and\n"
-        "# the groups' managers may; everyone else proposes (--propose-major), and `itsm chase` chases\n"
-        "# the group's manager for a decision. Example: declare: [Priya Raman, Tom Okafor]"
-    ),
-    "email": (
-        "E-mail in (`itsm ingest email`) and out (docs/channels.md). address: the desk's own address,\n"
-        "# the From of what it sends (mail from it is never taken in: no loops). reply_to_resolved:\n"
-        "# a user's reply to a resolved ticket reopens it (reopen) or is only logged (log); a reply\n"
-        "# to a closed ticket opens a new one, linked. max_message: larger mail is refused unread;\n"
-        "# max_attachment: larger attachments are listed, not stored (attachments/<ID>/).\n"
-        "# smtp: where mail is sent from; host null: nothing is sent, `itsm notify` records only.\n"
-        "# security: starttls, ssl or none. The login comes from $ITSM_SMTP_USER and\n"
-        "# $ITSM_SMTP_PASSWORD, never from this file (it is committed)."
-    ),
-    "alerts": (
-        "Monitoring alerts in (`itsm ingest alert`, docs/channels.md). severity: the alert's\n"
-        "# `severity` label -> impact and urgency. rules: the first rule whose labels all match sets\n"
-        "# each of category, group, impact, urgency it names. resolve_on_recovery: a resolved alert\n"
-        "# resolves its ticket (\"recovered by itself\") instead of only logging it. Example:\n"
-        "# rules:\n"
-        "#   - match: {service: vpn}\n"
-        "#     category: network/vpn\n"
-        "#   - match: {team: storage, severity: critical}\n"
-        "#     category: infra/storage\n"
-        "#     impact: high"
-    ),
-    "serve": (
-        "The HTTP receiver (`itsm serve`). Posting needs $ITSM_SERVE_TOKEN as a bearer token; the\n"
-        "# dashboard (GET /) takes $ITSM_SERVE_READ_TOKEN, or the same token. max_body: larger\n"
-        "# requests get 413."
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Group:
-    name: str
-    level: int
-    manager: str | None = None  # told on hierarchical escalation; chased for breaches
-    owner: str | None = None  # who takes the group's queue: owns what is escalated to it
-    escalates_to: str | None = None  # the next group up, for `itsm escalate --level N`
-
-
-@dataclass(frozen=True)
-class BusinessHours:
-    """When SLA clocks run: weekly windows in a time zone, minus holidays."""
-
-    timezone: str
-    days: dict[int, tuple[tuple[int, int], ...]]  # weekday (Monday 0) -> (start, end) in minutes of the day
-    holidays: Holidays  # `day in holidays`: the desk's own dates and its region's (holiday_calendar.py)
-    always_on: frozenset[str]  # priorities whose clocks ignore business hours
-
-
-@dataclass(frozen=True)
-class ChaseSettings:
-    at_risk: float  # fraction of a target used
-    unowned_after: timedelta
-    stale_after: timedelta
-    pending_after: timedelta
-    resolved_after: timedelta
-    # The thresholds written in days (`3d`): how many. Under business hours a day is a working
-    # day, as for SLA targets (chase.py).
-    days: dict[str, int | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SlaTarget:
-    response: timedelta
-    resolution: timedelta
-    # When a target is written in days (`3d`): how many. Under business hours a day is a
-    # working day, not 24 working hours (sla.py).
-    response_days: int | None = None
-    resolution_days: int | None = None
-
-
-PRIORITY_CHANGE_RULES = ("from_change", "from_creation")
-RESPONSE_STOPS = ("owner", "contact")
-
-
-@dataclass(frozen=True)
-class SlaRules:
-    """How the SLA clocks read a timeline (docs/lifecycle.md, "SLA clocks")."""
-
-    on_priority_change: str = "from_change"  # or from_creation
-    response_stops_on: frozenset[str] = frozenset(RESPONSE_STOPS)
-    pause_on: frozenset[str] = frozenset({"user"})
-
-
-@dataclass(frozen=True)
-class RequestTarget:
-    """Time to fulfil a request; `days` when written in days (working days under business hours)."""
-
-    duration: timedelta
-    days: int | None = None
-
-
-def covers(key: str, category: str) -> bool:
-    """Whether a `requests` key names the category or a parent of it ('onboarding')."""
-    return category == key or category.startswith(key + "/")
-
-
-@dataclass(frozen=True)
-class RequestSettings:
-    targets: dict[str, RequestTarget]  # category, parent category or "default" -> target
-    approval: tuple[str, ...]  # categories (or parents) whose requests need approval
-    approvers: tuple[str, ...]  # who may approve or reject besides the group's manager; empty: anyone
-
-    def target_for(self, category: str | None) -> RequestTarget | None:
-        """The most exact key that covers the category, else `default`, else none."""
-        if category:
-            keys = [key for key in self.targets if key != "default" and covers(key, category)]
-            if keys:
-                return self.targets[max(keys, key=len)]
-        return self.targets.get("default")
-
-    def needs_approval(self, category: str | None) -> bool:
-        return category is not None and any(covers(key, category) for key in self.approval)
-
-
-NO_REQUEST_SETTINGS = RequestSettings({}, (), ())
-
-
-@dataclass(frozen=True)
-class CodeRule:
-    """Where a resolution code fits: the ticket types and resolution kinds it may be used
-    with, each None when the code fits any. Data, not code: a new kind of resolution (a
-    request's `fulfilled`) needs only a line in itsm.yaml."""
-
-    types: tuple[str, ...] | None = None
-    kinds: tuple[str, ...] | None = None
-
-
-SMTP_SECURITY = ("starttls", "ssl", "none")
-REPLY_TO_RESOLVED = ("reopen", "log")
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where the desk sends mail from; the login is read from the environment when sending."""
-
-    host: str
-    port: int = 587
-    security: str = "starttls"  # starttls, ssl or none
-    timeout: int = 30
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    address: str | None = None  # the desk's own address: From of what it sends, never taken in
-    reply_to_resolved: str = "reopen"  # or log
-    max_message: int = 10 * 1024 * 1024  # bytes; larger mail is refused before it is parsed
-    max_attachment: int = 5 * 1024 * 1024  # bytes; larger attachments are listed, not stored
-    max_parts: int = 100  # MIME parts walked in one message (nesting bombs stop here)
-    smtp: SmtpSettings | None = None  # None: nothing is sent
-
-
-@dataclass(frozen=True)
-class AlertRule:
-    """Labels that must all match, and what an alert that matches gets."""
-
-    match: tuple[tuple[str, str], ...]
-    sets: tuple[tuple[str, str], ...]  # (category|group|impact|urgency, value)
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        return all(labels.get(key) == value for key, value in self.match)
-
-
-@dataclass(frozen=True)
-class AlertSettings:
-    resolve_on_recovery: bool = False
-    severity: dict[str, tuple[str, str]] = field(default_factory=lambda: {
-        "critical": ("high", "high"), "warning": ("medium", "medium"), "info": ("low", "low")})
-    rules: tuple[AlertRule, ...] = ()
-
-
-@dataclass(frozen=True)
-class ServeSettings:
-    host: str = "127.0.0.1"
-    port: int = 8025
-    max_body: int = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Config:
-    prefixes: dict[str, str]  # record kind or ticket type -> prefix
-    id_length: int
-    default_group: str
-    groups: dict[str, Group]
-    categories: dict[str, str]  # category -> its default group
-    matrix: dict[str, dict[str, str]]
-    sla: dict[str, SlaTarget]
-    business_hours: BusinessHours | None
-    autoclose_days: int
-    chase: ChaseSettings
-    resolution_codes: tuple[str, ...]
-    code_rules: dict[str, CodeRule]
-    default_channel: str
-    git_commit: bool
-    sla_rules: SlaRules = SlaRules()
-    requests: RequestSettings = NO_REQUEST_SETTINGS
-    # Who may declare a major incident besides the groups' managers; empty: anyone may.
-    major_declarers: tuple[str, ...] = ()
-    email: EmailSettings = EmailSettings()
-    alerts: AlertSettings = AlertSettings()
-    serve: ServeSettings = ServeSettings()
-    findings: tuple[Finding, ...] = field(default=(), compare=False)
-
-    def kind_of_prefix(self, prefix: str) -> str | None:
-        """'ticket', 'problem' or 'kb' for a configured ID prefix."""
-        for name, value in self.prefixes.items():
-            if value == prefix:
-                return "ticket" if name in ("incident", "request") else name
-        return None
-
-    def code_misfit(self, code: str, ticket_type: str, kind: str) -> str | None:
-        """Why `code` does not fit a resolution of this kind on a ticket of this type, or
-        None when it fits (or is not a known code: that is another fault)."""
-        rule = self.code_rules.get(code)
-        if rule is None:
-            return None
-        if rule.types is not None and ticket_type not in rule.types:
-            return f"resolution code '{code}' is for {' or '.join(t + 's' for t in rule.types)}, not {_a(ticket_type)}"
-        if rule.kinds is not None and kind not in rule.kinds:
-            return f"resolution code '{code}' is for {' or '.join(_a(k) for k in rule.kinds)}, not {_a(kind)}"
-        return None
-
-    def group_for(self, category: str | None) -> str:
-        if category and category in self.categories:
-            return self.categories[category]
-        return self.default_group
-
-
-def _a(word: str) -> str:
-    if word in ("fulfilled", "rejected"):  # a request's ends are said as what happened to it
-        return f"a {word} request"
-    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def default_config() -> Config:
@@ -469,7 +94,7 @@ def from_bytes(data: bytes, desk_root: Path) -> Config:
         )
     merged = {key: value for key, value in DEFAULTS.items()}
     for key, value in parsed.value.items():
-        if key in _MERGED_KEYWISE and isinstance(value, dict):
+        if key in MERGED_KEYWISE and isinstance(value, dict):
             merged[key] = {**DEFAULTS[key], **value}
         else:
             merged[key] = value
@@ -495,6 +120,11 @@ def _with_findings(config: Config, findings: list[Finding]) -> Config:
     return Config(**{**config.__dict__, "findings": tuple(findings)})
 
 
+# Each section's reader reports what is wrong through this (message, then the key path, for
+# the line) and returns a value that works: the default where the desk's own does not.
+FaultReporter = Callable[..., None]
+
+
 def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Path | None = None) -> Config:
     """The config from `data`; `desk_root` is where a named region's holidays are cached
     (reading itsm.yaml stays pure: the cache is only read here, and written by a clock)."""
@@ -508,7 +138,40 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
         if key not in DEFAULTS:
             fault(f"unknown key '{key}' (known: {', '.join(DEFAULTS)})", key)
 
-    ids = _mapping(data, "ids", fault)
+    prefixes, length = _ids(_mapping(data, "ids", fault), fault)
+    groups = _groups(_mapping(data, "groups", fault), fault)
+    default_group = data.get("default_group")
+    if default_group not in groups:
+        fault(f"default_group: '{default_group}' is not one of the groups", "default_group")
+    categories = _categories(_mapping(data, "categories", fault), groups, str(default_group),
+                             "categories" in user_keys, fault)
+    matrix = _priority_matrix(_mapping(data, "priority_matrix", fault), fault)
+    sla_data = _mapping(data, "sla", fault)
+    sla = _sla_targets(sla_data, fault)
+    sla_rules = _sla_rules(sla_data, fault)
+    business_hours = _business_hours(data.get("business_hours"), fault, desk_root)
+    chase = _chase(_mapping(data, "chase", fault), fault)
+    code_rules = _resolution_codes(data.get("resolution_codes"), fault)
+    default_channel = _default_channel(data.get("default_channel"), fault)
+    autoclose = _autoclose_days(data.get("autoclose_days"), fault)
+    commit = _git(_mapping(data, "git", fault), fault)
+    request_settings = _requests(_mapping(data, "requests", fault), categories, fault)
+    major_declarers = _major_declarers(_mapping(data, "major_incident", fault), fault)
+    email = _email(_mapping(data, "email", fault), fault)
+    alerts = _alerts(_mapping(data, "alerts", fault), categories, groups, fault)
+    serve = _serve(_mapping(data, "serve", fault), fault)
+
+    return Config(
+        prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
+        categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
+        autoclose_days=autoclose, chase=chase, resolution_codes=tuple(code_rules), code_rules=code_rules,
+        default_channel=str(default_channel), git_commit=commit, sla_rules=sla_rules, requests=request_settings,
+        major_declarers=major_declarers, email=email, alerts=alerts, serve=serve, findings=tuple(findings),
+    )
+
+
+def _ids(ids: dict[str, Any], fault: FaultReporter) -> tuple[dict[str, str], int]:
+    """`ids:` — the prefix of each kind of record, and how long a new ID's code is."""
     prefixes: dict[str, str] = {}
     for name in ("incident", "request", "problem", "kb"):
         value = ids.get(name, DEFAULTS["ids"][name])
@@ -525,9 +188,13 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
     if isinstance(length, bool) or not isinstance(length, int) or not 4 <= length <= 16:
         fault(f"ids.length: '{length}' must be a whole number from 4 to 16", "ids", "length")
         length = 6
+    return prefixes, length
 
+
+def _groups(data: dict[str, Any], fault: FaultReporter) -> dict[str, Group]:
+    """`groups:` — each group's support level and its people."""
     groups: dict[str, Group] = {}
-    for name, spec in _mapping(data, "groups", fault).items():
+    for name, spec in data.items():
         if not NAME_RE.match(str(name)):
             fault(f"groups: '{name}' must be lower-case letters, digits, '-' or '_'", "groups", name)
         spec = spec if isinstance(spec, dict) else {}
@@ -555,13 +222,15 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
                 f"groups.{each.name}.escalates_to: '{each.escalates_to}' is not one of the groups",
                 "groups", each.name, "escalates_to",
             )
+    return groups
 
-    default_group = data.get("default_group")
-    if default_group not in groups:
-        fault(f"default_group: '{default_group}' is not one of the groups", "default_group")
 
+def _categories(data: dict[str, Any], groups: dict[str, Group], default_group: str, own: bool,
+                fault: FaultReporter) -> dict[str, str]:
+    """`categories:` — the taxonomy, each category with the group it routes to; `own`: the desk
+    wrote the section (else the default taxonomy)."""
     categories: dict[str, str] = {}
-    for name, spec in _mapping(data, "categories", fault).items():
+    for name, spec in data.items():
         if not CATEGORY_RE.match(str(name)):
             fault(f"categories: '{name}' must look like 'network/vpn' (lower case)", "categories", name)
         group = spec.get("group") if isinstance(spec, dict) else None
@@ -572,18 +241,21 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
         if group is not None and group not in groups:
             # Default categories name default groups; a desk that brings its own groups
             # but keeps the default taxonomy routes those to default_group silently.
-            if "categories" in user_keys:
+            if own:
                 fault(
                     f"categories.{name}.group: '{group}' is not one of the groups",
                     "categories", name, "group",
                 )
             group = None
-        categories[str(name)] = group or str(default_group)
+        categories[str(name)] = group or default_group
+    return categories
 
-    matrix_data = _mapping(data, "priority_matrix", fault)
+
+def _priority_matrix(data: dict[str, Any], fault: FaultReporter) -> dict[str, dict[str, str]]:
+    """`priority_matrix:` — impact x urgency -> priority, every cell filled."""
     matrix: dict[str, dict[str, str]] = {}
     for impact in LEVELS:
-        row = matrix_data.get(impact)
+        row = data.get(impact)
         if not isinstance(row, dict):
             fault(f"priority_matrix: needs a row for impact '{impact}'", "priority_matrix")
             row = DEFAULTS["priority_matrix"][impact]
@@ -597,14 +269,17 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
                 )
                 value = DEFAULTS["priority_matrix"][impact][urgency]
             matrix[impact][urgency] = value
-    for impact in matrix_data:
+    for impact in data:
         if impact not in LEVELS:
             fault(f"priority_matrix: unknown impact '{impact}' (known: high, medium, low)", "priority_matrix", impact)
+    return matrix
 
+
+def _sla_targets(data: dict[str, Any], fault: FaultReporter) -> dict[str, SlaTarget]:
+    """`sla:` — each priority's response and resolution targets (the rules: `_sla_rules`)."""
     sla: dict[str, SlaTarget] = {}
-    sla_data = _mapping(data, "sla", fault)
     for priority in PRIORITIES:
-        spec = sla_data.get(priority)
+        spec = data.get(priority)
         spec = spec if isinstance(spec, dict) else {}
         targets = []
         days = []
@@ -618,27 +293,30 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
                 targets.append(parse_duration(value))
             days.append(duration_days(value))
         sla[priority] = SlaTarget(targets[0], targets[1], response_days=days[0], resolution_days=days[1])
-    for priority in sla_data:
+    for priority in data:
         if priority not in PRIORITIES and priority not in _SLA_RULE_KEYS:
             known = ", ".join((*PRIORITIES, *_SLA_RULE_KEYS))
             fault(f"sla: unknown key '{priority}' (known: {known})", "sla", priority)
-    sla_rules = _sla_rules(sla_data, fault)
+    return sla
 
-    business_hours = _business_hours(data.get("business_hours"), fault, desk_root)
-    chase = _chase(_mapping(data, "chase", fault), fault)
-    code_rules = _resolution_codes(data.get("resolution_codes"), fault)
-    default_channel = data.get("default_channel")
-    if default_channel not in CONTACT_CHANNELS:
-        why = " ('cli' names the tool that typed a ticket, not how the user reached the desk)" if default_channel == "cli" else ""
-        fault(f"default_channel: '{default_channel}' must be one of {', '.join(CONTACT_CHANNELS)}{why}", "default_channel")
-        default_channel = DEFAULTS["default_channel"]
 
-    autoclose = data.get("autoclose_days")
-    if isinstance(autoclose, bool) or not isinstance(autoclose, int) or autoclose < 0:
-        fault(f"autoclose_days: '{autoclose}' must be a whole number of days", "autoclose_days")
-        autoclose = 5
+def _default_channel(value: Any, fault: FaultReporter) -> str:
+    if value not in CONTACT_CHANNELS:
+        why = " ('cli' names the tool that typed a ticket, not how the user reached the desk)" if value == "cli" else ""
+        fault(f"default_channel: '{value}' must be one of {', '.join(CONTACT_CHANNELS)}{why}", "default_channel")
+        return str(DEFAULTS["default_channel"])
+    return str(value)
 
-    git = _mapping(data, "git", fault)
+
+def _autoclose_days(value: Any, fault: FaultReporter) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        fault(f"autoclose_days: '{value}' must be a whole number of days", "autoclose_days")
+        return 5
+    return value
+
+
+def _git(git: dict[str, Any], fault: FaultReporter) -> bool:
+    """`git:` — whether changes are committed."""
     commit = git.get("commit", True)
     if not isinstance(commit, bool):
         fault(f"git.commit: '{commit}' must be true or false", "git", "commit")
@@ -646,26 +324,13 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
     for name in git:
         if name != "commit":
             fault(f"git: unknown key '{name}' (known: commit)", "git", name)
-
-    request_settings = _requests(_mapping(data, "requests", fault), categories, fault)
-    major_declarers = _major_declarers(_mapping(data, "major_incident", fault), fault)
-    email = _email(_mapping(data, "email", fault), fault)
-    alerts = _alerts(_mapping(data, "alerts", fault), categories, groups, fault)
-    serve = _serve(_mapping(data, "serve", fault), fault)
-
-    return Config(
-        prefixes=prefixes, id_length=length, default_group=str(default_group), groups=groups,
-        categories=categories, matrix=matrix, sla=sla, business_hours=business_hours,
-        autoclose_days=autoclose, chase=chase, resolution_codes=tuple(code_rules), code_rules=code_rules,
-        default_channel=str(default_channel), git_commit=commit, sla_rules=sla_rules, requests=request_settings,
-        major_declarers=major_declarers, email=email, alerts=alerts, serve=serve, findings=tuple(findings),
-    )
+    return commit
 
 
 _SLA_RULE_KEYS = ("on_priority_change", "response_stops_on", "pause_on")
 
 
-def _sla_rules(value: dict[str, Any], fault: Any) -> SlaRules:
+def _sla_rules(value: dict[str, Any], fault: FaultReporter) -> SlaRules:
     on_change = value.get("on_priority_change", "from_change")
     if on_change not in PRIORITY_CHANGE_RULES:
         fault(f"sla.on_priority_change: '{on_change}' must be one of {', '.join(PRIORITY_CHANGE_RULES)}",
@@ -688,7 +353,7 @@ def _sla_rules(value: dict[str, Any], fault: Any) -> SlaRules:
     return SlaRules(str(on_change), lists["response_stops_on"], lists["pause_on"])
 
 
-def _requests(value: dict[str, Any], categories: dict[str, str], fault: Any) -> RequestSettings:
+def _requests(value: dict[str, Any], categories: dict[str, str], fault: FaultReporter) -> RequestSettings:
     """`requests:` — targets per category, categories needing approval, who may approve."""
     for key in value:
         if key not in DEFAULTS["requests"]:
@@ -727,7 +392,7 @@ def _requests(value: dict[str, Any], categories: dict[str, str], fault: Any) -> 
     return RequestSettings(targets, approval, lists["approvers"])
 
 
-def _business_hours(value: Any, fault: Any, desk_root: Path | None = None) -> BusinessHours | None:
+def _business_hours(value: Any, fault: FaultReporter, desk_root: Path | None = None) -> BusinessHours | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -787,7 +452,7 @@ _HOLIDAY_KEYS = ("country", "subdivision", "extra", "closures")
 _LONGEST_CLOSURE = 366  # days: a longer one is a typo in a year, not a closure
 
 
-def _holidays(value: Any, fault: Any, desk_root: Path | None) -> Holidays:
+def _holidays(value: Any, fault: FaultReporter, desk_root: Path | None) -> Holidays:
     """`holidays:` as a list of dates (as ever), or a region with the desk's own dates:
     {country, subdivision, extra, closures}. Only a region the package knows is kept: which
     one it knows is asked here (the cache answers when it can), so every command refuses an
@@ -835,7 +500,7 @@ def _holidays(value: Any, fault: Any, desk_root: Path | None) -> Holidays:
     return region
 
 
-def _dates(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) -> set[date]:
+def _dates(values: list[Any], name: str, fault: FaultReporter, where: tuple[str, ...]) -> set[date]:
     found: set[date] = set()
     for index, text in enumerate(values):
         try:
@@ -845,7 +510,7 @@ def _dates(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) -> 
     return found
 
 
-def _closures(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) -> set[date]:
+def _closures(values: list[Any], name: str, fault: FaultReporter, where: tuple[str, ...]) -> set[date]:
     """'2026-12-28..2026-12-30' is the 28th, 29th and 30th; a single date is that day."""
     found: set[date] = set()
     for index, text in enumerate(values):
@@ -862,7 +527,7 @@ def _closures(values: list[Any], name: str, fault: Any, where: tuple[str, ...]) 
     return found
 
 
-def _resolution_codes(value: Any, fault: Any) -> dict[str, CodeRule]:
+def _resolution_codes(value: Any, fault: FaultReporter) -> dict[str, CodeRule]:
     """A plain list (every code fits anything, as before codes had rules) or a mapping of
     code -> {types: [...], kinds: [...]}; a wrong part is a finding and the defaults stand in."""
     if isinstance(value, list):
@@ -891,7 +556,7 @@ def _resolution_codes(value: Any, fault: Any) -> dict[str, CodeRule]:
     return _resolution_codes(DEFAULTS["resolution_codes"], lambda *args: None)
 
 
-def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:
+def _chase(value: dict[str, Any], fault: FaultReporter) -> ChaseSettings:
     at_risk = value.get("at_risk", 75)
     if isinstance(at_risk, bool) or not isinstance(at_risk, int) or not 1 <= at_risk <= 100:
         fault(f"chase.at_risk: '{at_risk}' must be a percentage from 1 to 100", "chase", "at_risk")
@@ -913,7 +578,7 @@ def _chase(value: dict[str, Any], fault: Any) -> ChaseSettings:
     return ChaseSettings(at_risk=at_risk / 100, **durations, days=days)
 
 
-def _major_declarers(value: dict[str, Any], fault: Any) -> tuple[str, ...]:
+def _major_declarers(value: dict[str, Any], fault: FaultReporter) -> tuple[str, ...]:
     for key in value:
         if key != "declare":
             fault(f"major_incident: unknown key '{key}' (known: declare)", "major_incident", key)
@@ -942,13 +607,13 @@ def parse_size(value: object) -> int:
     return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "B").upper()]
 
 
-def _known_keys(value: dict[str, Any], known: tuple[str, ...], fault: Any, *where: str) -> None:
+def _known_keys(value: dict[str, Any], known: tuple[str, ...], fault: FaultReporter, *where: str) -> None:
     for key in value:
         if key not in known:
             fault(f"{'.'.join(where)}: unknown key '{key}' (known: {', '.join(known)})", *where, key)
 
 
-def _size(value: dict[str, Any], key: str, default: str, fault: Any, *where: str) -> int:
+def _size(value: dict[str, Any], key: str, default: str, fault: FaultReporter, *where: str) -> int:
     try:
         return parse_size(value.get(key, default))
     except ValueError as exc:
@@ -956,7 +621,7 @@ def _size(value: dict[str, Any], key: str, default: str, fault: Any, *where: str
         return parse_size(default)
 
 
-def _email(value: dict[str, Any], fault: Any) -> EmailSettings:
+def _email(value: dict[str, Any], fault: FaultReporter) -> EmailSettings:
     defaults = DEFAULTS["email"]
     _known_keys(value, tuple(defaults), fault, "email")
     address = value.get("address")
@@ -985,7 +650,7 @@ _ADDRESS_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\Z")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.:\[\]-]+\Z")
 
 
-def _smtp(value: object, fault: Any) -> SmtpSettings | None:
+def _smtp(value: object, fault: FaultReporter) -> SmtpSettings | None:
     defaults = DEFAULTS["email"]["smtp"]
     if value is None:
         return None
@@ -1017,7 +682,7 @@ def _smtp(value: object, fault: Any) -> SmtpSettings | None:
 _ALERT_SETS = ("category", "group", "impact", "urgency")
 
 
-def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str, Group], fault: Any) -> AlertSettings:
+def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str, Group], fault: FaultReporter) -> AlertSettings:
     defaults = DEFAULTS["alerts"]
     _known_keys(value, tuple(defaults), fault, "alerts")
     recover = value.get("resolve_on_recovery", False)
@@ -1063,7 +728,7 @@ def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str,
     return AlertSettings(resolve_on_recovery=recover, severity=severity, rules=tuple(rules))
 
 
-def _serve(value: dict[str, Any], fault: Any) -> ServeSettings:
+def _serve(value: dict[str, Any], fault: FaultReporter) -> ServeSettings:
     defaults = DEFAULTS["serve"]
     _known_keys(value, tuple(defaults), fault, "serve")
     host = value.get("host", defaults["host"])
@@ -1077,7 +742,7 @@ def _serve(value: dict[str, Any], fault: Any) -> ServeSettings:
     return ServeSettings(host=host, port=port, max_body=_size(value, "max_body", defaults["max_body"], fault, "serve"))
 
 
-def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:
+def _mapping(data: dict[str, Any], key: str, fault: FaultReporter) -> dict[str, Any]:
     value = data.get(key)
     if value is None:
         return {}
@@ -1085,39 +750,3 @@ def _mapping(data: dict[str, Any], key: str, fault: Any) -> dict[str, Any]:
         fault(f"{key}: must be a mapping", key)
         return {}
     return value
-
-
-# What `itsm init` writes for the groups: a working example, so hierarchical escalation and
-# `escalate --level` work on a fresh desk, with names no one will take for real people. A desk
-# whose itsm.yaml leaves `groups` out gets DEFAULTS' groups, which name no manager.
-EXAMPLE_GROUPS: dict[str, Any] = {
-    # Level 1 names no escalates_to: `escalate --level 2` follows the category to its group.
-    "service-desk": {"level": 1, "manager": "Sam Example"},
-    "identity": {"level": 2, "manager": "Ida Example", "escalates_to": "infrastructure"},
-    "network": {"level": 2, "manager": "Noah Example", "escalates_to": "infrastructure"},
-    "desktop-support": {"level": 2, "manager": "Dana Example", "escalates_to": "suppliers"},
-    "messaging": {"level": 2, "manager": "Mel Example", "escalates_to": "infrastructure"},
-    "applications": {"level": 2, "manager": "Ari Example", "escalates_to": "suppliers"},
-    "infrastructure": {"level": 3, "manager": "Ines Example"},
-    "suppliers": {"level": 3, "manager": "Sol Example"},
-}
-
-
-# What `itsm init` writes for service requests: a working example of approval and request
-# targets. A desk whose itsm.yaml leaves `requests` out gets DEFAULTS' (no approval, no
-# request targets: requests count against their priority's targets, as before).
-EXAMPLE_REQUESTS: dict[str, Any] = {
-    "targets": {"onboarding/new-starter": "10d", "software/license": "2d"},
-    "approval": ["onboarding/new-starter", "software/license"],
-    "approvers": [],
-}
-
-
-def render_default(overrides: dict[str, Any] | None = None) -> str:
-    """The text `itsm init` writes: every default spelled out, each section explained, and
-    the groups and requests as working examples (EXAMPLE_GROUPS, EXAMPLE_REQUESTS)."""
-    data = {**DEFAULTS, "groups": EXAMPLE_GROUPS, "requests": EXAMPLE_REQUESTS, **(overrides or {})}
-    parts = ["# itsm desk configuration. Every key is optional: delete one to use its default.\n"]
-    for key, value in data.items():
-        parts.append(f"\n# {_COMMENTS[key]}\n" + yamlio.dump({key: value}))
-    return "".join(parts)

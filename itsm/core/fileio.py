@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from itsm.core.errors import UsageError
@@ -227,3 +229,18 @@ def cache_folder(root: Path, create: bool = True) -> Path | None:
             hint=f"remove it (rm {CACHE_DIR}; itsm makes the folder itself) and run the command again",
         )
     return path
+
+
+def flock_within(descriptor: int, seconds: float) -> bool:
+    """Take an exclusive `flock` on an open file or folder, waiting up to `seconds` for another
+    process to let it go (it is polled, so Ctrl-C still stops the wait). False when it cannot be
+    had: still held when the time is up, or refused by the file system."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)

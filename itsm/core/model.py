@@ -68,8 +68,23 @@ class Resolution:
     code: str | None = None  # from the desk's resolution_codes, for reports
 
 
+class _RecordJson:
+    """What every record says of itself as JSON-ready data (`itsm show --json`, `list --json`)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Front-matter keys, body parts, the timeline as a list."""
+        assert isinstance(self, (Ticket, Problem, Article))
+        data: dict[str, Any] = {"kind": self.kind, **front_matter(self)}
+        if isinstance(self, Article):
+            data["body"] = self.body
+        else:
+            data["description"] = self.description
+            data["timeline"] = [entry.to_json() for entry in self.timeline]
+        return data
+
+
 @dataclass(frozen=True)
-class Ticket:
+class Ticket(_RecordJson):
     id: str
     title: str
     type: str = "incident"
@@ -125,7 +140,7 @@ class Ticket:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(_RecordJson):
     id: str
     title: str
     status: str = "open"
@@ -148,7 +163,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Article:
+class Article(_RecordJson):
     """A KB article: the body is any Markdown. `kb new` offers `## Symptoms`, `## Cause`,
     `## Resolution` (or `## Workaround`) and `## Script`; articles written otherwise — plain
     text, a wiki export — are knowledge all the same (see `article_answer`)."""
@@ -210,8 +225,6 @@ TRACKED: dict[str, tuple[str, ...]] = {
     kind: tuple(key for key, _ in fields if key not in UNTRACKED)
     for kind, fields in (("ticket", TICKET_FIELDS), ("problem", PROBLEM_FIELDS))
 }
-
-ARTICLE_SECTIONS = ("symptoms", "cause", "resolution", "workaround", "script")
 
 
 def normalize_text(text: str) -> str:
@@ -393,15 +406,4 @@ def front_matter(record: Record) -> dict[str, Any]:
             value = resolution_mapping(value)
         data[key] = value
     data.update(record.extra)
-    return data
-
-
-def to_json(record: Record) -> dict[str, Any]:
-    """A record as JSON-ready data: front-matter keys, body parts, timeline as a list."""
-    data: dict[str, Any] = {"kind": record.kind, **front_matter(record)}
-    if isinstance(record, Article):
-        data["body"] = record.body
-    else:
-        data["description"] = record.description
-        data["timeline"] = [entry.to_json() for entry in record.timeline]
     return data

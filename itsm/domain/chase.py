@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import timeutil
 from itsm.core.model import PRIORITIES, Ticket
-from itsm.domain import lifecycle, sla
+from itsm.domain import lifecycle, sla, working_time
 
 # Which problem names a row (the lowest number), and how rows without a running SLA clock
 # are ordered. The text names the problem.
@@ -118,7 +118,7 @@ def _lasted(ticket: Ticket, config: Config, since: str, threshold: str, now: dat
     """Whether `since` is at least the threshold `chase.<threshold>` ago, in the working time
     of the ticket's priority: a ticket recorded on Saturday has been unowned for no time at
     all at 06:00 on Monday. A threshold in days is working days, as SLA targets are."""
-    calendar = sla.calendar_for(config, ticket.priority)
+    calendar = working_time.calendar_for(config, ticket.priority)
     start = timeutil.parse(since)
     limit = calendar.target(start, getattr(config.chase, threshold), config.chase.days.get(threshold))
     return calendar.measure(start, now) >= limit

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import timeutil
 from itsm.core.errors import StateRefusal
 from itsm.core.model import OPEN_STATUSES, STATUSES, Entry, Ticket
-from itsm.domain.sla import direction
+from itsm.domain.interactions import direction
 
 _OPEN = {status: status for status in OPEN_STATUSES}
 _NOT_CLOSED = {status: status for status in STATUSES if status != "closed"}

@@ -8,16 +8,15 @@ would make them misread a record (`shape_faults`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import ids, timeutil
 from itsm.core.model import (
     APPROVAL_STATES,
     CHANNELS,
     LEVELS,
     OPEN_STATUSES,
-    PRIORITIES,
     PROBLEM_STATUSES,
     REQUEST_RESOLUTION_KINDS,
     RESOLUTION_KINDS,
@@ -38,20 +37,19 @@ from itsm.core.model import (
     timeline_state,
 )
 from itsm.domain import lifecycle, sla
-
-Fault = tuple[str, str]  # (front-matter key or "", message)
+from itsm.records.shape import Fault, enum_faults, timestamp_faults
 
 
 def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
     """Faults of one ticket on its own (no other records needed)."""
     yield from _id_faults(ticket, config, ("incident", "request"))
     yield from _title_faults(ticket.title)
-    yield from _enum("type", ticket.type, TICKET_TYPES)
-    yield from _enum("status", ticket.status, STATUSES)
-    yield from _enum("impact", ticket.impact, LEVELS, optional=True)
-    yield from _enum("urgency", ticket.urgency, LEVELS, optional=True)
-    yield from _enum("channel", ticket.channel, CHANNELS, optional=True)
-    yield from _enum("waiting_on", ticket.waiting_on, WAITS, optional=True)
+    yield from enum_faults("type", ticket.type, TICKET_TYPES)
+    yield from enum_faults("status", ticket.status, STATUSES)
+    yield from enum_faults("impact", ticket.impact, LEVELS, optional=True)
+    yield from enum_faults("urgency", ticket.urgency, LEVELS, optional=True)
+    yield from enum_faults("channel", ticket.channel, CHANNELS, optional=True)
+    yield from enum_faults("waiting_on", ticket.waiting_on, WAITS, optional=True)
     if ticket.waiting_on is not None and ticket.status != "pending":
         yield "waiting_on", f"waiting_on is {ticket.waiting_on} but status is {ticket.status} (only a pending ticket waits)"
     expected = "P1" if ticket.major else priority_for(config.matrix, ticket.impact, ticket.urgency)
@@ -70,13 +68,13 @@ def ticket_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
         yield "group", f"unknown group '{ticket.group}' (groups: {', '.join(config.groups)})"
     if ticket.level is not None and ticket.level not in SUPPORT_LEVELS:
         yield "level", f"level {ticket.level} must be 1, 2 or 3"
-    yield from _timestamp_faults(ticket, (
+    yield from timestamp_faults(ticket, (
         "created", "updated", "responded", "resolved", "closed",
         "due_response", "due_resolution", "notified", "confirmed", "needed_by",
     ))
     yield from _request_faults(ticket)
     if ticket.resolution is not None:
-        yield from _enum("resolution", ticket.resolution.kind, RESOLUTION_KINDS)
+        yield from enum_faults("resolution", ticket.resolution.kind, RESOLUTION_KINDS)
         if not ticket.resolution.summary.strip():
             yield "resolution", "resolution summary is empty"
         if ticket.resolution.code is not None and ticket.resolution.code not in config.resolution_codes:
@@ -138,7 +136,7 @@ def _responded_faults(ticket: Ticket, config: Config) -> Iterator[Fault]:
 def _request_faults(ticket: Ticket) -> Iterator[Fault]:
     """A service request keeps its own path (docs/lifecycle.md "Service requests"); an
     incident has none of it."""
-    yield from _enum("approval", ticket.approval, APPROVAL_STATES, optional=True)
+    yield from enum_faults("approval", ticket.approval, APPROVAL_STATES, optional=True)
     kind = ticket.resolution.kind if ticket.resolution is not None else None
     if ticket.type != "request":
         for key in ("needed_by", "approval"):
@@ -161,9 +159,9 @@ def _request_faults(ticket: Ticket) -> Iterator[Fault]:
 def problem_faults(problem: Problem, config: Config) -> Iterator[Fault]:
     yield from _id_faults(problem, config, ("problem",))
     yield from _title_faults(problem.title)
-    yield from _enum("status", problem.status, PROBLEM_STATUSES)
+    yield from enum_faults("status", problem.status, PROBLEM_STATUSES)
     yield from _category_faults(problem.category, config)
-    yield from _timestamp_faults(problem, ("created", "updated", "resolved", "closed"))
+    yield from timestamp_faults(problem, ("created", "updated", "resolved", "closed"))
     if problem.status == "known_error" and not problem.workaround:
         yield "workaround", "a known error needs a workaround"
     if problem.status in ("resolved", "closed") and not problem.fix:
@@ -179,7 +177,7 @@ def article_faults(article: Article, config: Config) -> Iterator[Fault]:
         if not TAG_RE.match(tag):
             yield "tags", f"tag '{tag}' must be a lower-case word (letters, digits, '-', '.', '_')"
     yield from _category_faults(article.category, config)
-    yield from _timestamp_faults(article, ("created", "updated"))
+    yield from timestamp_faults(article, ("created", "updated"))
 
 
 RULES: dict[str, Callable[[Record, Config], Iterator[Fault]]] = {
@@ -209,26 +207,9 @@ def _title_faults(title: str) -> Iterator[Fault]:
         yield "title", "title must be one line"
 
 
-def _enum(key: str, value: object, allowed: Iterable[object], optional: bool = False) -> Iterator[Fault]:
-    allowed = tuple(allowed)
-    if value is None and optional:
-        return
-    if value not in allowed:
-        yield key, f"{key} '{value}' must be one of {', '.join(map(str, allowed))}"
-
-
 def _category_faults(category: str | None, config: Config) -> Iterator[Fault]:
     if category is not None and category not in config.categories:
         yield "category", f"category '{category}' is not in the taxonomy of itsm.yaml"
-
-
-def _timestamp_faults(record: Record, keys: tuple[str, ...]) -> list[Fault]:
-    faults = []
-    for key in keys:
-        value = getattr(record, key)
-        if value is not None and not timeutil.is_timestamp(value):
-            faults.append((key, f"{key} '{value}' is not a UTC time like 2026-11-26T09:00:00Z"))
-    return faults
 
 
 def agreement_faults(record: Ticket | Problem) -> Iterator[Fault]:
@@ -334,45 +315,3 @@ def _timeline_faults(record: Ticket | Problem) -> Iterator[Fault]:
         if entry.time < previous:
             yield f"entry:{entry.id}", f"timeline entry {entry.id} ({entry.time}) is earlier than the one before it"
         previous = max(previous, entry.time)
-
-
-TIMESTAMP_KEYS = {
-    "ticket": ("created", "updated", "responded", "resolved", "closed", "due_response", "due_resolution",
-               "notified", "confirmed", "needed_by"),
-    "problem": ("created", "updated", "resolved", "closed"),
-    "kb": ("created", "updated"),
-}
-
-
-def shape_faults(record: Record) -> list[Fault]:
-    """The faults that would make a reader misread the record — a status, type or priority
-    that is not one of the known values, a time that is not a time — whatever the desk's
-    configuration. `list` and `chase` warn about these instead of quietly leaving it out."""
-    # Run on every record every reader reads: the common case (nothing wrong) is kept cheap.
-    faults: list[Fault] = []
-    if isinstance(record, Ticket):
-        if (record.status not in STATUSES or record.type not in TICKET_TYPES
-                or record.priority not in _OPTIONAL_PRIORITIES or record.impact not in _OPTIONAL_LEVELS
-                or record.urgency not in _OPTIONAL_LEVELS or record.level not in _OPTIONAL_SUPPORT_LEVELS):
-            faults += _enum("status", record.status, STATUSES)
-            faults += _enum("type", record.type, TICKET_TYPES)
-            faults += _enum("priority", record.priority, PRIORITIES, optional=True)
-            faults += _enum("impact", record.impact, LEVELS, optional=True)
-            faults += _enum("urgency", record.urgency, LEVELS, optional=True)
-            if record.level is not None and record.level not in SUPPORT_LEVELS:
-                faults.append(("level", f"level {record.level} must be 1, 2 or 3"))
-    elif isinstance(record, Problem):
-        faults += _enum("status", record.status, PROBLEM_STATUSES)
-    faults += _timestamp_faults(record, TIMESTAMP_KEYS[record.kind])
-    return faults
-
-
-_OPTIONAL_PRIORITIES = (*PRIORITIES, None)
-_OPTIONAL_LEVELS = (*LEVELS, None)
-_OPTIONAL_SUPPORT_LEVELS = (*SUPPORT_LEVELS, None)
-
-
-def clocks_readable(record: Record) -> bool:
-    """Whether every time the SLA clocks read is a real time: a ticket with `created:
-    yesterday` is warned about by the reader and left out of what computes with times."""
-    return not any(key in TIMESTAMP_KEYS[record.kind] for key, _ in shape_faults(record))

@@ -14,18 +14,13 @@ Pure: the ticket, the config and `now` in; `itsm/domain/sla.py` calls these in a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import timeutil
 from itsm.core.errors import UsageError
 from itsm.core.model import Ticket
-
-if TYPE_CHECKING:
-    from itsm.domain.sla import Calendar
-
-Interval = tuple[datetime, datetime]
+from itsm.domain.working_time import Calendar, Interval
 
 # A rejected request stops its clocks as a resolve does: the rejection is how it ends.
 STOP_KINDS = ("reject",)

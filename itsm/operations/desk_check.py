@@ -23,16 +23,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from itsm.config import loading as config_mod
+from itsm.config import settings
 from itsm.core import fileio, timeutil
 from itsm.core.errors import Finding, UsageError
 from itsm.core.model import Problem, Ticket
+from itsm.core.terminal import warn
 from itsm.domain import record_rules, sla
 from itsm.domain.record_rules import record_faults
-from itsm.records import markdown
+from itsm.records import markdown, shape
 from itsm.records.markdown import key_line
 from itsm.storage import gitio
-from itsm.storage.store import FOLDERS, Desk, warn
+from itsm.storage.store import FOLDERS, Desk
 
 # The front-matter keys the cross-record rules name a line for.
 LINK_KEYS = ("problem", "kb", "related", "incidents")
@@ -253,7 +254,7 @@ def rederive(desk: Desk, actor: str, commit: bool = True) -> list[str]:
         desk.refuse_unfinished_git()
         with desk.transaction(actor, "check --fix: responded and SLA deadlines derived afresh", commit) as tx:
             for path, item in desk.iter_records("ticket"):
-                if not isinstance(item, Ticket) or not record_rules.clocks_readable(item):
+                if not isinstance(item, Ticket) or not shape.clocks_readable(item):
                     continue
                 if not any(key == "responded" for key, _ in record_rules.record_faults(item, desk.config)):
                     continue
@@ -348,7 +349,7 @@ def check_changed(desk: Desk, ref: str | None = None, progress: Progress | None 
         raise UsageError(f"'{ref}' is not a commit git knows", hint="name a branch, tag or commit, e.g. origin/main or HEAD")
     base = desk.root.relative_to(repo)
     scope = {kind: (base / folder).as_posix() for kind, folder in FOLDERS.items()}
-    config_name = (base / config_mod.CONFIG_FILE).as_posix()
+    config_name = (base / settings.CONFIG_FILE).as_posix()
     diffed, untracked = gitio.changed_since(repo, rev, [*scope.values(), config_name])
     scan = _ChangedScan(desk, repo, rev, base)
     if config_name in diffed or config_name in untracked:

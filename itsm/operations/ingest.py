@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from itsm.channels import mail_in
-from itsm.channels.mail_in import Alert, IntakeError, Mail, TooLarge
+from itsm.channels import alerts_in, mail_in, untrusted
+from itsm.channels.alerts_in import Alert
+from itsm.channels.mail_in import Mail
+from itsm.channels.untrusted import IntakeError, TooLarge
 from itsm.config import loading as config_mod
 from itsm.core import timeutil
 from itsm.core.errors import StateRefusal, UsageError
@@ -103,7 +105,7 @@ def take_email(desk: Desk, raw: bytes, *, commit: bool = True) -> Taken:
             if settings.reply_to_resolved != "reopen":
                 return Taken(thread.id, "reply", f"{taken.text}; it stays resolved (email.reply_to_resolved: log)")
             first = next((line for line in mail_in.reply_text(mail.text).split("\n") if line.strip()), "")
-            reason = f"the user replied by e-mail: {mail_in.one_line(first, 120)}" if first else \
+            reason = f"the user replied by e-mail: {untrusted.one_line(first, 120)}" if first else \
                 "the user replied by e-mail"
             try:
                 resolution.reopen(desk, thread.id, actor=mail.sender, reason=reason, commit=commit)
@@ -174,11 +176,11 @@ def title_of(mail: Mail) -> str:
     """The ticket title a mail gives: its subject without Re:/Fwd: and ticket tags, else
     its first line of text."""
     subject = re.sub(r"\[[A-Za-z]{1,8}-[0-9A-Za-z]{2,20}\]", " ", mail.subject)
-    subject = mail_in.one_line(_REPLY_PREFIX_RE.sub("", mail_in.one_line(subject)))
+    subject = untrusted.one_line(_REPLY_PREFIX_RE.sub("", untrusted.one_line(subject)))
     if subject:
         return subject
     first = next((line for line in mail.text.split("\n") if line.strip()), "")
-    return mail_in.one_line(first, 80) or f"E-mail from {mail.sender}"
+    return untrusted.one_line(first, 80) or f"E-mail from {mail.sender}"
 
 
 def _new_from_mail(desk: Desk, mail: Mail, *, commit: bool, related: str | None = None) -> Taken:
@@ -244,9 +246,9 @@ def _attachment_files(desk: Desk, ticket_id: str, mail: Mail) -> tuple[tuple[tup
     if mail.whole_text is not None:
         parts.append(mail_in.Attachment("message.txt", "text/plain", len(mail.whole_text), mail.whole_text))
     for part in parts:
-        size = mail_in.describe_size(part.size)
+        size = untrusted.describe_size(part.size)
         if part.data is None:
-            lines.append(f"- {part.name} ({size}): not stored, over the {mail_in.describe_size(limit)} "
+            lines.append(f"- {part.name} ({size}): not stored, over the {untrusted.describe_size(limit)} "
                          "limit (email.max_attachment)")
             continue
         name = mail_in.unique_name(part.name, taken)
@@ -273,14 +275,14 @@ def take_alerts(desk: Desk, payload: bytes, fmt: str, *, actor: str | None = Non
     """Take one webhook payload in: each alert opens an incident, counts an occurrence on
     the open one with its fingerprint, or logs its recovery. One commit per change."""
     config_mod.require_valid(desk.config)
-    alerts = mail_in.parse_alerts(payload, fmt, max_bytes or desk.config.serve.max_body)
+    alerts = alerts_in.parse_alerts(payload, fmt, max_bytes or desk.config.serve.max_body)
     return [take_alert(desk, alert, actor=actor or _source(alert, fmt), commit=commit) for alert in alerts]
 
 
 def _source(alert: Alert, fmt: str) -> str:
     if fmt == "alertmanager":
         return "alertmanager"
-    source = mail_in.one_line(alert.labels.get("source", ""), 60).replace("<", "").replace(">", "")
+    source = untrusted.one_line(alert.labels.get("source", ""), 60).replace("<", "").replace(">", "")
     return source or "monitoring"
 
 

@@ -18,7 +18,8 @@ from itsm.core.errors import UsageError
 from itsm.core.model import Problem, Record, Ticket, record_entry
 from itsm.domain import lifecycle, sla
 from itsm.domain.lifecycle import PROBLEM_TRANSITIONS
-from itsm.operations.tickets import MAX_FIELD_BYTES, category_name, free_text, new_entry, title_text
+from itsm.operations.inputs import MAX_FIELD_BYTES, category_name, free_text, title_text
+from itsm.operations.tickets import new_entry
 from itsm.storage.store import Desk
 
 

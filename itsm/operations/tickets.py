@@ -1,18 +1,14 @@
-"""What a person does to a desk: record, log, assign, categorise, edit, init.
+"""Recording and working a ticket: new, log, assign, categorise, edit — and `update_ticket`, the
+one write path every change of a ticket goes through.
 
-Each action validates everything before it touches a file, then, under the desk lock, reads
-the record, applies the lifecycle table, appends one timeline entry, writes atomically and
-commits once. A refusal (UsageError) therefore changes nothing.
+Each action validates everything before it touches a file (itsm/operations/inputs.py), then,
+under the desk lock, reads the record, applies the lifecycle table, appends one timeline
+entry, writes atomically and commits once. A refusal (UsageError) therefore changes nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import difflib
-import getpass
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +17,7 @@ from itsm.channels import mail_out
 from itsm.config import loading as config_mod
 from itsm.core import ids, timeutil
 from itsm.core.errors import UsageError
-from itsm.core.fileio import CACHE_DIR, atomic_write
 from itsm.core.model import (
-    CONTACT_CHANNELS,
     INTERACTION_KINDS,
     LEVELS,
     TICKET_TYPES,
@@ -37,106 +31,11 @@ from itsm.core.model import (
     priority_for,
     record_entry,
 )
-from itsm.domain import lifecycle, record_rules, service_requests, sla
+from itsm.core.terminal import warn
+from itsm.domain import interactions, lifecycle, record_rules, service_requests, sla
+from itsm.operations.inputs import category_name, choice, contact_channel, free_text, group_name, person, title_text
 from itsm.records import markdown
-from itsm.storage import gitio, sync
-from itsm.storage.store import Desk, Transaction, refuse_unfinished_git, warn
-
-MAX_LINE = 200
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-# -- who acts, and whether to commit ---------------------------------------------------
-
-
-def resolve_actor(desk: Desk, explicit: str | None) -> str:
-    """`--actor`, else `$ITSM_ACTOR`, else git's user.name, else the login name."""
-    actor = explicit or os.environ.get("ITSM_ACTOR")
-    if not actor:
-        repo = gitio.find_repo(desk.root)
-        actor = gitio.identity(repo)[0] if repo else None
-    if not actor:
-        actor = getpass.getuser()
-    return person(actor, "actor")
-
-
-def should_commit(desk: Desk, no_commit: bool) -> bool:
-    """Whether changes are committed; outside a git repository the write warns instead."""
-    return not no_commit and desk.config.git_commit
-
-
-# -- validation of what the user typed --------------------------------------------------
-
-
-def person(value: str, what: str) -> str:
-    value = normalize_line(value)
-    if not value:
-        raise UsageError(f"{what} is empty")
-    if len(value) > MAX_LINE or _CONTROL_RE.search(value) or "<" in value or ">" in value:
-        raise UsageError(f"{what} '{value[:40]}' is not a usable name", hint="use a plain name or e-mail address without < >")
-    return value
-
-
-def title_text(value: str) -> str:
-    value = normalize_line(value)
-    if not value:
-        raise UsageError("the title is empty", hint="say in a few words what is wrong or needed")
-    if len(value) > MAX_LINE or _CONTROL_RE.search(value):
-        raise UsageError(f"the title is longer than {MAX_LINE} characters or holds control characters")
-    return value
-
-
-# A text kept in the front-matter (a resolution, a workaround, a root cause, a fix) is at most
-# this long: the front-matter as a whole must stay under the reader's 64 KiB, however many
-# such fields and links a record gathers. Longer explanations belong in a note or KB article.
-MAX_FIELD_BYTES = 8 * 1024
-
-
-def free_text(value: str, what: str, limit: int | None = None) -> str:
-    value = normalize_text(value)
-    if "\x00" in value:
-        raise UsageError(f"{what} holds a NUL byte")
-    if limit is not None and len(value.encode("utf-8", "surrogatepass")) > limit:
-        raise UsageError(f"{what} is longer than {limit // 1024} KiB, the limit of a field kept in the front-matter",
-                         hint="say it in a few lines, and put the details in a note (itsm log) or a KB article")
-    return value
-
-
-def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
-    if value is None:
-        return None
-    if value not in allowed:
-        raise UsageError(f"unknown {what} '{value}'", hint=f"use one of: {', '.join(allowed)}")
-    return value
-
-
-def contact_channel(value: str) -> str:
-    if value == "cli":
-        raise UsageError("'cli' is not how a user reaches the desk: it names the tool that typed the ticket",
-                         hint=f"say how the user got in touch: {', '.join(CONTACT_CHANNELS)}")
-    choice(value, CONTACT_CHANNELS, "channel")
-    return value
-
-
-def category_name(desk: Desk, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value not in desk.config.categories:
-        close = difflib.get_close_matches(value, list(desk.config.categories), n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else "see the categories in itsm.yaml"
-        raise UsageError(f"unknown category '{value}'", hint=hint)
-    return value
-
-
-def group_name(desk: Desk, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value not in desk.config.groups:
-        raise UsageError(f"unknown group '{value}'", hint=f"groups: {', '.join(desk.config.groups)}")
-    return value
-
-
-# -- the actions --------------------------------------------------------------------------
+from itsm.storage.store import Desk, Transaction
 
 
 def new_entry(actor: str, kind: str, text: str, when: str) -> Entry:
@@ -315,7 +214,7 @@ def log(desk: Desk, ref: str, text: str, *, actor: str, kind: str = "note", from
         more: tuple[tuple[str, str], ...] = ()
         updated = dataclasses.replace(ticket, status=status)
         probe = Entry("", now, actor, entry_kind, text)
-        if ticket.status == "pending" and (ticket.waiting_on or "user") == "user" and sla.direction(probe, ticket) == "in":
+        if ticket.status == "pending" and (ticket.waiting_on or "user") == "user" and interactions.direction(probe, ticket) == "in":
             status = lifecycle.next_status("resume", ticket.id, ticket.status)
             updated = dataclasses.replace(ticket, status=status, waiting_on=None)
             more = (("resume", "resumed: the user replied"),)
@@ -548,87 +447,3 @@ def edit(
         with desk.transaction(actor, f"{after.id} edit: {', '.join(changed)}", commit) as tx:
             tx.write(after, path)
     return after
-
-
-def init(path: Path, *, actor: str | None = None, commit: bool = True) -> list[str]:
-    """Make a desk: folders, itsm.yaml, .gitignore for the caches, `git init` if needed.
-
-    The folder's world is checked first (a file in the way, a repository in the middle of a
-    merge); if making it fails half-way (no permission, a full disk), what this call made
-    is removed again, so a refusal leaves nothing behind."""
-    path = path.expanduser()
-    if (path / config_mod.CONFIG_FILE).exists():
-        raise UsageError(f"{path} is already a desk (it has itsm.yaml)")
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} exists and is not a folder", hint="choose another path")
-    for folder in ("tickets", "problems", "kb", ".gitignore"):
-        inside = path / folder
-        if inside.is_symlink() or (inside.exists() and folder != ".gitignore" and not inside.is_dir()):
-            raise UsageError(f"{inside} is in the way (a {'link' if inside.is_symlink() else 'file'})",
-                             hint="move it aside, then run itsm init again")
-    if path.exists():
-        refuse_unfinished_git(path.resolve())
-    made: list[Path] = []
-    try:
-        done = _make_desk(path, made)
-    except OSError as exc:
-        for item in reversed(made):
-            with contextlib.suppress(OSError):
-                item.rmdir() if item.is_dir() and not item.is_symlink() else item.unlink()
-        where = exc.filename or path
-        raise UsageError(f"cannot make the desk at {path}: {exc.strerror} ({where}); nothing was made",
-                         hint="choose a folder you can write to") from None
-    repo = gitio.find_repo(path.resolve())
-    if repo is None:
-        gitio.init(path)
-        repo = path.resolve()
-        done.append("git init")
-    # Two clones' changes to one record are merged field by field (docs/sync.md).
-    gitio.config_set(repo, f"merge.{sync.DRIVER}.name", "itsm records: timelines joined, fields merged")
-    gitio.config_set(repo, f"merge.{sync.DRIVER}.driver", sync.driver_command())
-    if commit:
-        desk = Desk.open(path.resolve())
-        who = resolve_actor(desk, actor)
-        files = [desk.root / config_mod.CONFIG_FILE, desk.root / ".gitignore", desk.root / sync.ATTRIBUTES_FILE]
-        files += [desk.root / f / ".gitkeep" for f in ("tickets", "problems", "kb") if (desk.root / f / ".gitkeep").exists()]
-        try:
-            gitio.commit(repo, files, "desk init: itsm.yaml, folders, .gitignore", who)
-            done.append("committed")
-        except gitio.GitError as exc:
-            warn(f"desk made but not committed: {exc}")
-    return done
-
-
-def _make_desk(path: Path, made: list[Path]) -> list[str]:
-    """The files of a new desk; everything it makes is listed in `made` as it goes."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    path.mkdir(parents=True, exist_ok=True)
-    made.extend(reversed(missing))
-    for folder in ("tickets", "problems", "kb"):
-        if not (path / folder).exists():
-            (path / folder).mkdir()
-            made.append(path / folder)
-        keep = path / folder / ".gitkeep"
-        if not any((path / folder).iterdir()):
-            keep.write_text("")
-            made.append(keep)
-    atomic_write(path / config_mod.CONFIG_FILE, config_mod.render_default(), create=True)
-    made.append(path / config_mod.CONFIG_FILE)
-    ignore = path / ".gitignore"
-    original = ignore.read_bytes() if ignore.exists() else None
-    lines = original.decode("utf-8", "replace").splitlines() if original is not None else []
-    # `.itsm`, not `.itsm/`: the pattern with a slash matches only a folder, so a symlink
-    # named .itsm could still be committed by a clone.
-    if CACHE_DIR not in lines and f"{CACHE_DIR}/" not in lines:
-        atomic_write(ignore, "\n".join([*lines, CACHE_DIR]) + "\n")
-        if original is None:
-            made.append(ignore)
-    attributes = path / sync.ATTRIBUTES_FILE
-    if not attributes.exists():
-        atomic_write(attributes, sync.ATTRIBUTES_TEXT, create=True)
-        made.append(attributes)
-    elif sync.missing_attributes_in(attributes.read_text(encoding="utf-8", errors="replace")):
-        kept = attributes.read_text(encoding="utf-8", errors="replace").rstrip("\n")
-        absent = sync.missing_attributes_in(kept)
-        atomic_write(attributes, (kept + "\n" if kept else "") + "".join(f"{line}\n" for line in absent))
-    return [f"made desk {path}"]

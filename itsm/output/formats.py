@@ -1,10 +1,5 @@
-"""Output formats shared by every reading command: table, md, csv, json — and the one rule
-for everything printed: stored text is kept as it came, but never reaches a terminal raw.
-
-A description, a note or (later) an e-mail or alert can hold terminal control sequences:
-`\x1b[2J` clears the screen, `\x1b]0;...\x07` retitles the window, U+202E reverses what
-follows. Printed for a person, each such character is shown as an escape (`\x1b`); JSON
-carries them as JSON escapes (`\u001b`), so a script gets the stored text back exactly.
+"""Output formats shared by every reading command: table, md, csv, json. Cells and text are
+escaped for the terminal (itsm/core/terminal.py); JSON carries the stored text exactly.
 """
 
 from __future__ import annotations
@@ -14,38 +9,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from itsm.core.terminal import for_terminal
+
 FORMATS = ("table", "md", "csv", "json")
 
-# C0 controls but tab and newline, DEL, C1 controls (U+009B is a one-character CSI for some
-# terminals), the bidirectional overrides and isolates, and lone surrogates (bytes that
-# were not UTF-8, carried through by Python's surrogateescape).
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_UNSAFE_RE = re.compile(f"[{_UNSAFE}]")
-_UNSAFE_LINE_RE = re.compile(f"[{_UNSAFE}\t\n]")
+
 _JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 
 
-def _shown(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if char == "\n":
-        return "\\n"
-    if char == "\t":
-        return "\\t"
-    if char == "\r":
-        return "\\r"
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def for_terminal(text: str, one_line: bool = False) -> str:
-    """`text` with every control character shown as an escape; newlines and tabs are kept
-    unless `one_line` (a message, a table cell), where they are shown as `\\n` and `\\t`."""
-    return (_UNSAFE_LINE_RE if one_line else _UNSAFE_RE).sub(_shown, text)
-
-
-def to_json(data: Any) -> str:
+def json_text(data: Any) -> str:
     """JSON for scripts. json.dumps escapes C0 controls already; DEL, C1, the bidi controls,
     U+2028/2029 and lone surrogates are escaped too, so the output is safe on a terminal and
     valid UTF-8, and reads back as the stored text."""
@@ -98,7 +70,7 @@ def _key(key: Any) -> str:
 def rows(data: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
     """Render rows (dicts) with the given columns; JSON gets the whole dicts."""
     if fmt == "json":
-        return to_json(list(data))
+        return json_text(list(data))
     if fmt == "csv":
         import csv  # only CSV output needs it: kept off every command's start-up
         import io

@@ -28,11 +28,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from itsm.config import holiday_calendar
+from itsm.config import holiday_calendar, settings
 from itsm.config import loading as config_mod
 from itsm.core import fileio, parallel, timeutil
 from itsm.core.errors import UsageError
 from itsm.core.model import Record, Ticket
+from itsm.core.terminal import warn
 from itsm.readmodel.database import (
     _INSERT_BODY,
     _INSERT_RECORD,
@@ -40,19 +41,19 @@ from itsm.readmodel.database import (
     COLUMNS,
     Progress,
     ReadModel,
-    _connect,
-    _reason,
-    _split_row,
-    _unsound,
+    connect,
     decode,
     derive,
     error_row,
+    reason_of,
     row_of_text,
+    split_row,
+    unsound,
 )
 from itsm.readmodel.database import VERSION as READMODEL_VERSION
 from itsm.records import markdown
 from itsm.storage import cache_state, gitio
-from itsm.storage.store import FOLDERS, Desk, warn
+from itsm.storage.store import FOLDERS, Desk
 
 # Bump whenever what an as-of cache holds changes (the rows' own version is readmodel's).
 VERSION = 1
@@ -198,17 +199,17 @@ def _cache_folder(desk: Desk) -> Path | None:
     except UsageError as exc:
         reason = exc.message
     except OSError as exc:
-        reason = _reason(exc)
+        reason = reason_of(exc)
     warn(f"the as-of read model cannot be kept in {fileio.CACHE_DIR}/{FOLDER}/ ({reason}); building it in memory")
     return None
 
 
 def _open_cached(desk: Desk, repo: Path, commit: str, path: Path) -> tuple[AsOfModel | None, str]:
     """The cached model and "", or None and why it cannot be used ("" when there is none)."""
-    why = _unsound(path)
+    why = unsound(path)
     if why is not None:
         return None, why
-    db = _connect(path)
+    db = connect(path)
     try:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         problem = _meta_problem(meta, commit)
@@ -216,7 +217,7 @@ def _open_cached(desk: Desk, repo: Path, commit: str, path: Path) -> tuple[AsOfM
             db.execute("SELECT count(*) FROM records").fetchone()
             return _model(desk, db, repo, commit, meta), ""
     except (sqlite3.DatabaseError, ValueError) as exc:
-        problem = f"was unreadable ({_reason(exc)})"
+        problem = f"was unreadable ({reason_of(exc)})"
     db.close()
     return None, problem
 
@@ -242,7 +243,7 @@ def _model(desk: Desk, db: sqlite3.Connection, repo: Path, commit: str, meta: di
     return AsOfModel(then, db, f"asof:{commit}", repo, commit)
 
 
-def _config(desk: Desk, stored: str) -> config_mod.Config:
+def _config(desk: Desk, stored: str) -> settings.Config:
     """The config the commit's itsm.yaml gives (stored as hex: its bytes, exactly)."""
     if stored == _NO_CONFIG:
         return config_mod.default_config()
@@ -289,7 +290,7 @@ def _built(desk: Desk, repo: Path, commit: str, when: datetime | None, path: Pat
     (in memory when `path` is None, or when writing it fails)."""
     global _WORK
     prefix = _prefix(desk, repo)
-    config_path = f"{prefix}{config_mod.CONFIG_FILE}"
+    config_path = f"{prefix}{settings.CONFIG_FILE}"
     try:
         entries = gitio.tree_files(repo, commit, [*(prefix + name for name in FOLDERS.values()), config_path])
         commit_date = gitio.commit_date(repo, commit)
@@ -335,7 +336,7 @@ def _built(desk: Desk, repo: Path, commit: str, when: datetime | None, path: Pat
         small: list[tuple[Any, ...]] = []
         bodies: list[tuple[Any, ...]] = []
         for n, (row, last) in enumerate(parallel.mapped(_row_in_worker, range(len(items)), progress), 1):
-            record_part, body_part = _split_row(n, row)
+            record_part, body_part = split_row(n, row)
             small.append(record_part)
             bodies.append(body_part)
             if last is not None and last > latest:
@@ -368,7 +369,7 @@ def _built(desk: Desk, repo: Path, commit: str, when: datetime | None, path: Pat
                 shutil.rmtree(path, ignore_errors=True)  # something else in the cache's place: a cache too
             os.replace(fresh, path)  # over a link, the link itself is replaced: never written through
         except OSError as exc:
-            warn(f"the as-of read model cannot be kept in {fileio.CACHE_DIR}/{FOLDER}/ ({_reason(exc)})")
+            warn(f"the as-of read model cannot be kept in {fileio.CACHE_DIR}/{FOLDER}/ ({reason_of(exc)})")
     return AsOfModel(then, db, f"asof:{commit}", repo, commit)
 
 
@@ -395,13 +396,13 @@ def _new_db(path: Path | None) -> tuple[sqlite3.Connection, Path | None]:
         try:
             with contextlib.suppress(FileNotFoundError):
                 fresh.unlink()
-            db = _connect(fresh)
+            db = connect(fresh)
             # Nothing reads the file before it is complete and renamed: no journal needed.
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
             return db, fresh
         except (sqlite3.Error, OSError) as exc:
-            warn(f"the as-of read model cannot be kept in {fileio.CACHE_DIR}/{FOLDER}/ ({_reason(exc)}); "
+            warn(f"the as-of read model cannot be kept in {fileio.CACHE_DIR}/{FOLDER}/ ({reason_of(exc)}); "
                  "building it in memory")
     return sqlite3.connect(":memory:", isolation_level=None), None
 

@@ -35,12 +35,13 @@ from typing import Any
 
 from itsm.config import holiday_calendar
 from itsm.core import fileio, parallel, timeutil
-from itsm.core.model import OPEN_STATUSES, STATUSES, Article, Entry, Problem, Record, Resolution, Ticket, to_json
-from itsm.domain import record_rules, sla
-from itsm.output.formats import to_json as render_json
-from itsm.records import markdown
+from itsm.core.model import OPEN_STATUSES, STATUSES, Article, Entry, Problem, Record, Resolution, Ticket
+from itsm.core.terminal import warn
+from itsm.domain import sla
+from itsm.output.formats import json_text as render_json
+from itsm.records import markdown, shape
 from itsm.storage import cache_state
-from itsm.storage.store import Desk, warn
+from itsm.storage.store import Desk
 
 # Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
 VERSION = 5
@@ -67,7 +68,7 @@ CREATE TABLE records (
 -- The large parts apart, so a query that filters or sorts the records reads small pages only.
 CREATE TABLE bodies (
     n INTEGER PRIMARY KEY,
-    json TEXT,               -- to_json(record), rendered as one item of a JSON list
+    json TEXT,               -- record.to_json(), rendered as one item of a JSON list
     facts TEXT               -- what the timeline gives, under the config `facts_config` names
 );
 CREATE INDEX records_by_kind ON records (kind, folder, name);
@@ -88,7 +89,7 @@ _INSERT_BODY = "INSERT INTO bodies (n, json, facts) VALUES (?, ?, ?)"
 _JSON_AT, _FACTS_AT = _COLUMNS.index("json"), _COLUMNS.index("facts")
 
 
-def _split_row(n: int | None, row: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def split_row(n: int | None, row: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A row as its `records` part and its `bodies` part."""
     small = tuple(v for i, v in enumerate(row) if i not in (_JSON_AT, _FACTS_AT))
     return (n, *small), (n, row[_JSON_AT], row[_FACTS_AT])
@@ -126,7 +127,7 @@ def row_of_text(desk: Desk, rel: str, kind: str, text: str, now: datetime) -> tu
     except markdown.RecordError as exc:
         return error_row(rel, kind, exc)
     warning = desk.shape_problem(record, path, text)
-    data = to_json(record)
+    data = record.to_json()
     text = _item_json(data)
     extras = json.dumps(list(record.extra)) if record.extra else None
     # to_json puts the desk's own keys beside the body's: a key named like one is not carried.
@@ -176,7 +177,7 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _item_json(data: dict[str, Any]) -> str:
-    """`data` as `render.to_json` writes it inside a list: indented one level."""
+    """`data` as `formats.json_text` writes it inside a list: indented one level."""
     return "  " + render_json(data).replace("\n", "\n  ")
 
 
@@ -206,7 +207,7 @@ def derive(ticket: Ticket, desk: Desk, now: datetime) -> dict[str, Any]:
     facts["kb"] = [k for k in ticket.kb if isinstance(k, str)] if isinstance(ticket.kb, tuple) else []
     resolution = ticket.resolution
     facts["resolution_kind"] = resolution.kind if isinstance(resolution, Resolution) and isinstance(resolution.kind, str) else None
-    if not record_rules.clocks_readable(ticket):
+    if not shape.clocks_readable(ticket):
         return facts
     config = desk.config
     responded = sla.first_response(ticket, config)
@@ -320,7 +321,7 @@ class ReadModel:
             assert on_disk is not None
             return on_disk
         except (sqlite3.Error, OSError, fileio.FileProblem, CacheRefused) as exc:
-            reason = exc.reason if isinstance(exc, CacheRefused) else _reason(exc)
+            reason = exc.reason if isinstance(exc, CacheRefused) else reason_of(exc)
             warn(f"the read model in .itsm/ cannot be used ({reason}); reading the files")
         db = sqlite3.connect(":memory:", isolation_level=None)
         model = cls(desk, db, config_key)
@@ -340,16 +341,16 @@ class ReadModel:
             raise CacheRefused(exc.message) from None
         assert cache is not None
         path = cache / FILE
-        why = _unsound(path)
+        why = unsound(path)
         if why is None:
-            db = _connect(path)
+            db = connect(path)
             try:
                 model = cls(desk, db, config_key)
                 why = model._catch_up()
                 if why is None:
                     return model
             except sqlite3.DatabaseError as exc:
-                why = f"was unreadable ({_reason(exc)})"
+                why = f"was unreadable ({reason_of(exc)})"
             db.close()
         if not rebuild:
             return None
@@ -403,7 +404,7 @@ class ReadModel:
                 self.db.execute("DELETE FROM bodies WHERE n = ?", old)
             if kind is None or not os.path.lexists(self.desk.root / rel):
                 continue
-            small, body = _split_row(None, row_of(self.desk, rel, kind, now))
+            small, body = split_row(None, row_of(self.desk, rel, kind, now))
             n = self.db.execute(_INSERT_RECORD, small).lastrowid
             self.db.execute(_INSERT_BODY, (n, *body[1:]))
 
@@ -429,7 +430,7 @@ class ReadModel:
         fresh = cache / f"{FILE}.new-{os.getpid()}"
         with contextlib.suppress(FileNotFoundError):
             fresh.unlink()
-        db = _connect(fresh)
+        db = connect(fresh)
         # Nothing reads the new file before it is complete and swapped in, so its writes need
         # no journal; a crash leaves a leftover file, removed by the next build.
         db.execute("PRAGMA journal_mode = OFF")
@@ -459,7 +460,7 @@ class ReadModel:
             small: list[tuple[Any, ...]] = []
             bodies: list[tuple[Any, ...]] = []
             for n, row in enumerate(parallel.mapped(_row_in_worker, items, progress), 1):
-                record_part, body_part = _split_row(n, row)
+                record_part, body_part = split_row(n, row)
                 small.append(record_part)
                 bodies.append(body_part)
                 if len(small) >= 1000:
@@ -721,7 +722,7 @@ def _config_key(desk: Desk) -> str:
     version) and, for a region's holidays, the version of the package that knows them.
     (Not a repr of the config: the order of a set's members changes from process to process.)"""
     from itsm import __version__
-    from itsm.config.loading import CONFIG_FILE
+    from itsm.config.settings import CONFIG_FILE
 
     try:
         text = (desk.root / CONFIG_FILE).read_bytes()
@@ -733,14 +734,14 @@ def _config_key(desk: Desk) -> str:
     return hashlib.sha256(b"\0".join([text, __version__.encode(), str(package).encode()])).hexdigest()[:16]
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
     # Transactions are begun and ended here, by hand (BEGIN IMMEDIATE for a catch-up).
     db = sqlite3.connect(path, timeout=60, isolation_level=None)
     db.execute("PRAGMA busy_timeout = 60000")
     return db
 
 
-def _unsound(path: Path) -> str | None:
+def unsound(path: Path) -> str | None:
     """Why the file at `path` is not a read model to open ("" when there is none yet)."""
     try:
         info = os.lstat(path)
@@ -751,7 +752,7 @@ def _unsound(path: Path) -> str | None:
     return None
 
 
-def _reason(exc: BaseException) -> str:
+def reason_of(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return getattr(exc, "strerror", None) or text
 

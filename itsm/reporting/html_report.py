@@ -26,7 +26,7 @@ from itsm.core.errors import UsageError
 from itsm.core.fileio import atomic_write, kind_of
 from itsm.core.ids import ID_RE
 from itsm.core.model import Entry, Problem, Ticket, front_matter
-from itsm.output.formats import for_terminal
+from itsm.core.terminal import for_terminal
 
 # The marker `write_site` looks for before it writes into a folder that is not empty.
 GENERATOR = "itsm report"

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import timeutil
 from itsm.core.model import OPEN_STATUSES, PRIORITIES, Article, Problem, Ticket
-from itsm.domain import record_rules, sla
+from itsm.domain import sla
+from itsm.records import shape
 
 SCHEMA_VERSION = 1
 SECTIONS = ("backlog", "aging", "sla", "times", "first_level", "escalations", "reopens", "trend", "problems",
@@ -224,7 +225,7 @@ class _Outcome:
 def _open_clocks(desk: Desk) -> dict[str, sla.Clocks]:
     """The SLA clocks of the open tickets at `now`: a running clock is read at the report's
     time, so it is never stored."""
-    return {t.id: sla.clocks(t, desk.config, desk.now) for t in desk.open_tickets if record_rules.clocks_readable(t)}
+    return {t.id: sla.clocks(t, desk.config, desk.now) for t in desk.open_tickets if shape.clocks_readable(t)}
 
 
 def _outcomes(desk: Desk, window: Window, clocks: dict[str, sla.Clocks]) -> list[_Outcome]:

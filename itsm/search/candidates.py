@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from itsm.core.errors import UsageError
-from itsm.storage.store import Desk, warn
+from itsm.core.terminal import warn
+from itsm.storage.store import Desk
 
 if TYPE_CHECKING:
     from itsm.search.index import Words

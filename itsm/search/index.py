@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import fcntl
 import json
 import multiprocessing
 import os
 import re
 import shutil
 import stat
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +43,14 @@ from itsm.core import fileio, parallel
 from itsm.core.errors import UsageError
 from itsm.core.fileio import CACHE_DIR
 from itsm.core.model import OPEN_STATUSES, Article, Problem, Record, Ticket, article_answer
+from itsm.core.terminal import warn
 from itsm.records import markdown
 from itsm.storage import cache_state, gitio
-from itsm.storage.store import Desk, warn
+from itsm.storage.store import Desk
 
 # Bump whenever the schema or the analysis changes: an index of another version is rebuilt.
 VERSION = 5
+LOCK_TIMEOUT_SECONDS = 120.0  # a rebuild of 100,000 records may hold the index this long
 INDEX_DIR = "index"
 META_FILE = "itsm-index.json"
 # How much the words of the tickets a KB article or problem resolved count, against its own.
@@ -241,15 +240,8 @@ class SearchIndex:
                 hint="delete .itsm/ (it is only a cache) and search again",
             ) from None
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                        raise UsageError("the search index is busy", hint="try again in a moment") from None
-                    time.sleep(0.02)
+            if not fileio.flock_within(fd, LOCK_TIMEOUT_SECONDS):
+                raise UsageError("the search index is busy", hint="try again in a moment")
             self._remove_leftovers()
             yield
         finally:
@@ -680,6 +672,16 @@ def rerank(hits: list[Hit], category: str | None) -> list[Hit]:
                 factor *= 1.2
         ranked.append(dataclasses.replace(hit, score=hit.score * factor))
     return sorted(ranked, key=lambda h: -h.score)
+
+
+def what_to_do(hit: Hit, ticket: Ticket) -> str:
+    """The hit's workaround, fix or resolution; for a problem still under investigation, to
+    link the incident to it (so the fix, when it comes, finds this ticket)."""
+    if hit.under_investigation and ticket.problem == hit.id:
+        return "under investigation, no workaround yet; this incident is linked to it"
+    if hit.under_investigation:
+        return f"under investigation, no workaround yet: link this incident (itsm problem link {hit.id} {ticket.id})"
+    return hit.answer
 
 
 def diagnosis(hits: list[Hit], limit: int) -> tuple[list[Hit], list[Hit]]:

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from itsm.core import fileio, timeutil
-from itsm.output.formats import for_terminal
+from itsm.core.terminal import for_terminal, warn
 
 
 class GitError(RuntimeError):
@@ -357,7 +357,7 @@ def _remove_stale_index_lock(folder: Path, own: Path | None = None) -> bool:
                     taken = marker.stat().st_mtime_ns
                     lock.unlink()
                     removed = True
-                    _warn(f"removed {lock.name} left by itsm process {pid}, which was killed during its commit")
+                    warn(f"removed {lock.name} left by itsm process {pid}, which was killed during its commit")
                     _remove_ref_locks_made_since(folder, taken, pid)
             marker.unlink(missing_ok=True)
     return removed
@@ -379,7 +379,7 @@ def _remove_ref_locks_made_since(folder: Path, taken: int, pid: str) -> None:
         except OSError:
             continue
     if gone:
-        _warn(f"removed {', '.join(gone)} left by the git of itsm process {pid}, killed while it moved HEAD")
+        warn(f"removed {', '.join(gone)} left by the git of itsm process {pid}, killed while it moved HEAD")
 
 
 def _wait_for_orphaned_git(folder: Path, pid: str) -> None:
@@ -445,10 +445,6 @@ def _lock_busy(stderr: str) -> bool:
 def _command_line() -> str:
     args = " ".join(sys.argv[1:])
     return for_terminal(f"itsm {args}" if len(args) < 200 else f"itsm {args[:197]}...", one_line=True)
-
-
-def _warn(message: str) -> None:
-    print(f"itsm: warning: {for_terminal(message, one_line=True)}", file=sys.stderr)
 
 
 # -- a command's writes until they are committed (`.git/itsm-write.<pid>`) ----------------------

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from itsm.config.loading import Config
+from itsm.config.settings import Config
 from itsm.core import ids, timeutil
 from itsm.core.model import (
     FIELDS,
@@ -49,7 +49,7 @@ from itsm.core.model import (
 )
 from itsm.domain import record_rules, sla
 from itsm.domain.lifecycle import PROBLEM_TRANSITIONS, TRANSITIONS
-from itsm.records import markdown, yamlio
+from itsm.records import markdown, shape, yamlio
 
 # A three-way merge of free text (the description, a KB body): (merged text, clean?).
 TextMerge = Callable[[str, str, str], tuple[str, bool]]
@@ -316,7 +316,7 @@ class _Merger:
     def _derived(self, record: Ticket | Problem) -> Ticket | Problem:
         """`responded` and the deadlines derived afresh from the joined timeline."""
         if isinstance(record, Ticket) and record.updated and timeutil.is_timestamp(record.updated) \
-                and record_rules.clocks_readable(record):
+                and shape.clocks_readable(record):
             try:
                 return sla.with_deadlines(record, self.config, timeutil.parse(record.updated))
             except ValueError:

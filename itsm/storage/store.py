@@ -13,8 +13,6 @@ merge, a record with someone's uncommitted edit, a result the readers would refu
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import hashlib
 import os
 import re
@@ -27,23 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsm.config import loading as config_mod
-from itsm.config.loading import Config
+from itsm.config import settings
+from itsm.config.settings import Config
 from itsm.core import fileio, ids, timeutil
 from itsm.core.errors import UsageError
 from itsm.core.fileio import atomic_write
 from itsm.core.model import Article, Problem, Record, Ticket
-from itsm.domain import record_rules
-from itsm.records import markdown
+from itsm.core.terminal import warn
+from itsm.records import markdown, shape
 from itsm.storage import gitio
 
 FOLDERS = {"ticket": "tickets", "problem": "problems", "kb": "kb"}
 LOCK_TIMEOUT_SECONDS = 60.0
-
-
-def warn(message: str) -> None:
-    from itsm.output.formats import for_terminal  # the one place output is made safe for a terminal
-
-    print(f"itsm: warning: {for_terminal(message, one_line=True)}", file=sys.stderr)
 
 
 @dataclass
@@ -66,14 +59,14 @@ class Desk:
             root = resolved(chosen.expanduser()) or chosen
             if not root.is_dir():
                 raise UsageError(f"desk folder '{chosen}' does not exist", hint="run `itsm init PATH` to make one")
-            if not (root / config_mod.CONFIG_FILE).is_file() and not (root / "tickets").is_dir():
+            if not (root / settings.CONFIG_FILE).is_file() and not (root / "tickets").is_dir():
                 raise UsageError(
                     f"'{chosen}' is not a desk (no itsm.yaml, no tickets/)", hint=f"run `itsm init {chosen}`"
                 )
             return cls.open(root)
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
-            if (folder / config_mod.CONFIG_FILE).is_file() or (folder / "tickets").is_dir():
+            if (folder / settings.CONFIG_FILE).is_file() or (folder / "tickets").is_dir():
                 return cls.open(folder)
         raise UsageError(
             "no desk here (no itsm.yaml or tickets/ in this folder or above)",
@@ -295,7 +288,7 @@ class Desk:
     def shape_problem(self, record: Record, path: Path, text: str | None = None) -> str | None:
         """`path:line: message` for a record whose values a reader would misread, if it has
         any; `text` is the file's, when already read (the line is found in it)."""
-        faults = record_rules.shape_faults(record)
+        faults = shape.shape_faults(record)
         if not faults:
             return None
         key, message = faults[0]
@@ -352,17 +345,9 @@ class Desk:
         fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         note: Path | None = None
         try:
-            deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                        raise UsageError(f"the desk is busy: {self._lock_holder()} has held its lock for over "
-                                         f"{LOCK_TIMEOUT_SECONDS:g} s",
-                                         hint="wait for it to finish and try again") from None
-                    time.sleep(0.02)
+            if not fileio.flock_within(fd, LOCK_TIMEOUT_SECONDS):
+                raise UsageError(f"the desk is busy: {self._lock_holder()} has held its lock for over "
+                                 f"{LOCK_TIMEOUT_SECONDS:g} s", hint="wait for it to finish and try again")
             note = self._write_holder_note()
             self._listing.clear()  # another process may have added records meanwhile
             self.memo.clear()
@@ -528,8 +513,7 @@ class Desk:
         return found
 
 
-# Called after every successful write of records (the CLI registers the search index here,
-# so the library itself never imports whoosh).
+# Called after every successful write of records, inside `after_writes`.
 _AFTER_WRITE: list[Callable[[Desk], None]] = []
 
 
@@ -544,9 +528,18 @@ def _held_locks() -> set[str]:
     return held
 
 
-def after_write(hook: Callable[[Desk], None]) -> None:
-    if hook not in _AFTER_WRITE:
-        _AFTER_WRITE.append(hook)
+@contextlib.contextmanager
+def after_writes(*hooks: Callable[[Desk], None]) -> Iterator[None]:
+    """Within the block, every write of records is followed by `hooks` (the CLI's: the read
+    model and the search index catch up, so the store itself never imports them). Scoped, not
+    registered for good: a library call outside a command runs no hook, whatever ran before."""
+    added = [hook for hook in hooks if hook not in _AFTER_WRITE]
+    _AFTER_WRITE.extend(added)
+    try:
+        yield
+    finally:
+        for hook in added:
+            _AFTER_WRITE.remove(hook)
 
 
 def run_after_write(desk: Desk) -> None:

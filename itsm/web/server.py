@@ -52,7 +52,7 @@ from types import FrameType
 from typing import Any
 
 from itsm.core.errors import UsageError
-from itsm.output.formats import for_terminal
+from itsm.core.terminal import for_terminal
 from itsm.storage.store import Desk
 
 TOKEN_ENV = "ITSM_SERVE_TOKEN"

@@ -12,21 +12,25 @@ from itsm.cli.common import (
     ActorOpt,
     DeskOpt,
     FormatOpt,
+    IdArg,
     JsonOpt,
     NoCommitOpt,
     boundary,
+    change,
+    choices,
     choose_format,
     open_desk,
     out,
+    print_change,
     progress_bar,
 )
-from itsm.cli.tickets import IdArg, _choices, report
 from itsm.core import timeutil
 from itsm.core.errors import UsageError
 from itsm.core.model import WAITS, Ticket
-from itsm.domain import chase, record_rules
-from itsm.operations import resolution, tickets
+from itsm.domain import chase
+from itsm.operations import escalation, inputs, resolution, waiting
 from itsm.output import formats
+from itsm.records import shape
 
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A few words for the timeline.", show_default=False)]
 
@@ -48,17 +52,14 @@ def _with_note(action: Callable[..., Ticket], doc: str) -> Callable[..., None]:
         no_commit: NoCommitOpt = False,
         as_json: JsonOpt = False,
     ) -> None:
-        the_desk = open_desk(desk)
-        ticket = action(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
-                        commit=tickets.should_commit(the_desk, no_commit))
-        report(ticket, as_json)
+        change(action, desk, actor, no_commit, as_json, id, note=note)
 
     command.__doc__ = doc
     command.__name__ = action.__name__
     return command
 
 
-resume = _with_note(resolution.resume, """Take a pending ticket back into work; SLA clocks run again.
+resume = _with_note(waiting.resume, """Take a pending ticket back into work; SLA clocks run again.
 
     Example: itsm resume inc-7qk --note "user replied: still drops"
     """)
@@ -85,10 +86,7 @@ def notify(
     Example: itsm notify inc-7qk
     Example: itsm notify inc-7qk --no-send --note "told Maria on the phone"
     """
-    the_desk = open_desk(desk)
-    ticket = resolution.notify(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
-                             commit=tickets.should_commit(the_desk, no_commit), no_send=no_send)
-    report(ticket, as_json)
+    change(resolution.notify, desk, actor, no_commit, as_json, id, note=note, no_send=no_send)
 
 
 confirm = _with_note(resolution.confirm, """Record that the user agrees the ticket is done.
@@ -136,30 +134,30 @@ def escalate(
         raise UsageError(f"--to does not go with {'--no-major' if no_major else '--propose-major'}",
                          hint="a proposal is chased to the group's manager; a stand-down tells the timeline")
     the_desk = open_desk(desk)
-    who = tickets.resolve_actor(the_desk, actor)
-    commit = tickets.should_commit(the_desk, no_commit)
+    who = inputs.resolve_actor(the_desk, actor)
+    commit = inputs.should_commit(the_desk, no_commit)
     if hierarchical:
         if reason is None:
             hint = '--reason "why, in a few words"' if decision else "--reason impact, no-fix or slow"
             raise UsageError("say why you escalate", hint=hint)
         if decision:
-            step = resolution.stand_down if no_major else resolution.propose_major
+            step = escalation.stand_down if no_major else escalation.propose_major
             ticket = step(the_desk, id, actor=who, reason=reason, note=note, commit=commit)
         else:
-            ticket = resolution.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major,
+            ticket = escalation.escalate_to(the_desk, id, actor=who, reason=reason, to=to, note=note, major=major,
                                           commit=commit)
     else:
         if level is None:
             raise UsageError("say where to", hint="--level N [--group G] (functional) or --to PERSON --reason R (hierarchical)")
-        ticket = resolution.escalate(the_desk, id, actor=who, level=level, group=group, owner=owner, note=note,
+        ticket = escalation.escalate(the_desk, id, actor=who, level=level, group=group, owner=owner, note=note,
                                    commit=commit)
-    report(ticket, as_json)
+    print_change(ticket, as_json)
 
 
 def pend(
     id: IdArg,
     reason: Annotated[str, typer.Option("--reason", "-r", help="What it waits for, in words.")],
-    on: Annotated[str, typer.Option("--on", help="Who it waits on: user, supplier, change or other.", autocompletion=_choices(WAITS))] = "user",
+    on: Annotated[str, typer.Option("--on", help="Who it waits on: user, supplier, change or other.", autocompletion=choices(WAITS))] = "user",
     desk: DeskOpt = None,
     actor: ActorOpt = None,
     no_commit: NoCommitOpt = False,
@@ -171,10 +169,7 @@ def pend(
     Example: itsm pend inc-7qk --reason "waiting for the user to test from home tonight"
     Example: itsm pend inc-7qk --on supplier --reason "Dell is sending a new disk"
     """
-    the_desk = open_desk(desk)
-    ticket = resolution.pend(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), reason=reason, on=on,
-                           commit=tickets.should_commit(the_desk, no_commit))
-    report(ticket, as_json)
+    change(waiting.pend, desk, actor, no_commit, as_json, id, reason=reason, on=on)
 
 
 def resolve(
@@ -204,13 +199,8 @@ def resolve(
     if text is not None and not fulfilled:
         raise UsageError(f"unexpected text '{text[:40]}'", hint="only --fulfilled takes its text after the ID; "
                          "give --fix TEXT or --workaround TEXT")
-    the_desk = open_desk(desk)
-    ticket = resolution.resolve(
-        the_desk, id, actor=tickets.resolve_actor(the_desk, actor), workaround=workaround, fix=fix,
-        problem=problem, kb=kb, code=code, fulfilled=(text or "") if fulfilled else None,
-        commit=tickets.should_commit(the_desk, no_commit),
-    )
-    report(ticket, as_json)
+    change(resolution.resolve, desk, actor, no_commit, as_json, id, workaround=workaround, fix=fix, problem=problem,
+           kb=kb, code=code, fulfilled=(text or "") if fulfilled else None)
 
 
 def approve(
@@ -228,10 +218,7 @@ def approve(
 
     Example: itsm approve req-4mh --note "approved by Maria's line manager by mail"
     """
-    the_desk = open_desk(desk)
-    ticket = resolution.approve(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
-                              commit=tickets.should_commit(the_desk, no_commit))
-    report(ticket, as_json)
+    change(waiting.approve, desk, actor, no_commit, as_json, id, note=note)
 
 
 def reject(
@@ -248,10 +235,7 @@ def reject(
 
     Example: itsm reject req-4mh --reason "no budget for a second monitor this year"
     """
-    the_desk = open_desk(desk)
-    ticket = resolution.reject(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), reason=reason, code=code,
-                             commit=tickets.should_commit(the_desk, no_commit))
-    report(ticket, as_json)
+    change(waiting.reject, desk, actor, no_commit, as_json, id, reason=reason, code=code)
 
 
 def close(
@@ -269,10 +253,7 @@ def close(
 
     Example: itsm close inc-7qk
     """
-    the_desk = open_desk(desk)
-    ticket = resolution.close(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), note=note,
-                            commit=tickets.should_commit(the_desk, no_commit))
-    report(ticket, as_json)
+    change(resolution.close, desk, actor, no_commit, as_json, id, note=note)
 
 
 def reopen(
@@ -287,10 +268,7 @@ def reopen(
 
     Example: itsm reopen inc-7qk --reason "dropped again at 14:10"
     """
-    the_desk = open_desk(desk)
-    ticket = resolution.reopen(the_desk, id, actor=tickets.resolve_actor(the_desk, actor), reason=reason,
-                             commit=tickets.should_commit(the_desk, no_commit))
-    report(ticket, as_json)
+    change(resolution.reopen, desk, actor, no_commit, as_json, id, reason=reason)
 
 
 def autoclose(
@@ -308,11 +286,11 @@ def autoclose(
     Example: itsm autoclose --dry-run
     """
     the_desk = open_desk(desk)
-    results = resolution.autoclose(the_desk, actor=tickets.resolve_actor(the_desk, actor), dry_run=dry_run,
-                                 commit=tickets.should_commit(the_desk, no_commit))
+    results = resolution.autoclose(the_desk, actor=inputs.resolve_actor(the_desk, actor), dry_run=dry_run,
+                                 commit=inputs.should_commit(the_desk, no_commit))
     if as_json:
         # With --dry-run, "closed" says what the real run would do.
-        out(formats.to_json([{"id": r.ticket_id, "closed": r.closed, "reason": r.reason} for r in results]))
+        out(formats.json_text([{"id": r.ticket_id, "closed": r.closed, "reason": r.reason} for r in results]))
         return
     verb = "would close" if dry_run else "closed"
     for r in results:
@@ -342,19 +320,19 @@ def chase_cmd(
     chosen = choose_format(fmt, as_json)
     the_desk = open_desk(desk)
     if group is not None:
-        tickets.group_name(the_desk, group)
+        inputs.group_name(the_desk, group)
     from itsm.readmodel import database  # SQLite loads only for the commands that read the whole desk
 
     # Every ticket not closed (a resolved one may be slipping too), from the read model.
-    readable = [t for t in database.tickets(the_desk, "status != 'closed'", progress=progress_bar("reading the desk"))
-                if record_rules.clocks_readable(t)]
-    rows = chase.slipping(readable, the_desk.config, timeutil.now(), group=group, owner=owner)
+    tickets = [t for t in database.tickets(the_desk, "status != 'closed'", progress=progress_bar("reading the desk"))
+               if shape.clocks_readable(t)]
+    rows = chase.slipping(tickets, the_desk.config, timeutil.now(), group=group, owner=owner)
     data = [row.to_json() for row in rows]
     for row in data:
         row["priority"] = ("MAJOR " if row["major"] else "") + (row["priority"] or "")
         row["title"] = row["title"] if len(row["title"]) <= 50 else row["title"][:47] + "..."
     if chosen == "json":
-        out(formats.to_json([r.to_json() for r in rows]))
+        out(formats.json_text([r.to_json() for r in rows]))
     elif not rows:
         out("nothing is slipping")
     else:
