@@ -337,6 +337,42 @@ def test_a_config_change_derives_the_facts_afresh(desk: Path, capsys: pytest.Cap
     assert capsys.readouterr().err == ""
 
 
+def test_a_model_another_command_swaps_in_meanwhile_is_followed_without_a_word(
+        desk: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two commands find the model stale: one rebuilds and swaps its new file in while the
+    other is about to catch the old one up. SQLite refuses a write to a file that was moved
+    ("attempt to write a readonly database"); that is no fault of the cache, so the second
+    command catches up the new file, saying nothing (found by six commands started together:
+    test_concurrent_readers_and_writers_agree_with_the_files)."""
+    tickets.new_ticket(Desk.open(desk), title="Printer jams", actor=ACTOR)
+    assert_same(desk, capsys)  # the model is built
+    (desk / "tickets" / "2026-11" / "INC-HAND01.md").write_text(HAND_WRITTEN)
+    commit_all(desk, "a ticket written by hand: the model is stale")
+    real_since = database.cache_state.since
+    swaps: list[str] = []
+
+    def since_then_swapped(*args: object) -> object:
+        found = real_since(*args)  # type: ignore[arg-type]
+        if not swaps:  # another command's rebuild lands now, between this one's read and its write
+            other = Desk.open(desk)
+            ReadModel._rebuilt(other, desk / ".itsm", database._config_key(other), None).db.close()
+            swaps.append("swapped")
+        return found
+
+    monkeypatch.setattr(database.cache_state, "since", since_then_swapped)
+    capsys.readouterr()
+    model = ReadModel.open(Desk.open(desk))
+    try:
+        titles = sorted(record.title for record in model.records("ticket"))
+    finally:
+        model.close()
+    assert swaps == ["swapped"]
+    assert capsys.readouterr().err == ""
+    assert titles == ["Printer jams", "Printer on floor 2 prints blank pages"]
+    monkeypatch.undo()
+    assert_same(desk, capsys)
+
+
 def test_a_killed_build_leaves_no_half_model_in_use(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new(desk, "One")
     leftover = desk / ".itsm" / f"{FILE}.new-999999"

@@ -44,6 +44,9 @@ from itsm.storage import cache_state
 from itsm.storage.store import Desk
 
 # Bump whenever what a row holds, or how a record is read, changes: another version is rebuilt.
+# How many times a command follows a rebuilt model another command swapped in while it read
+# (six commands starting together on a desk without a model each build one).
+SWAPS_FOLLOWED = 5
 VERSION = 5
 FILE = "readmodel.sqlite"
 Progress = Callable[[int, int], None]
@@ -342,7 +345,9 @@ class ReadModel:
         assert cache is not None
         path = cache / FILE
         why = unsound(path)
-        if why is None:
+        swapped = 0
+        while why is None:
+            opened = _identity(path)
             db = connect(path)
             try:
                 model = cls(desk, db, config_key)
@@ -351,7 +356,15 @@ class ReadModel:
                     return model
             except sqlite3.DatabaseError as exc:
                 why = f"was unreadable ({reason_of(exc)})"
+                if swapped < SWAPS_FOLLOWED and _identity(path) != opened:
+                    # Another command swapped its rebuilt model in while this one caught the old
+                    # one up (SQLite then refuses the write: "attempt to write a readonly
+                    # database"): nothing is wrong with the cache; catch the new one up.
+                    swapped += 1
+                    why = unsound(path)
             db.close()
+            if why is not None:
+                break
         if not rebuild:
             return None
         if why:
@@ -732,6 +745,15 @@ def _config_key(desk: Desk) -> str:
     region = hours.holidays.region if hours is not None else None
     package = holiday_calendar.package_version() if region is not None else None
     return hashlib.sha256(b"\0".join([text, __version__.encode(), str(package).encode()])).hexdigest()[:16]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` now (device, inode): a rebuild swaps a new one in."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def connect(path: Path) -> sqlite3.Connection:
