@@ -12,6 +12,7 @@ difference.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from itsm.storage import store
-from tests.conftest import REPO, SUBPROCESS, RunItsm, _in_process, itsm_process, run_cli
+from tests.conftest import REPO, SUBPROCESS, RunItsm, _in_process, commit_all, itsm_process, run_cli
 
 in_process_only = pytest.mark.skipif(SUBPROCESS, reason="about the in-process runner itself")
 
@@ -123,6 +124,23 @@ def test_a_run_leaves_the_process_as_it_found_it(desk: Path, args: tuple[str, ..
     before = process_state()
     run_cli(desk, *args, input="typed on stdin", env={"ITSM_ACTOR": "Someone Else", "NEW_VARIABLE": "x"})
     assert process_state() == before
+
+
+def test_what_one_run_learnt_of_the_desk_is_not_what_the_next_sees(desk: Path) -> None:
+    """What a run caches (a Desk's listings and memo of git's view, the holidays it computed)
+    dies with the run, and the desk's own caches (the read model, the index) follow the files:
+    a ticket written by hand between two runs in this process is seen by the second."""
+    first = run_cli(desk, "new", "VPN drops", "-q").stdout.strip()
+    assert [row["id"] for row in json.loads(run_cli(desk, "list", "--json").stdout)] == [first]
+    assert first in run_cli(desk, "search", "vpn").stdout
+    path = next((desk / "tickets").rglob(f"{first}.md"))
+    twin = first[:-2] + ("ZZ" if not first.endswith("ZZ") else "YY")
+    text = path.read_text().replace(f"id: {first}", f"id: {twin}").replace("VPN drops", "Printer jams")
+    (path.parent / f"{twin}.md").write_text(text)
+    commit_all(desk, "a ticket written by hand")
+    assert sorted(row["id"] for row in json.loads(run_cli(desk, "list", "--json").stdout)) == sorted([first, twin])
+    assert twin in run_cli(desk, "search", "printer").stdout
+    assert run_cli(desk, "show", twin).stdout.startswith(f"{twin}  Printer jams\n")
 
 
 @in_process_only
