@@ -227,3 +227,35 @@ def test_custom_taxonomy_groups_and_prefixes(desk: Path, run_itsm: RunItsm) -> N
     assert done.stdout.startswith(f"{oracle['id']}  Oracle listener down\n")
     done = run_itsm("check")
     assert (done.returncode, done.stdout) == (0, "")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  rules: []\n", "  rules:\n    - match: {alertname: X}\n      colour: blue\n",
+     "alerts.rules[0]: unknown key 'colour' (known: match, category, group, impact, urgency)"),
+    ("  network/vpn:\n    group: network\n", "  network/vpn:\n    group: [network, identity]\n",
+     "categories.network/vpn.group: must be the name of one of the groups"),
+    ("  network/vpn:\n    group: network\n", "  network/vpn:\n    group: {name: network}\n",
+     "categories.network/vpn.group: must be the name of one of the groups"),
+    ("default_group: service-desk\n", "default_group: [service-desk]\n",
+     "default_group: '['service-desk']' is not one of the groups"),
+    ("  P2:\n    response: 30m\n    resolution: 8h\n", "  P2: 8h\n",
+     "sla.P2: must be a mapping like {response: 4h, resolution: 3d}"),
+])
+def test_what_issue_23_found_is_a_finding_not_a_crash(desk: Path, run_itsm: RunItsm, old: str, new: str,
+                                                      message: str) -> None:
+    """Typed by hand into a fresh desk's itsm.yaml: `itsm check` exited 3 ("internal error:
+    TypeError") on the first three, and took the last silently (as the SLA defaults)."""
+    text = (desk / "itsm.yaml").read_text()
+    assert text.count(old) == 1
+    write_config(desk, text.replace(old, new))
+    done = run_itsm("check")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("itsm check: 1 fault in 1 file")
+    found = re.search(rf"^itsm.yaml:(\d+): {re.escape(message)}$", done.stdout, re.MULTILINE)
+    assert found is not None, done.stdout
+    above = text.split(old)[0].count("\n")  # the line is one of the lines typed
+    assert above < int(found.group(1)) <= above + new.count("\n")
+    before = snapshot(desk)
+    refused = run_itsm("new", "VPN drops")
+    assert refused.returncode == 2 and refused.stderr.startswith("itsm: error: itsm.yaml:")
+    assert refused.stderr.count("\n") == 1 and snapshot(desk) == before

@@ -141,7 +141,7 @@ def _build(data: dict[str, Any], parsed: yamlio.Parsed, path: str, desk_root: Pa
     prefixes, length = _ids(_mapping(data, "ids", fault), fault)
     groups = _groups(_mapping(data, "groups", fault), fault)
     default_group = data.get("default_group")
-    if default_group not in groups:
+    if not isinstance(default_group, str) or default_group not in groups:
         fault(f"default_group: '{default_group}' is not one of the groups", "default_group")
     categories = _categories(_mapping(data, "categories", fault), groups, str(default_group),
                              "categories" in user_keys, fault)
@@ -193,6 +193,8 @@ def _ids(ids: dict[str, Any], fault: FaultReporter) -> tuple[dict[str, str], int
 
 def _groups(data: dict[str, Any], fault: FaultReporter) -> dict[str, Group]:
     """`groups:` — each group's support level and its people."""
+    if not data:
+        fault("groups: name at least one group, with its level (e.g. service-desk: {level: 1})", "groups")
     groups: dict[str, Group] = {}
     for name, spec in data.items():
         if not NAME_RE.match(str(name)):
@@ -211,7 +213,7 @@ def _groups(data: dict[str, Any], fault: FaultReporter) -> dict[str, Group]:
         people = {}
         for role in ("manager", "owner", "escalates_to"):
             value = spec.get(role)
-            if value is not None and not isinstance(value, str):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
                 fault(f"groups.{name}.{role}: must be a name", "groups", name, role)
                 value = None
             people[role] = value
@@ -229,15 +231,22 @@ def _categories(data: dict[str, Any], groups: dict[str, Group], default_group: s
                 fault: FaultReporter) -> dict[str, str]:
     """`categories:` — the taxonomy, each category with the group it routes to; `own`: the desk
     wrote the section (else the default taxonomy)."""
+    if not data:
+        fault("categories: name at least one category (e.g. other: {group: service-desk})", "categories")
     categories: dict[str, str] = {}
     for name, spec in data.items():
         if not CATEGORY_RE.match(str(name)):
             fault(f"categories: '{name}' must look like 'network/vpn' (lower case)", "categories", name)
+        if spec is not None and not isinstance(spec, dict):
+            fault(f"categories.{name}: must be a mapping like {{group: network}}, or empty", "categories", name)
         group = spec.get("group") if isinstance(spec, dict) else None
         if isinstance(spec, dict):
             for extra in spec:
                 if extra != "group":
                     fault(f"categories.{name}: unknown key '{extra}' (known: group)", "categories", name, extra)
+        if group is not None and not isinstance(group, str):
+            fault(f"categories.{name}.group: must be the name of one of the groups", "categories", name, "group")
+            group = None
         if group is not None and group not in groups:
             # Default categories name default groups; a desk that brings its own groups
             # but keeps the default taxonomy routes those to default_group silently.
@@ -269,6 +278,10 @@ def _priority_matrix(data: dict[str, Any], fault: FaultReporter) -> dict[str, di
                 )
                 value = DEFAULTS["priority_matrix"][impact][urgency]
             matrix[impact][urgency] = value
+        for urgency in row:
+            if urgency not in LEVELS:
+                fault(f"priority_matrix.{impact}: unknown urgency '{urgency}' (known: high, medium, low)",
+                      "priority_matrix", impact, urgency)
     for impact in data:
         if impact not in LEVELS:
             fault(f"priority_matrix: unknown impact '{impact}' (known: high, medium, low)", "priority_matrix", impact)
@@ -280,7 +293,10 @@ def _sla_targets(data: dict[str, Any], fault: FaultReporter) -> dict[str, SlaTar
     sla: dict[str, SlaTarget] = {}
     for priority in PRIORITIES:
         spec = data.get(priority)
+        if spec is not None and not isinstance(spec, dict):
+            fault(f"sla.{priority}: must be a mapping like {{response: 4h, resolution: 3d}}", "sla", priority)
         spec = spec if isinstance(spec, dict) else {}
+        _known_keys(spec, ("response", "resolution"), fault, "sla", priority)
         targets = []
         days = []
         for target in ("response", "resolution"):
@@ -607,17 +623,25 @@ def parse_size(value: object) -> int:
     return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "B").upper()]
 
 
-def _known_keys(value: dict[str, Any], known: tuple[str, ...], fault: FaultReporter, *where: str) -> None:
+def key_path(*where: str | int) -> str:
+    """A key path as the messages write it: `alerts.rules[0].group`."""
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _known_keys(value: dict[str, Any], known: tuple[str, ...], fault: FaultReporter, *where: str | int) -> None:
     for key in value:
         if key not in known:
-            fault(f"{'.'.join(where)}: unknown key '{key}' (known: {', '.join(known)})", *where, key)
+            fault(f"{key_path(*where)}: unknown key '{key}' (known: {', '.join(known)})", *where, key)
 
 
 def _size(value: dict[str, Any], key: str, default: str, fault: FaultReporter, *where: str) -> int:
     try:
         return parse_size(value.get(key, default))
     except ValueError as exc:
-        fault(f"{'.'.join((*where, key))}: {exc}", *where, key)
+        fault(f"{key_path(*where, key)}: {exc}", *where, key)
         return parse_size(default)
 
 
@@ -695,7 +719,9 @@ def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str,
         fault("alerts.severity: must map a severity label to {impact, urgency}", "alerts", "severity")
         given = defaults["severity"]
     for name, spec in given.items():
-        if (not isinstance(spec, dict) or set(spec) != {"impact", "urgency"}
+        if isinstance(spec, dict):
+            _known_keys(spec, ("impact", "urgency"), fault, "alerts", "severity", name)
+        if (not isinstance(spec, dict) or not {"impact", "urgency"} <= set(spec)
                 or spec["impact"] not in LEVELS or spec["urgency"] not in LEVELS):
             fault(f"alerts.severity.{name}: must be {{impact: high|medium|low, urgency: high|medium|low}}",
                   "alerts", "severity", name)
@@ -712,7 +738,13 @@ def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str,
         if not isinstance(rule, dict) or not isinstance(rule.get("match"), dict) or not rule["match"]:
             fault(f"alerts.rules[{n}]: needs match: {{label: value}} and what it sets", *where)
             continue
-        _known_keys(rule, ("match", *_ALERT_SETS), fault, "alerts", "rules", n)  # type: ignore[arg-type]
+        _known_keys(rule, ("match", *_ALERT_SETS), fault, "alerts", "rules", n)
+        for label, wanted_value in rule["match"].items():
+            # Alertmanager's labels are text: `true` or `7` typed here would be compared as
+            # "True" or "7" and match nothing; a list, a mapping or nothing never could.
+            if not isinstance(wanted_value, str) or not wanted_value:
+                fault(f"alerts.rules[{n}].match.{label}: must be the label's value as text (quote it: '7')",
+                      *where, "match", label)
         match = tuple((str(k), str(v)) for k, v in rule["match"].items())
         sets: list[tuple[str, str]] = []
         for key in _ALERT_SETS:
@@ -720,7 +752,7 @@ def _alerts(value: dict[str, Any], categories: dict[str, str], groups: dict[str,
                 continue
             wanted = rule[key]
             allowed: Any = {"category": categories, "group": groups}.get(key, LEVELS)
-            if wanted not in allowed:
+            if not isinstance(wanted, str) or wanted not in allowed:
                 fault(f"alerts.rules[{n}].{key}: unknown {key} '{wanted}'", *where, key)
                 continue
             sets.append((key, str(wanted)))

@@ -71,8 +71,11 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"'{text}' is not a duration like 15m, 4h or 3d")
     amount, unit = int(match.group(1)), match.group(2)
-    return {"m": timedelta(minutes=amount), "min": timedelta(minutes=amount),
-            "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+    try:
+        return {"m": timedelta(minutes=amount), "min": timedelta(minutes=amount),
+                "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+    except OverflowError:
+        raise ValueError(f"'{text}' is longer than any duration a desk can count") from None
 
 
 def duration_days(text: str) -> int | None:
