@@ -19,6 +19,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import traceback
@@ -53,24 +54,53 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
-@pytest.fixture(autouse=True)
-def pinned_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test sees the same clock, actor and git identity, and no user git config."""
-    home = tmp_path_factory.mktemp("home")
-    for key in list(os.environ):
-        if key.startswith(("ITSM_", "GIT_")) and key not in ("ITSM_REQUIRE_BROWSER", "ITSM_TEST_SUBPROCESS"):
-            monkeypatch.delenv(key)  # CI's demands, not the desk's
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+# CI's demands of the test run, not the desk's: kept when everything else of itsm and git goes.
+KEPT = ("ITSM_REQUIRE_BROWSER", "ITSM_TEST_SUBPROCESS")
+
+
+def pinned_environment(home: Path) -> dict[str, str]:
+    """The environment every test runs in: this one without itsm's and git's variables or an
+    editor, with `home` as HOME (a git identity and no user config), the pinned clock and
+    actor. `pinned_env` gives it to each test; a module's fixture uses it through `pinned`."""
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test Runner\n\temail = runner@example.org\n[init]\n\tdefaultBranch = main\n"
     )
-    monkeypatch.setenv("ITSM_NOW", NOW)
-    monkeypatch.setenv("ITSM_ACTOR", "Alice Moreau")
-    monkeypatch.delenv("EDITOR", raising=False)
-    monkeypatch.delenv("VISUAL", raising=False)
+    env = {key: value for key, value in os.environ.items()
+           if (key in KEPT or not key.startswith(("ITSM_", "GIT_"))) and key not in ("EDITOR", "VISUAL")}
+    env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
+               ITSM_NOW=NOW, ITSM_ACTOR="Alice Moreau")
+    return env
+
+
+def _apply(env: Mapping[str, str], patch: pytest.MonkeyPatch) -> None:
+    for key in [key for key in os.environ if key not in env]:
+        patch.delenv(key)
+    for key, value in env.items():
+        patch.setenv(key, value)
+
+
+@contextlib.contextmanager
+def pinned(home: Path) -> Iterator[dict[str, str]]:
+    """`pinned_environment` for the length of a block (a module-scoped fixture, which runs
+    before any test's `pinned_env`); yields it, for the processes the block starts later."""
+    env = pinned_environment(home)
+    with pytest.MonkeyPatch.context() as patch:
+        _apply(env, patch)
+        yield env
+
+
+@pytest.fixture(autouse=True)
+def pinned_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test sees the same clock, actor and git identity, and no user git config."""
+    _apply(pinned_environment(tmp_path_factory.mktemp("home")), monkeypatch)
     yield
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on (bound and let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # -- running itsm -------------------------------------------------------------------------------

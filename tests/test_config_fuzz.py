@@ -34,9 +34,7 @@ import yaml
 from itsm.config import defaults, loading
 from itsm.core.errors import Finding
 from itsm.operations import desk_init
-from tests.conftest import REPO, git, run_cli
-from tests.test_fuzz import pinned_environment
-from tests.test_mailout import free_port
+from tests.conftest import REPO, free_port, git, pinned, run_cli
 
 # About 1,400 cases through the loader and `itsm check` (a minute on one core).
 pytestmark = pytest.mark.slow
@@ -180,13 +178,10 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
     base = tmp_path_factory.mktemp("config-fuzz")
     home = base / "home"
     home.mkdir()
-    env = pinned_environment(home)
     mailbox = Mailbox()
     root = base / "desk"
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in env.items():
-                patch.setenv(key, value)
+        with pinned(home):
             desk_init.init(root)
             document = maximal(mailbox.port)
             good = dump(document)

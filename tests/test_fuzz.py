@@ -51,7 +51,7 @@ from itsm.core.model import Article, Entry, Problem, Record, Ticket
 from itsm.core.terminal import for_terminal
 from itsm.operations import desk_init
 from itsm.records import markdown, yamlio
-from tests.conftest import NOW, commit_all
+from tests.conftest import NOW, commit_all, pinned
 
 # Hostile desks, each command a real process with a timeout (a hang is a finding).
 pytestmark = pytest.mark.slow
@@ -976,18 +976,6 @@ for args in json.load(sys.stdin):
 """
 
 
-def pinned_environment(home: Path) -> dict[str, str]:
-    """The environment of tests/conftest.py's `pinned_env`, for processes started here."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ITSM_", "GIT_")) and k not in ("EDITOR", "VISUAL")}
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test Runner\n\temail = runner@example.org\n[init]\n\tdefaultBranch = main\n"
-    )
-    env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
-               ITSM_NOW=NOW, ITSM_ACTOR="Alice Moreau")
-    return env
-
-
 def build_desk(root: Path, outside: Path, files: list[Hostile]) -> None:
     desk_init.init(root)
     outside.mkdir()
@@ -1057,13 +1045,8 @@ def desks(tmp_path_factory: pytest.TempPathFactory) -> list[FuzzDesk]:
     base = tmp_path_factory.mktemp("fuzz")
     home = base / "home"
     home.mkdir()
-    env = pinned_environment(home)
     made = [FuzzDesk(base / f"desk{n}", generate(n)) for n in range(DESKS)]
-    with pytest.MonkeyPatch.context() as patch:
-        for key in [k for k in os.environ if k not in env]:
-            patch.delenv(key)
-        for key, value in env.items():
-            patch.setenv(key, value)
+    with pinned(home) as env:
         for n, desk in enumerate(made):
             build_desk(desk.root, base / f"outside{n}", desk.files)
     with ThreadPoolExecutor(max_workers=max(2, min(DESKS, os.cpu_count() or 2))) as pool:

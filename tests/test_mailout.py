@@ -25,7 +25,7 @@ import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.conftest import RunItsm, commit_all, git, snapshot
+from tests.conftest import RunItsm, commit_all, free_port, git, snapshot
 
 DESK_ADDRESS = "servicedesk@example.org"
 MARIA = "maria.lopez@example.org"
@@ -65,12 +65,6 @@ class Inbox:
 def _encrypted(server: Any, session: Any) -> bool:
     """STARTTLS sets the session's `ssl`; implicit TLS shows on the transport."""
     return session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

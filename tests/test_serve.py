@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RunItsm, commit_all, git, readme_block, run_shell, snapshot
+from tests.conftest import RunItsm, commit_all, free_port, git, readme_block, run_shell, snapshot
 
 # `itsm serve` is a process: started, posted to, signalled and stopped.
 pytestmark = pytest.mark.process
@@ -544,9 +544,7 @@ def test_the_readme_block_runs_as_written(desk: Path, tmp_path: Path) -> None:
     """README.md's "Receiving alerts and mail over HTTP" block, run with `bash -e` in a desk,
     on a free port in place of 8025 (the only change)."""
     block = readme_block("Receiving alerts and mail over HTTP")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     done = run_shell(block.replace("8025", str(port)), desk, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     listening, health, posted = done.stdout.splitlines()
